@@ -1,0 +1,145 @@
+// Package catalog says what Sentinelle watches and for whom: the académies,
+// the school portals (ENTs) each one relies on, the national services that
+// concern every family (CNED, EduConnect, Lumni), where to learn while a
+// portal is down, and the texts that betray a waiting-room page served with
+// HTTP 200.
+//
+// The catalog is data, not code, so that a new ENT or a corrected URL is a
+// YAML edit: a default is embedded in the binary (Default) and an operator
+// may load their own file (Load). Parse checks everything at once and names
+// each problem's place, because a catalog is edited by hand and a typo found
+// one error at a time costs a restart per typo.
+//
+// A *Catalog is read-only once parsed; its methods are safe for concurrent
+// use as long as nobody writes to its exported fields. The package is a
+// leaf: it imports only the standard library and the YAML decoder.
+package catalog
+
+import "slices"
+
+// Level is a school level as families think of it. A subscriber picks one,
+// and a service or an alternative says which levels it concerns, so that a
+// parent of a collégien is not told about an école ENT.
+type Level string
+
+// The three levels. Primaire covers école maternelle and élémentaire, the
+// "1er degré" of the ministry; College and Lycee are the "2nd degré".
+const (
+	Primaire Level = "primaire"
+	College  Level = "college"
+	Lycee    Level = "lycee"
+)
+
+// AllLevels returns the levels from youngest to oldest, in a new slice each
+// time so that no caller can change another's list.
+func AllLevels() []Level {
+	return []Level{Primaire, College, Lycee}
+}
+
+// ParseLevel reads a level as a family or a data file writes it: case,
+// accents and surrounding punctuation are ignored, and "école" (the word used
+// by the ministry's data) means Primaire. It reports false for anything else
+// rather than guessing.
+func ParseLevel(s string) (Level, bool) {
+	switch Normalize(s) {
+	case "primaire", "ecole", "ecole primaire", "elementaire", "ecole elementaire":
+		return Primaire, true
+	case "college", "colleges":
+		return College, true
+	case "lycee", "lycees":
+		return Lycee, true
+	}
+	return "", false
+}
+
+// DefaultSlowMS is the response time, in milliseconds, above which a service
+// without its own slow_ms is judged degraded. Five seconds is when a family
+// on a home connection starts reloading the page and adds to the load.
+const DefaultSlowMS = 5000
+
+// Alternative is somewhere to keep learning while an ENT is down: a Lumni
+// page, a TV slot, a CNED platform. Service names the monitored service it
+// depends on, if any, so that the bot does not recommend a site that is down
+// too; Description carries what a link cannot say, such as a broadcast slot.
+type Alternative struct {
+	Name        string `yaml:"name"`
+	URL         string `yaml:"url"`
+	Service     string `yaml:"service,omitempty"`
+	Description string `yaml:"description,omitempty"`
+}
+
+// Service is one probed site: an ENT, or a national service when National
+// is true. Everything the checker needs to judge it is here, so that tuning
+// a noisy service is a catalog edit.
+//
+// ExpectStatus is 0 when any 2xx after redirects is healthy. SlowMS is always
+// the effective threshold after parsing (DefaultSlowMS when the file leaves
+// it out). Unsure marks a service whose URL or 2021 status comes from a weak
+// source; Note says why, for whoever maintains the catalog.
+type Service struct {
+	ID           string  `yaml:"id"`
+	Name         string  `yaml:"name"`
+	URL          string  `yaml:"url"`
+	Levels       []Level `yaml:"levels"`
+	Vendor       string  `yaml:"vendor,omitempty"`
+	National     bool    `yaml:"national,omitempty"`
+	ExpectStatus int     `yaml:"expect_status,omitempty"`
+	BodyContains string  `yaml:"body_contains,omitempty"`
+	SlowMS       int     `yaml:"slow_ms,omitempty"`
+	Unsure       bool    `yaml:"unsure,omitempty"`
+	Note         string  `yaml:"note,omitempty"`
+}
+
+// Serves reports whether the service concerns pupils of level l, which is
+// how a subscriber's level filters the alerts they receive.
+func (s Service) Serves(l Level) bool {
+	return slices.Contains(s.Levels, l)
+}
+
+// StatusOK reports whether an HTTP status code (after redirects) is the one
+// this service answers when healthy, so that every caller applies the same
+// "any 2xx unless the catalog says otherwise" rule.
+func (s Service) StatusOK(code int) bool {
+	if s.ExpectStatus != 0 {
+		return code == s.ExpectStatus
+	}
+	return code >= 200 && code <= 299
+}
+
+// Academy is an académie, or an overseas territory with a vice-rectorat
+// (ViceRectorat true), that families subscribe to. Services lists the ids of
+// its own ENTs; national services are never listed, since they concern
+// everybody. Code is the ministry's code ("01" for Paris), which some users
+// know better than the name. Aliases are other names people type, such as
+// the pre-2020 académies "Caen" and "Rouen" for Normandie.
+type Academy struct {
+	Slug         string   `yaml:"slug"`
+	Code         string   `yaml:"code"`
+	Name         string   `yaml:"name"`
+	Region       string   `yaml:"region"`
+	Zone         string   `yaml:"zone,omitempty"`
+	Channel      string   `yaml:"channel,omitempty"`
+	Services     []string `yaml:"services"`
+	Overseas     bool     `yaml:"overseas,omitempty"`
+	ViceRectorat bool     `yaml:"vice_rectorat,omitempty"`
+	Aliases      []string `yaml:"aliases,omitempty"`
+	Unsure       bool     `yaml:"unsure,omitempty"`
+	Note         string   `yaml:"note,omitempty"`
+}
+
+// Catalog is the whole parsed and validated catalog. The exported fields
+// mirror the YAML file; the lookups go through indexes built by Parse, so a
+// Catalog must come from Parse, Load or Default, and must not be modified
+// afterwards.
+type Catalog struct {
+	WaitingRoomMarkers []string                `yaml:"waiting_room_markers"`
+	Alternatives       map[Level][]Alternative `yaml:"alternatives"`
+	Services           []Service               `yaml:"services"`
+	Academies          []Academy               `yaml:"academies"`
+
+	serviceByID   map[string]int // Services index by ID
+	academyBySlug map[string]int // Academies index by Slug
+	nameKeys      map[string]int // compact normalised slug, name, aliases -> Academies index
+	codeKeys      map[string]int // code without leading zeros -> Academies index
+	markers       []string       // normalised WaitingRoomMarkers, same order
+}

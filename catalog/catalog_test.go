@@ -1,0 +1,249 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestAllLevels(t *testing.T) {
+	got := AllLevels()
+	if want := []Level{Primaire, College, Lycee}; !slices.Equal(got, want) {
+		t.Fatalf("AllLevels(): got %v, want %v", got, want)
+	}
+	got[0] = "changed"
+	if AllLevels()[0] != Primaire {
+		t.Error("AllLevels(): a caller's change leaked into the next call")
+	}
+}
+
+func TestService(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		id, wantURL string
+		wantOK      bool
+	}{
+		{"monlycee", "https://ent.iledefrance.fr", true},
+		{"cned-ecole", "https://ecole.cned.fr", true},
+		{"MonLycee", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			s, ok := c.Service(tt.id)
+			if s.URL != tt.wantURL || ok != tt.wantOK {
+				t.Errorf("Service(%q): got %q, %v; want %q, %v", tt.id, s.URL, ok, tt.wantURL, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestAcademy(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		slug, wantCode string
+		wantOK         bool
+	}{
+		{"creteil", "24", true},
+		{"wallis-et-futuna", "42", true},
+		{"Créteil", "", false}, // exact slug only; Find is for user input
+		{"24", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.slug, func(t *testing.T) {
+			a, ok := c.Academy(tt.slug)
+			if a.Code != tt.wantCode || ok != tt.wantOK {
+				t.Errorf("Academy(%q): got %q, %v; want %q, %v", tt.slug, a.Code, ok, tt.wantCode, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestServicesOf(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		slug string
+		want []string
+	}{
+		{"versailles", []string{"monlycee", "ecollege78", "moncollege91", "enc92", "moncollege95"}},
+		{"paris", []string{"monlycee", "pcn"}},
+		{"wallis-et-futuna", []string{}},
+		{"atlantis", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.slug, func(t *testing.T) {
+			var got []string
+			services := c.ServicesOf(tt.slug)
+			if services != nil {
+				got = []string{}
+			}
+			for _, s := range services {
+				got = append(got, s.ID)
+				if s.National {
+					t.Errorf("ServicesOf(%q) includes national service %q", tt.slug, s.ID)
+				}
+			}
+			if !slices.Equal(got, tt.want) || (got == nil) != (tt.want == nil) {
+				t.Errorf("ServicesOf(%q): got %v, want %v", tt.slug, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRegions(t *testing.T) {
+	c := mustDefault(t)
+	got := c.Regions()
+	if len(got) != 22 {
+		t.Errorf("Regions(): got %d regions, want 22 (13 metropolitan, 5 overseas académies, 4 vice-rectorats): %v", len(got), got)
+	}
+	if got[0] != "Auvergne-Rhône-Alpes" {
+		t.Errorf("Regions()[0]: got %q, want Auvergne-Rhône-Alpes", got[0])
+	}
+	idf, hdf, corse := slices.Index(got, "Île-de-France"), slices.Index(got, "Hauts-de-France"), slices.Index(got, "Corse")
+	if idf != hdf+1 {
+		t.Errorf("Île-de-France at %d, Hauts-de-France at %d: want accents ignored, Î right after H", idf, hdf)
+	}
+	for i, r := range got {
+		overseas := c.AcademiesIn(r)[0].Overseas
+		if want := i > slices.Index(got, "Provence-Alpes-Côte d'Azur"); overseas != want {
+			t.Errorf("Regions()[%d] %q: overseas %v, want overseas regions last", i, r, overseas)
+		}
+	}
+	if corse < 0 || c.AcademiesIn("Corse")[0].Overseas {
+		t.Errorf("Corse: want a metropolitan region, got index %d", corse)
+	}
+}
+
+func TestAcademiesIn(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		region string
+		want   []string
+	}{
+		{"Île-de-France", []string{"creteil", "paris", "versailles"}},
+		{"ile de france", []string{"creteil", "paris", "versailles"}},
+		{"Grand Est", []string{"nancy-metz", "reims", "strasbourg"}},
+		{"Normandie", []string{"normandie"}},
+		{"Atlantide", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			if got := slugs(c.AcademiesIn(tt.region)); !slices.Equal(got, tt.want) {
+				t.Errorf("AcademiesIn(%q): got %v, want %v", tt.region, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAlternativesFor(t *testing.T) {
+	c := mustDefault(t)
+	names := func(alts []Alternative) string {
+		var out []string
+		for _, a := range alts {
+			out = append(out, a.Name)
+		}
+		return strings.Join(out, ", ")
+	}
+	tests := []struct {
+		name   string
+		level  Level
+		isDown func(string) bool
+		want   string
+	}{
+		{"all up", College, nil, "Lumni collège, France 4, CNED Ma classe à la maison (collège)"},
+		{"lumni down", College, func(id string) bool { return id == "lumni" }, "France 4, CNED Ma classe à la maison (collège)"},
+		{"cned down", Lycee, func(id string) bool { return strings.HasPrefix(id, "cned") }, "Lumni lycée"},
+		{"unknown level", Level("fac"), nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := names(c.AlternativesFor(tt.level, tt.isDown)); got != tt.want {
+				t.Errorf("AlternativesFor(%q): got %q, want %q", tt.level, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWaitingRoomMarker(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct{ name, body, want string }{
+		{"plain", "Il vous faut patienter pour y accéder à votre tour.", "patienter pour y accéder à votre tour"},
+		{"markup between words", "<p>Accès <strong>momentanément</strong><br/>indisponible</p>", "momentanément indisponible"},
+		{"html entities", "L&#39;application a rencontr&eacute; une erreur", "l'application a rencontré une erreur"},
+		{"case and curly apostrophe", "LE NOMBRE D’UTILISATEURS MAXIMUM EST ATTEINT", "nombre d'utilisateurs maximum est atteint"},
+		{"whole words only", "service indisponibles", ""},
+		{"healthy", "<form><input name=login><button>Se connecter</button></form>", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := c.WaitingRoomMarker(tt.body)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("WaitingRoomMarker(%q): got %q, %v; want %q", tt.body, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestServiceLevelsAndStatus(t *testing.T) {
+	s := Service{Levels: []Level{College, Lycee}}
+	tests := []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"serves college", s.Serves(College), true},
+		{"does not serve primaire", s.Serves(Primaire), false},
+		{"200 ok by default", s.StatusOK(200), true},
+		{"204 ok by default", s.StatusOK(204), true},
+		{"302 not ok by default", s.StatusOK(302), false},
+		{"503 not ok", s.StatusOK(503), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(good, DefaultYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("services:\n  - id: x\n    nme: typo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		wantErr    string // "" for success
+	}{
+		{"empty path is the default", "", ""},
+		{"file", good, ""},
+		{"missing file", filepath.Join(dir, "missing.yaml"), "no such file"},
+		{"bad file names the path", bad, bad},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.path)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Load(%q): got error %v, want none", tt.path, err)
+				}
+				if _, ok := c.Academy("paris"); !ok {
+					t.Errorf("Load(%q): paris not found", tt.path)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Load(%q): got error %v, want one containing %q", tt.path, err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package catalog
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustDefault(t testing.TB) *Catalog {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatalf("Default() error: %v", err)
+	}
+	return c
+}
+
+func slugs(as []Academy) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Slug
+	}
+	return out
+}
+
+func TestDefaultAcademies(t *testing.T) {
+	c := mustDefault(t)
+	var academies, vice []string
+	for _, a := range c.Academies {
+		if a.ViceRectorat {
+			vice = append(vice, a.Slug)
+			continue
+		}
+		academies = append(academies, a.Slug)
+	}
+	if got, want := len(academies), 30; got != want {
+		t.Errorf("académies (not vice-rectorats): got %d, want %d: %v", got, want, academies)
+	}
+	slices.Sort(vice)
+	if got, want := vice, []string{"nouvelle-caledonie", "polynesie-francaise", "saint-pierre-et-miquelon", "wallis-et-futuna"}; !slices.Equal(got, want) {
+		t.Errorf("vice-rectorats: got %v, want %v", got, want)
+	}
+	for _, a := range c.Academies {
+		if a.Region == "" || a.Zone == "" {
+			t.Errorf("%s: region %q, zone %q: want both set", a.Slug, a.Region, a.Zone)
+		}
+		if a.ViceRectorat && !a.Overseas {
+			t.Errorf("%s: vice-rectorat not marked overseas", a.Slug)
+		}
+	}
+}
+
+func TestDefaultCodes(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		slug, code, name, region string
+		overseas                 bool
+	}{
+		{"paris", "01", "Paris", "Île-de-France", false},
+		{"creteil", "24", "Créteil", "Île-de-France", false},
+		{"versailles", "25", "Versailles", "Île-de-France", false},
+		{"normandie", "70", "Normandie", "Normandie", false},
+		{"corse", "27", "Corse", "Corse", false},
+		{"mayotte", "43", "Mayotte", "Mayotte", true},
+		{"la-reunion", "28", "La Réunion", "La Réunion", true},
+		{"clermont-ferrand", "06", "Clermont-Ferrand", "Auvergne-Rhône-Alpes", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.slug, func(t *testing.T) {
+			a, ok := c.Academy(tt.slug)
+			if !ok {
+				t.Fatalf("Academy(%q): not found", tt.slug)
+			}
+			if a.Code != tt.code || a.Name != tt.name || a.Region != tt.region || a.Overseas != tt.overseas {
+				t.Errorf("got code %q name %q region %q overseas %v, want %q %q %q %v",
+					a.Code, a.Name, a.Region, a.Overseas, tt.code, tt.name, tt.region, tt.overseas)
+			}
+		})
+	}
+}
+
+func TestDefaultSharedServices(t *testing.T) {
+	c := mustDefault(t)
+	tests := []struct {
+		service string
+		want    []string
+	}{
+		{"monlycee", []string{"creteil", "paris", "versailles"}},
+		{"enthdf", []string{"amiens", "lille"}},
+		{"monbureaunumerique", []string{"nancy-metz", "reims", "strasbourg"}},
+		{"eclat-bfc", []string{"besancon", "dijon"}},
+		{"ent-aura", []string{"clermont-ferrand", "grenoble", "lyon"}},
+		{"mon-ent-occitanie", []string{"montpellier", "toulouse"}},
+		{"lyceeconnecte", []string{"bordeaux", "limoges", "poitiers"}},
+		{"atrium", []string{"aix-marseille", "nice"}},
+		{"educdenormandie", []string{"normandie", "saint-pierre-et-miquelon"}},
+		{"lumni", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			if got := slugs(c.AcademiesOf(tt.service)); !slices.Equal(got, tt.want) {
+				t.Errorf("AcademiesOf(%q): got %v, want %v", tt.service, got, tt.want)
+			}
+		})
+	}
+	for _, s := range c.Services {
+		if n := len(c.AcademiesOf(s.ID)); !s.National && n == 0 {
+			t.Errorf("service %q: used by no académie", s.ID)
+		}
+	}
+}
+
+func TestDefaultNational(t *testing.T) {
+	c := mustDefault(t)
+	want := map[string][]Level{
+		"cned-ecole":   {Primaire},
+		"cned-college": {College},
+		"cned-lycee":   {Lycee},
+		"educonnect":   {Primaire, College, Lycee},
+		"lumni":        {Primaire, College, Lycee},
+	}
+	got := map[string][]Level{}
+	for _, s := range c.NationalServices() {
+		got[s.ID] = s.Levels
+	}
+	if len(got) != len(want) {
+		t.Errorf("national services: got %v, want %v", got, want)
+	}
+	for id, levels := range want {
+		if !slices.Equal(got[id], levels) {
+			t.Errorf("national %q levels: got %v, want %v", id, got[id], levels)
+		}
+	}
+}
+
+func TestDefaultAlternatives(t *testing.T) {
+	c := mustDefault(t)
+	cned := map[Level]string{Primaire: "cned-ecole", College: "cned-college", Lycee: "cned-lycee"}
+	for _, l := range AllLevels() {
+		t.Run(string(l), func(t *testing.T) {
+			alts := c.Alternatives[l]
+			if len(alts) == 0 || alts[0].Service != "lumni" || !strings.HasPrefix(alts[0].URL, "https://www.lumni.fr/") {
+				t.Fatalf("first alternative: got %+v, want Lumni's level page", alts)
+			}
+			var services []string
+			for _, a := range alts {
+				services = append(services, a.Service)
+				if l == Lycee && strings.Contains(a.Name, "France 4") {
+					t.Errorf("lycée alternative %q: no France 4 slot is sourced for lycée", a.Name)
+				}
+			}
+			if !slices.Contains(services, cned[l]) {
+				t.Errorf("services of alternatives: got %v, want %q among them", services, cned[l])
+			}
+		})
+	}
+}
+
+// TestDefaultMatchesResearch cross-checks the embedded catalog with the
+// research file it was built from: every ENT URL is a service of its
+// académie, with the same levels, vendor and unsure flag.
+func TestDefaultMatchesResearch(t *testing.T) {
+	data, err := os.ReadFile("../../shared/data/academies.json")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("../../shared/data/academies.json not found: shared/ must sit beside the repository clone")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var research []struct {
+		Code, Slug, Name, Zone string
+		Region                 *string `json:"region_academique"`
+		ENT                    []struct {
+			Name, URL string
+			Vendor    *string
+			Levels    []string
+			Unsure    bool
+		}
+	}
+	if err := json.Unmarshal(data, &research); err != nil {
+		t.Fatalf("academies.json: %v", err)
+	}
+	c := mustDefault(t)
+	if got, want := len(c.Academies), len(research); got != want {
+		t.Errorf("académies: got %d, want %d as in academies.json", got, want)
+	}
+	unsure := map[string][]bool{} // URL -> unsure flags of every entry
+	for _, r := range research {
+		a, ok := c.Academy(r.Slug)
+		if !ok {
+			t.Errorf("%s: missing from the catalog", r.Slug)
+			continue
+		}
+		if a.Code != r.Code || Normalize(a.Name) != Normalize(r.Name) || a.Zone != r.Zone {
+			t.Errorf("%s: got code %q name %q zone %q, want %q %q %q", r.Slug, a.Code, a.Name, a.Zone, r.Code, r.Name, r.Zone)
+		}
+		if r.Region != nil && a.Region != *r.Region {
+			t.Errorf("%s: region: got %q, want %q", r.Slug, a.Region, *r.Region)
+		}
+		for _, e := range r.ENT {
+			unsure[e.URL] = append(unsure[e.URL], e.Unsure)
+			s, ok := serviceByURL(c.ServicesOf(r.Slug), e.URL)
+			if !ok {
+				t.Errorf("%s: ENT %q (%s): no service of the académie has this URL", r.Slug, e.Name, e.URL)
+				continue
+			}
+			if e.Vendor != nil && s.Vendor != *e.Vendor {
+				t.Errorf("%s: vendor: got %q, want %q", s.ID, s.Vendor, *e.Vendor)
+			}
+			if e.Levels != nil && !slices.Equal(sortedLevels(s.Levels), parseLevels(t, e.Levels)) {
+				t.Errorf("%s: levels: got %v, want %v", s.ID, s.Levels, e.Levels)
+			}
+		}
+	}
+	for u, flags := range unsure {
+		s, _ := serviceByURL(c.Services, u)
+		all, none := !slices.Contains(flags, false), !slices.Contains(flags, true)
+		if (all && !s.Unsure) || (none && s.Unsure) {
+			t.Errorf("%s: unsure: got %v, want %v as in academies.json", s.ID, s.Unsure, flags)
+		}
+	}
+}
+
+func serviceByURL(services []Service, u string) (Service, bool) {
+	for _, s := range services {
+		if s.URL == u {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+func parseLevels(t *testing.T, raw []string) []Level {
+	t.Helper()
+	var out []Level
+	for _, r := range raw {
+		l, ok := ParseLevel(r)
+		if !ok {
+			t.Fatalf("academies.json level %q: not a level", r)
+		}
+		out = append(out, l)
+	}
+	return sortedLevels(out)
+}
+
+func sortedLevels(ls []Level) []Level {
+	out := slices.Clone(ls)
+	slices.Sort(out)
+	return out
+}
+
+func TestDefaultMarkers(t *testing.T) {
+	c := mustDefault(t)
+	for _, m := range c.WaitingRoomMarkers {
+		if words := strings.Fields(Normalize(m)); len(words) < 2 {
+			t.Errorf("marker %q: %d word(s), want at least 2 to stay specific", m, len(words))
+		}
+	}
+	// Texts seen in 2021 and 2020 (education-data.md §4a) must be caught.
+	saturated := map[string]string{
+		"idf quota":  "Pour permettre à chacun d'accéder à son réseau éducatif dans de bonnes conditions, nous avons limité le temps des sessions et instauré une logique de quota. Quand le nombre d’utilisateurs maximum est atteint, il vous faut patienter pour y accéder à votre tour.",
+		"grand est":  "En raison d'un très grand nombre de connexions, l'accès à l'ENT est temporairement restreint",
+		"occitanie":  "<h1>Accès momentanément indisponible</h1>",
+		"somme 2020": "L'application a rencontré une erreur, si ça se reproduit veuillez contacter le support",
+		"503":        "<title>503 Service Indisponible</title>",
+	}
+	for name, body := range saturated {
+		if _, ok := c.WaitingRoomMarker(body); !ok {
+			t.Errorf("%s: no marker matched %q", name, body)
+		}
+	}
+	// A healthy login page must not be taken for a waiting room.
+	healthy := `<html><head><title>Connexion - MonLycée.net</title></head><body>
+<h1>Bienvenue sur votre ENT</h1><form action="/auth/login" method="post">
+<label>Identifiant</label><input name="email"><label>Mot de passe</label>
+<input type="password" name="password"><a href="/auth/forgot">Mot de passe oublié ?</a>
+<button>Se connecter</button></form><p>Vous êtes élève ou parent ? Connectez-vous avec EduConnect.</p>
+<p>Ce service est proposé par la Région. Accès réservé aux utilisateurs autorisés. Votre tour de France des lycées.</p></body></html>`
+	if m, ok := c.WaitingRoomMarker(healthy); ok {
+		t.Errorf("healthy login page: matched marker %q, want none", m)
+	}
+}

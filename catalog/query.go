@@ -1,0 +1,176 @@
+package catalog
+
+import (
+	"cmp"
+	"html"
+	"slices"
+	"strings"
+)
+
+// Service returns the service with this id. The bool is false for an id the
+// catalog does not know, typically a stale id in the database after the
+// catalog was edited.
+func (c *Catalog) Service(id string) (Service, bool) {
+	i, ok := c.serviceByID[id]
+	if !ok {
+		return Service{}, false
+	}
+	return c.Services[i], true
+}
+
+// Academy returns the académie with this exact slug. Use Find for what a
+// user typed.
+func (c *Catalog) Academy(slug string) (Academy, bool) {
+	i, ok := c.academyBySlug[slug]
+	if !ok {
+		return Academy{}, false
+	}
+	return c.Academies[i], true
+}
+
+// AcademiesOf returns the académies that rely on a service, sorted by slug,
+// so that an outage of a shared ENT (MonLycée.net, ENT HDF…) reaches the
+// subscribers of every one of them. A national service concerns everybody
+// and is listed by no académie, so it gets none here.
+func (c *Catalog) AcademiesOf(serviceID string) []Academy {
+	var out []Academy
+	for _, a := range c.Academies {
+		if slices.Contains(a.Services, serviceID) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y Academy) int { return cmp.Compare(x.Slug, y.Slug) })
+	return out
+}
+
+// ServicesOf returns an académie's own services, in catalog order, without
+// the national ones; nil for an unknown slug. Combine with NationalServices
+// for everything a subscriber of that académie cares about.
+func (c *Catalog) ServicesOf(slug string) []Service {
+	a, ok := c.Academy(slug)
+	if !ok {
+		return nil
+	}
+	out := make([]Service, 0, len(a.Services))
+	for _, id := range a.Services {
+		if s, ok := c.Service(id); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NationalServices returns the services that concern every subscriber
+// whatever the académie (CNED, EduConnect, Lumni), in catalog order.
+func (c *Catalog) NationalServices() []Service {
+	var out []Service
+	for _, s := range c.Services {
+		if s.National {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Regions returns the régions académiques, each once, in the order a menu
+// should show them: metropolitan regions alphabetically (accents ignored, so
+// "Île-de-France" sorts under I), then overseas ones alphabetically. A
+// region is overseas when all its académies are.
+func (c *Catalog) Regions() []string {
+	overseas := map[string]bool{}
+	var names []string
+	for _, a := range c.Academies {
+		o, seen := overseas[a.Region]
+		if !seen {
+			names = append(names, a.Region)
+			o = true
+		}
+		overseas[a.Region] = o && a.Overseas
+	}
+	slices.SortFunc(names, func(x, y string) int {
+		if overseas[x] != overseas[y] {
+			if overseas[x] {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(Normalize(x), Normalize(y)), cmp.Compare(x, y))
+	})
+	return names
+}
+
+// AcademiesIn returns the académies of a région académique, sorted by slug.
+// The region is compared after Normalize, so "ile de france" works as well
+// as "Île-de-France".
+func (c *Catalog) AcademiesIn(region string) []Academy {
+	want := Normalize(region)
+	var out []Academy
+	for _, a := range c.Academies {
+		if Normalize(a.Region) == want {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y Academy) int { return cmp.Compare(x.Slug, y.Slug) })
+	return out
+}
+
+// AlternativesFor returns the alternatives for a level in catalog order,
+// leaving out those whose service isDown reports as down: recommending a
+// saturated site to a family already stuck would add to their trouble.
+// A nil isDown keeps them all.
+func (c *Catalog) AlternativesFor(l Level, isDown func(serviceID string) bool) []Alternative {
+	var out []Alternative
+	for _, alt := range c.Alternatives[l] {
+		if alt.Service != "" && isDown != nil && isDown(alt.Service) {
+			continue
+		}
+		out = append(out, alt)
+	}
+	return out
+}
+
+// WaitingRoomMarker reports which waiting-room marker, if any, a page body
+// contains. ENTs under load answered HTTP 200 with a quota or "wait your
+// turn" page, which a status check alone would call healthy.
+//
+// The body is HTML-unescaped, its tags are turned into spaces and it is
+// normalised like the markers (see Normalize), and a marker must match
+// whole words: "service indisponible" does not match inside
+// "service indisponibles". The marker is returned as written in the catalog.
+func (c *Catalog) WaitingRoomMarker(body string) (string, bool) {
+	if len(c.markers) == 0 {
+		return "", false
+	}
+	text := " " + Normalize(html.UnescapeString(stripTags(body))) + " "
+	for i, m := range c.markers {
+		if strings.Contains(text, " "+m+" ") {
+			return c.WaitingRoomMarkers[i], true
+		}
+	}
+	return "", false
+}
+
+// stripTags replaces every "<…>" with a space, so that markup between two
+// words of a marker (a <br>, a <strong>) does not hide it. It is not an HTML
+// parser: a lone "<" in text swallows up to the next ">", which at worst
+// loses a little text.
+func stripTags(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	inTag := false
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '<':
+			inTag = true
+			b.WriteByte(' ')
+		case ch == '>' && inTag:
+			inTag = false
+		case !inTag:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Config is everything Sentinelle reads from its environment. The variable
+// names are a contract with the people who run it: extend, never rename.
+type Config struct {
+	TelegramToken     string // secret: never printed
+	TelegramAPIURL    string
+	DatabasePath      string
+	HTTPAddr          string
+	PublicURL         string
+	CatalogFile       string
+	CheckSchedule     string
+	CheckTimeout      time.Duration
+	CheckConcurrency  int
+	DownAfter         int
+	UpAfter           int
+	CanaryURLs        []string
+	AdminIDs          []int64
+	TelegramRateLimit float64
+	PaidBroadcast     bool
+	QuietHours        QuietHours
+	Timezone          *time.Location
+	LogLevel          slog.Level
+	LogFormat         string
+}
+
+// QuietHours is a daily window, in local time, during which notifications
+// are sent silently. Start == End means disabled.
+type QuietHours struct {
+	Enabled    bool
+	Start, End time.Duration // offsets from local midnight
+}
+
+// Contains reports whether t falls in the window (which may cross midnight).
+func (q QuietHours) Contains(t time.Time) bool {
+	if !q.Enabled {
+		return false
+	}
+	y, m, d := t.Date()
+	off := t.Sub(time.Date(y, m, d, 0, 0, 0, 0, t.Location()))
+	if q.Start < q.End {
+		return off >= q.Start && off < q.End
+	}
+	return off >= q.Start || off < q.End
+}
+
+// defaults holds the documented default of every variable; .env.example and
+// README repeat them.
+var defaults = map[string]string{
+	"TELEGRAM_API_URL":        "https://api.telegram.org",
+	"DATABASE_PATH":           "sentinelle.db",
+	"HTTP_ADDR":               ":8080",
+	"PUBLIC_URL":              "http://localhost:8080",
+	"CHECK_SCHEDULE":          "@every 1m",
+	"CHECK_TIMEOUT":           "10s",
+	"CHECK_CONCURRENCY":       "32",
+	"DOWN_AFTER":              "2",
+	"UP_AFTER":                "2",
+	"CANARY_URLS":             "https://www.wikipedia.org,https://www.debian.org",
+	"TELEGRAM_RATE_LIMIT":     "25",
+	"TELEGRAM_PAID_BROADCAST": "false",
+	"QUIET_HOURS":             "21:00-07:00",
+	"TIMEZONE":                "Europe/Paris",
+	"LOG_LEVEL":               "info",
+	"LOG_FORMAT":              "text",
+}
+
+var tokenPattern = regexp.MustCompile(`^[0-9]{3,}:[A-Za-z0-9_-]{20,}$`)
+
+// LoadConfig reads and checks every variable, and returns all problems at
+// once, one per line, each naming the variable, the value (never the token)
+// and what was expected.
+func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
+	var errs []error
+	bad := func(name, value, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q : %s", name, value, want))
+	}
+	get := func(name string) string {
+		if v, ok := lookup(name); ok {
+			return strings.TrimSpace(v)
+		}
+		return defaults[name]
+	}
+	var c Config
+
+	c.TelegramToken = loadToken(lookup, &errs)
+	c.TelegramAPIURL = strings.TrimRight(get("TELEGRAM_API_URL"), "/")
+	if !isHTTPURL(c.TelegramAPIURL) {
+		bad("TELEGRAM_API_URL", c.TelegramAPIURL, "une URL http(s) absolue, par exemple https://api.telegram.org")
+	}
+	if c.DatabasePath = get("DATABASE_PATH"); c.DatabasePath == "" {
+		bad("DATABASE_PATH", "", "le chemin d'un fichier SQLite, par exemple sentinelle.db")
+	}
+	c.HTTPAddr = get("HTTP_ADDR")
+	if _, port, err := splitHostPort(c.HTTPAddr); err != nil || port < 0 || port > 65535 {
+		bad("HTTP_ADDR", c.HTTPAddr, "une adresse d'écoute hôte:port, par exemple :8080 ou 127.0.0.1:8080")
+	}
+	c.PublicURL = strings.TrimRight(get("PUBLIC_URL"), "/")
+	if !isHTTPURL(c.PublicURL) {
+		bad("PUBLIC_URL", c.PublicURL, "une URL http(s) absolue, par exemple https://sentinelle.example.fr")
+	}
+	c.CatalogFile = get("CATALOG_FILE")
+	if c.CatalogFile != "" {
+		if st, err := os.Stat(c.CatalogFile); err != nil || st.IsDir() {
+			bad("CATALOG_FILE", c.CatalogFile, "un fichier YAML lisible (vide : le catalogue intégré)")
+		}
+	}
+	c.CheckSchedule = get("CHECK_SCHEDULE")
+	if _, err := cron.ParseStandard(c.CheckSchedule); err != nil {
+		bad("CHECK_SCHEDULE", c.CheckSchedule, "une expression robfig/cron, par exemple @every 1m ou */5 * * * *")
+	}
+	c.CheckTimeout = duration(get, bad, "CHECK_TIMEOUT", time.Second, 5*time.Minute)
+	c.CheckConcurrency = integer(get, bad, "CHECK_CONCURRENCY", 1, 1024)
+	c.DownAfter = integer(get, bad, "DOWN_AFTER", 1, 100)
+	c.UpAfter = integer(get, bad, "UP_AFTER", 1, 100)
+	c.CanaryURLs = splitList(get("CANARY_URLS"))
+	for _, u := range c.CanaryURLs {
+		if !isHTTPURL(u) {
+			bad("CANARY_URLS", u, "des URL http(s) absolues séparées par des virgules (vide : pas de canari)")
+		}
+	}
+	for _, s := range splitList(get("ADMIN_IDS")) {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			bad("ADMIN_IDS", s, "des identifiants numériques d'utilisateurs Telegram séparés par des virgules")
+			continue
+		}
+		c.AdminIDs = append(c.AdminIDs, id)
+	}
+	c.PaidBroadcast = boolean(get, bad, "TELEGRAM_PAID_BROADCAST")
+	c.TelegramRateLimit = rateLimit(get("TELEGRAM_RATE_LIMIT"), c.PaidBroadcast, bad)
+	c.QuietHours = quietHours(get("QUIET_HOURS"), bad)
+	tz := get("TIMEZONE")
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		bad("TIMEZONE", tz, "un fuseau IANA, par exemple Europe/Paris")
+		loc = time.UTC
+	}
+	c.Timezone = loc
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", get("LOG_LEVEL"), "debug, info, warn ou error")
+	}
+	if c.LogFormat = strings.ToLower(get("LOG_FORMAT")); c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("LOG_FORMAT", get("LOG_FORMAT"), "text ou json")
+	}
+	return c, errors.Join(errs...)
+}
+
+// loadToken reads TELEGRAM_BOT_TOKEN or the file TELEGRAM_BOT_TOKEN_FILE
+// names. Its error messages never contain the token.
+func loadToken(lookup func(string) (string, bool), errs *[]error) string {
+	direct, _ := lookup("TELEGRAM_BOT_TOKEN")
+	file, _ := lookup("TELEGRAM_BOT_TOKEN_FILE")
+	direct, file = strings.TrimSpace(direct), strings.TrimSpace(file)
+	if direct != "" && file != "" {
+		*errs = append(*errs, errors.New("TELEGRAM_BOT_TOKEN et TELEGRAM_BOT_TOKEN_FILE sont tous deux définis : n'en gardez qu'un"))
+		return ""
+	}
+	token := direct
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("TELEGRAM_BOT_TOKEN_FILE=%q : fichier illisible (%v)", file, errors.Unwrap(err)))
+			return ""
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	if token != "" && !tokenPattern.MatchString(token) {
+		src := "TELEGRAM_BOT_TOKEN"
+		if file != "" {
+			src = "TELEGRAM_BOT_TOKEN_FILE"
+		}
+		*errs = append(*errs, fmt.Errorf("%s=(masqué) : un jeton de @BotFather de la forme 123456789:AA…, %d caractères lus", src, len(token)))
+		return ""
+	}
+	return token
+}
+
+type badFunc func(name, value, want string)
+
+func duration(get func(string) string, bad badFunc, name string, min, max time.Duration) time.Duration {
+	v := get(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min || d > max {
+		bad(name, v, fmt.Sprintf("une durée entre %s et %s, par exemple 10s", min, max))
+		return 0
+	}
+	return d
+}
+
+func integer(get func(string) string, bad badFunc, name string, min, max int) int {
+	v := get(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		bad(name, v, fmt.Sprintf("un entier entre %d et %d", min, max))
+		return 0
+	}
+	return n
+}
+
+func boolean(get func(string) string, bad badFunc, name string) bool {
+	v := get(name)
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on", "oui":
+		return true
+	case "0", "false", "no", "off", "non", "":
+		return false
+	}
+	bad(name, v, "true ou false")
+	return false
+}
+
+// rateLimit checks TELEGRAM_RATE_LIMIT: Telegram allows about 30 messages a
+// second per bot, and up to 1000 with paid broadcasts.
+func rateLimit(v string, paid bool, bad badFunc) float64 {
+	max := 30.0
+	if paid {
+		max = 1000
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > max {
+		bad("TELEGRAM_RATE_LIMIT", v, fmt.Sprintf("un nombre de messages par seconde entre 0 et %g (jusqu'à 1000 avec TELEGRAM_PAID_BROADCAST=true)", max))
+		return 0
+	}
+	return f
+}
+
+var quietPattern = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-3]):([0-5][0-9])$`)
+
+func quietHours(v string, bad badFunc) QuietHours {
+	if v == "" {
+		return QuietHours{}
+	}
+	m := quietPattern.FindStringSubmatch(strings.ReplaceAll(v, " ", ""))
+	if m == nil {
+		bad("QUIET_HOURS", v, "une plage HH:MM-HH:MM, par exemple 21:00-07:00 (vide : désactivé)")
+		return QuietHours{}
+	}
+	at := func(h, mi string) time.Duration {
+		hh, _ := strconv.Atoi(h)
+		mm, _ := strconv.Atoi(mi)
+		return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute
+	}
+	q := QuietHours{Enabled: true, Start: at(m[1], m[2]), End: at(m[3], m[4])}
+	if q.Start == q.End {
+		bad("QUIET_HOURS", v, "une plage dont le début et la fin diffèrent")
+		return QuietHours{}
+	}
+	return q
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 {
+		return "", 0, errors.New("no port")
+	}
+	port, err := strconv.Atoi(addr[i+1:])
+	if err != nil {
+		return "", 0, err
+	}
+	return addr[:i], port, nil
+}
+
+// EnvLookup merges the real environment with a .env file: the real
+// environment wins. A missing file is not an error.
+func EnvLookup(real func(string) (string, bool), dotenvPath string) (func(string) (string, bool), error) {
+	file, err := readDotenv(dotenvPath)
+	if err != nil {
+		return nil, err
+	}
+	return func(k string) (string, bool) {
+		if v, ok := real(k); ok {
+			return v, true
+		}
+		v, ok := file[k]
+		return v, ok
+	}, nil
+}
+
+// readDotenv parses KEY=value lines; # starts a comment line; values may be
+// quoted with ' or "; "export " before the key is accepted.
+func readDotenv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lecture de %s : %w", path, err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("%s ligne %d : attendu NOM=valeur", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		out[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("lecture de %s : %w", path, err)
+	}
+	return out, nil
+}

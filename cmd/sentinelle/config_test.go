@@ -1,0 +1,192 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+const goodToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(envOf(nil))
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if c.TelegramToken != "" || c.DatabasePath != "sentinelle.db" || c.HTTPAddr != ":8080" ||
+		c.CheckTimeout != 10*time.Second || c.CheckConcurrency != 32 || c.DownAfter != 2 || c.UpAfter != 2 ||
+		c.TelegramRateLimit != 25 || c.PaidBroadcast || len(c.CanaryURLs) != 2 || c.Timezone.String() != "Europe/Paris" ||
+		!c.QuietHours.Enabled || c.CheckSchedule != "@every 1m" || c.PublicURL != "http://localhost:8080" ||
+		c.TelegramAPIURL != "https://api.telegram.org" || c.LogFormat != "text" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestLoadConfigGoodValues(t *testing.T) {
+	c, err := LoadConfig(envOf(map[string]string{
+		"TELEGRAM_BOT_TOKEN":      goodToken,
+		"TELEGRAM_API_URL":        "http://127.0.0.1:9999/",
+		"CHECK_SCHEDULE":          "@every 1s",
+		"CANARY_URLS":             "",
+		"ADMIN_IDS":               "12, 34",
+		"TELEGRAM_PAID_BROADCAST": "true",
+		"TELEGRAM_RATE_LIMIT":     "1000",
+		"QUIET_HOURS":             "",
+		"LOG_LEVEL":               "debug",
+		"LOG_FORMAT":              "JSON",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TelegramToken != goodToken || c.TelegramAPIURL != "http://127.0.0.1:9999" || len(c.CanaryURLs) != 0 ||
+		len(c.AdminIDs) != 2 || c.AdminIDs[1] != 34 || c.TelegramRateLimit != 1000 || c.QuietHours.Enabled || c.LogFormat != "json" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+// TestLoadConfigErrors checks that every variable is validated and that the
+// message names the variable and the value.
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"token malformed", "TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN=(masqué)"},
+		{"api url", "TELEGRAM_API_URL", "api.telegram.org", `TELEGRAM_API_URL="api.telegram.org"`},
+		{"database empty", "DATABASE_PATH", "", `DATABASE_PATH=""`},
+		{"http addr", "HTTP_ADDR", "8080", `HTTP_ADDR="8080"`},
+		{"http port", "HTTP_ADDR", ":99999", `HTTP_ADDR=":99999"`},
+		{"public url", "PUBLIC_URL", "ftp://x", `PUBLIC_URL="ftp://x"`},
+		{"catalog missing", "CATALOG_FILE", "/nonexistent/cat.yaml", `CATALOG_FILE="/nonexistent/cat.yaml"`},
+		{"schedule", "CHECK_SCHEDULE", "every minute", `CHECK_SCHEDULE="every minute"`},
+		{"timeout unit", "CHECK_TIMEOUT", "10", `CHECK_TIMEOUT="10"`},
+		{"timeout too small", "CHECK_TIMEOUT", "10ms", `CHECK_TIMEOUT="10ms"`},
+		{"concurrency zero", "CHECK_CONCURRENCY", "0", `CHECK_CONCURRENCY="0"`},
+		{"down after", "DOWN_AFTER", "x", `DOWN_AFTER="x"`},
+		{"up after", "UP_AFTER", "-1", `UP_AFTER="-1"`},
+		{"canary", "CANARY_URLS", "https://ok.example,nope", `CANARY_URLS="nope"`},
+		{"admin ids", "ADMIN_IDS", "12,abc", `ADMIN_IDS="abc"`},
+		{"rate limit too high", "TELEGRAM_RATE_LIMIT", "100", `TELEGRAM_RATE_LIMIT="100"`},
+		{"rate limit not a number", "TELEGRAM_RATE_LIMIT", "fast", `TELEGRAM_RATE_LIMIT="fast"`},
+		{"paid broadcast", "TELEGRAM_PAID_BROADCAST", "peut-être", `TELEGRAM_PAID_BROADCAST="peut-être"`},
+		{"quiet hours", "QUIET_HOURS", "21h-7h", `QUIET_HOURS="21h-7h"`},
+		{"quiet hours empty window", "QUIET_HOURS", "07:00-07:00", `QUIET_HOURS="07:00-07:00"`},
+		{"timezone", "TIMEZONE", "Europe/Pariss", `TIMEZONE="Europe/Pariss"`},
+		{"log level", "LOG_LEVEL", "loud", `LOG_LEVEL="loud"`},
+		{"log format", "LOG_FORMAT", "xml", `LOG_FORMAT="xml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(envOf(map[string]string{tt.key: tt.value}))
+			if err == nil {
+				t.Fatalf("%s=%q accepted", tt.key, tt.value)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Fatalf("one bad variable gave %d messages: %q", n, err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigReportsAllProblemsAtOnce(t *testing.T) {
+	_, err := LoadConfig(envOf(map[string]string{"DOWN_AFTER": "x", "UP_AFTER": "y", "LOG_FORMAT": "z"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, v := range []string{"DOWN_AFTER", "UP_AFTER", "LOG_FORMAT"} {
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("error does not name %s: %v", v, err)
+		}
+	}
+}
+
+func TestTokenNeverInErrors(t *testing.T) {
+	secret := "123456789:short"
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, env := range map[string]map[string]string{
+		"direct": {"TELEGRAM_BOT_TOKEN": secret},
+		"file":   {"TELEGRAM_BOT_TOKEN_FILE": file},
+		"both":   {"TELEGRAM_BOT_TOKEN": secret, "TELEGRAM_BOT_TOKEN_FILE": file},
+	} {
+		_, err := LoadConfig(envOf(env))
+		if err == nil {
+			t.Fatalf("%s: malformed token accepted", name)
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "short") {
+			t.Fatalf("%s: error shows the token: %v", name, err)
+		}
+	}
+}
+
+func TestTokenFromFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte(goodToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(envOf(map[string]string{"TELEGRAM_BOT_TOKEN_FILE": file}))
+	if err != nil || c.TelegramToken != goodToken {
+		t.Fatalf("got %q, %v", c.TelegramToken, err)
+	}
+	_, err = LoadConfig(envOf(map[string]string{"TELEGRAM_BOT_TOKEN_FILE": file + ".missing"}))
+	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN_FILE") {
+		t.Fatalf("missing token file: %v", err)
+	}
+}
+
+func TestDotenvRealEnvironmentWins(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	content := "# comment\nexport DOWN_AFTER=5\nUP_AFTER=\"3\"\nPUBLIC_URL=https://from-file.example # trailing\nCANARY_URLS=\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lookup, err := EnvLookup(envOf(map[string]string{"DOWN_AFTER": "4"}), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DownAfter != 4 || c.UpAfter != 3 || c.PublicURL != "https://from-file.example" || len(c.CanaryURLs) != 0 {
+		t.Fatalf("got DownAfter=%d UpAfter=%d PublicURL=%q Canary=%v", c.DownAfter, c.UpAfter, c.PublicURL, c.CanaryURLs)
+	}
+	if _, err := EnvLookup(envOf(nil), filepath.Join(t.TempDir(), "absent")); err != nil {
+		t.Fatalf("absent .env: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("JUSTAWORD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnvLookup(envOf(nil), path); err == nil || !strings.Contains(err.Error(), "ligne 1") {
+		t.Fatalf("malformed .env: %v", err)
+	}
+}
+
+func TestQuietHoursContains(t *testing.T) {
+	q := quietHours("21:00-07:00", func(string, string, string) { t.Fatal("rejected") })
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for _, tt := range []struct {
+		hour, min int
+		want      bool
+	}{{20, 59, false}, {21, 0, true}, {23, 30, true}, {3, 0, true}, {6, 59, true}, {7, 0, false}, {12, 0, false}} {
+		at := time.Date(2021, 4, 6, tt.hour, tt.min, 0, 0, paris)
+		if got := q.Contains(at); got != tt.want {
+			t.Errorf("Contains(%02d:%02d) = %v, want %v", tt.hour, tt.min, got, tt.want)
+		}
+	}
+	day := quietHours("12:00-14:00", func(string, string, string) { t.Fatal("rejected") })
+	if !day.Contains(time.Date(2021, 4, 6, 13, 0, 0, 0, paris)) || day.Contains(time.Date(2021, 4, 6, 15, 0, 0, 0, paris)) {
+		t.Error("a window within one day is wrong")
+	}
+}

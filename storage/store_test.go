@@ -1,0 +1,160 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// openTest opens a fresh store in a temporary directory.
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), fixedNow)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func fixedNow() time.Time { return time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC) }
+
+func TestOpenFreshAppliesEveryMigration(t *testing.T) {
+	s := openTest(t)
+	got, err := s.AppliedMigrations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != SchemaVersion() || SchemaVersion() == 0 {
+		t.Fatalf("applied %v, want 1..%d", got, SchemaVersion())
+	}
+	for i, v := range got {
+		if v != i+1 {
+			t.Fatalf("applied %v, want consecutive versions from 1", got)
+		}
+	}
+}
+
+func TestOpenTwiceIsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "twice.db")
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		s, err := Open(ctx, path, fixedNow)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		if err := s.SetMeta(ctx, "k", "v"); err != nil {
+			t.Fatalf("write #%d: %v", i+1, err)
+		}
+		got, err := s.AppliedMigrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != SchemaVersion() {
+			t.Fatalf("open #%d: %d migrations recorded, want %d", i+1, len(got), SchemaVersion())
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("close #%d: %v", i+1, err)
+		}
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future.sql', 0)`, SchemaVersion()+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(ctx, path, fixedNow)
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open on a newer schema: got %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestOpenExplainsBadPlaces(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDB, []byte(strings.Repeat("this is not sqlite\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	aFile := filepath.Join(dir, "file")
+	if err := os.WriteFile(aFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"not a database", notDB, "is not a SQLite database"},
+		{"missing directory", filepath.Join(dir, "nope", "x.db"), "does not exist"},
+		{"parent is a file", filepath.Join(aFile, "x.db"), "not a directory"},
+		{"path is a directory", dir, "is a directory"},
+		{"empty path", "", "empty database path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tt.path, fixedNow)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded, want an error containing %q", tt.path, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Open(%q) = %v, want it to contain %q", tt.path, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPragmasAsPromised(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if err := s.checkPragmas(ctx, s.w, true); err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	if err := s.checkPragmas(ctx, s.r, false); err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	if _, err := s.r.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'y', 0)`); err == nil {
+		t.Fatal("the read pool accepted a write")
+	}
+}
+
+func TestDSNWithOddFileName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd?name#x.db")
+	s, err := Open(context.Background(), path, fixedNow)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not created at the literal path: %v", err)
+	}
+}
+
+func TestMetaRoundTrip(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if _, err := s.Meta(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Meta(missing) = %v, want ErrNotFound", err)
+	}
+	for _, v := range []string{"1", "42"} {
+		if err := s.SetMeta(ctx, "offset", v); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Meta(ctx, "offset")
+		if err != nil || got != v {
+			t.Fatalf("Meta(offset) = %q, %v; want %q", got, err, v)
+		}
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
