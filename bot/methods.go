@@ -72,6 +72,17 @@ func (c *Client) SendMessage(ctx context.Context, chatID int64, text string, par
 	})
 }
 
+// SendToChannel posts to a public channel by its @name (an académie's
+// channel in the catalog), with the same defaults as SendMessage. notify
+// uses it for the one outage and recovery post per channel.
+func (c *Client) SendToChannel(ctx context.Context, channel string, text string, params map[string]string) (int64, error) {
+	p := c.params(map[string]string{"parse_mode": tgbotapi.ModeHTML, "link_preview_options": noPreview},
+		params, map[string]string{"chat_id": channel, "text": text})
+	return c.sendForMessage(ctx, "sendMessage", func(api *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) {
+		return api.MakeRequest("sendMessage", p)
+	})
+}
+
 // SendPhoto uploads a PNG (the status chart) with an HTML caption, as a
 // multipart POST; params works as for SendMessage.
 func (c *Client) SendPhoto(ctx context.Context, chatID int64, png []byte, caption string, params map[string]string) (int64, error) {

@@ -22,6 +22,7 @@ const usage = `Sentinelle surveille les ENT et prévient les familles sur Telegr
 Usage :
   sentinelle [run]        démarre le service (vérifications, bot, page d'état)
   sentinelle catalog      vérifie le catalogue et liste académies et services
+  sentinelle check [--json] [académie…]  vérifie les services maintenant, sans rien enregistrer ni envoyer
   sentinelle version      affiche la version
   sentinelle help         affiche cette aide
 
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return withConfig(rest, "run", lookupEnv, stderr, func(cfg Config) int { return serve(ctx, cfg, stdout, stderr) })
 	case "catalog":
 		return withConfig(rest, "catalog", lookupEnv, stderr, func(cfg Config) int { return printCatalog(cfg, stdout, stderr) })
+	case "check":
+		return runCheck(ctx, rest, lookupEnv, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return badUsage(stderr, fmt.Sprintf("argument inattendu : %s", rest[0]))

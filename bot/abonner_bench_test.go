@@ -1,0 +1,101 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"sentinelle/bot/telegramtest"
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// BenchmarkAbonner10k measures the bot end to end: 10,000 /abonner from
+// 10,000 chats wait on the fake Bot API; the bot long-polls them in
+// batches of 100, applies each batch in one transaction (chat, subscription,
+// reply in the outbox, offset) and confirms it. The goal is 1,000 updates/s;
+// replies are counted in the database, not sent (that is the dispatcher's
+// work).
+//
+//	go test -run XXX -bench Abonner10k -benchtime 3x ./bot/
+func BenchmarkAbonner10k(b *testing.B) {
+	const n = 10000
+	cat, err := catalog.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		srv := telegramtest.NewServer(b, telegramtest.WithoutLimits(), telegramtest.WithPollWait(100*time.Millisecond))
+		var last int
+		for c := range n {
+			last = srv.SendText(telegramtest.Chat{ID: int64(1_000_000 + c)},
+				telegramtest.User{ID: int64(1_000_000 + c), FirstName: "P"}, "/abonner versailles")
+		}
+		store, err := storage.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), time.Now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		client, err := NewClient(context.Background(), ClientOptions{Token: srv.Token(), APIURL: srv.URL(), PollTimeout: time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bt, err := New(Options{Client: client, Store: store, Catalog: cat})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bt.cmdLimit = newWindowLimiter(1<<30, time.Minute)
+		done := make(chan struct{})
+		bt.afterBatch = func(id int64) {
+			if id == int64(last) {
+				close(done)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		b.StartTimer()
+		start := time.Now()
+		go func() { ran <- bt.Run(ctx) }()
+		<-done
+		total += time.Since(start)
+		b.StopTimer()
+		cancel()
+		if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
+			b.Fatal(err)
+		}
+		evs, err := store.NewEvents(context.Background(), 2*n)
+		if err != nil || len(evs) != n {
+			b.Fatalf("%d replies in the outbox (%v), want %d", len(evs), err, n)
+		}
+		store.Close()
+		srv.Close()
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "updates/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// TestAbonnerThroughput is the benchmark's goal as a test, on a tenth of
+// the load so that it stays quick: 1,000 /abonner must be handled in well
+// under a second each hundred (the goal is 1,000 updates/s; the check
+// leaves a wide margin for a loaded machine).
+func TestAbonnerThroughput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("throughput check")
+	}
+	h := newHarness(t)
+	h.bot.cmdLimit = newWindowLimiter(1<<30, time.Minute)
+	start := time.Now()
+	var last int
+	for c := range 1000 {
+		last = h.srv.SendText(telegramtest.Chat{ID: int64(500_000 + c)}, telegramtest.User{ID: int64(500_000 + c),
+			FirstName: "P" + strconv.Itoa(c)}, "/abonner lille")
+	}
+	h.wait(last)
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("1,000 /abonner took %v; the goal is 1 s", d)
+	}
+}

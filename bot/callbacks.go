@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"errors"
+	"strings"
+
+	"sentinelle/storage"
+)
+
+// Callback data, at most 64 bytes, never trusted: each handler checks what
+// it names against the catalog or the database.
+//
+//	r:<role>          step 1, /profil            l:<level>, l:ok    step 2
+//	g:, g:<index>     régions, one région        a:<slug>           subscribe
+//	u:<slug>, u:*     unsubscribe                al:<alert>         toggle an alert
+//	ok:<id>, no:<id>  answer a confirmation      k:<id>:<slug>      a new class's académie
+
+// callback dispatches a button press.
+func (t *turn) callback() error {
+	prefix, arg, _ := strings.Cut(t.r.data, ":")
+	t.r.metric = "bouton:" + prefix
+	if t.inGroup() && !t.r.groupAdmin {
+		t.answer(msgGroupAdminsOnly)
+		return nil
+	}
+	switch prefix {
+	case "r":
+		return t.onRole(arg)
+	case "l":
+		return t.onLevel(arg)
+	case "g":
+		return t.onRegion(arg)
+	case "a":
+		return t.onAcademy(arg)
+	case "u":
+		return t.onUnsubscribe(arg)
+	case "al":
+		return t.onAlert(arg)
+	case "ok", "no":
+		return t.onConfirm(arg, prefix == "ok", "")
+	case "k":
+		id, slug, _ := strings.Cut(arg, ":")
+		return t.onConfirm(id, true, slug)
+	}
+	t.r.metric = "bouton:inconnu"
+	t.answer(msgStaleButton)
+	return nil
+}
+
+// onConfirm answers a question: yes (« Envoyer », « Supprimer », an
+// académie) or no (« Annuler »). Only the person who asked may answer, in
+// the chat where they asked, once, within the hour.
+func (t *turn) onConfirm(id string, yes bool, choice string) error {
+	c, err := t.tx.TakeConfirmation(t.ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		t.answer(msgStaleButton) // answered already, or forged: the message stays as it is
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.ChatID != t.r.chatID || c.UserID != t.r.userID {
+		t.answer(msgNotYours)
+		return t.tx.CreateConfirmation(t.ctx, c) // put it back for its owner
+	}
+	if !c.ExpiresAt.After(t.now) {
+		t.answer(msgStaleButton)
+		t.edit(msgExpired, nil)
+		return nil
+	}
+	if !yes {
+		t.answer("Annulé")
+		switch c.Kind {
+		case storage.ConfirmForget:
+			t.edit(msgForgetCancelled, nil)
+		case storage.ConfirmClass:
+			t.edit(msgClassCancelled, nil)
+		default:
+			t.edit(msgCancelled, nil)
+		}
+		return nil
+	}
+	switch c.Kind {
+	case storage.ConfirmBroadcast:
+		return t.sendNotice(c)
+	case storage.ConfirmAnnouncement:
+		return t.sendAnnouncement(c)
+	case storage.ConfirmForget:
+		return t.forget()
+	case storage.ConfirmClass:
+		return t.createClassIn(c, choice)
+	}
+	t.answer(msgStaleButton)
+	return nil
+}
+
+// ask stores a question and returns its id, for the buttons.
+func (t *turn) ask(kind string, classID int64, target, text string) (string, error) {
+	id, err := t.b.newID()
+	if err != nil {
+		return "", err
+	}
+	err = t.tx.CreateConfirmation(t.ctx, storage.Confirmation{ID: id, ChatID: t.r.chatID, UserID: t.r.userID,
+		Kind: kind, ClassID: classID, Target: target, Text: text, ExpiresAt: t.now.Add(confirmTTL)})
+	return id, err
+}

@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	"sentinelle/storage"
+)
+
+// mesdonnees is /mesdonnees: everything stored about this chat.
+func (t *turn) mesdonnees() error {
+	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	joined, err := t.tx.JoinedClasses(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	owned, err := t.tx.OwnedClasses(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	return t.reply(myDataText(t, subs, joined, owned), nil)
+}
+
+// oublier is /oublier: « Supprimer » erases everything at once.
+func (t *turn) oublier() error {
+	id, err := t.ask(storage.ConfirmForget, 0, "", "")
+	if err != nil {
+		return err
+	}
+	return t.reply(msgForgetQuestion, confirmKeyboard("Supprimer", id))
+}
+
+// forget is « Supprimer »: the chat's row and everything hanging from it
+// go in this transaction. The confirmation replaces the question in place:
+// a reply through the outbox would need the chat's row.
+func (t *turn) forget() error {
+	if err := t.tx.ForgetChat(t.ctx, t.r.chatID); err != nil {
+		return err
+	}
+	t.loaded = false
+	t.answer("Effacé")
+	t.edit(msgForgotten, nil)
+	return nil
+}
+
+const (
+	msgForgetQuestion = "⚠️ <b>Tout effacer ?</b>\nVos abonnements, vos réglages, les classes que vous avez rejointes " +
+		"et celles que vous avez créées, avec leurs messages et leur plan B. C'est immédiat et définitif."
+	msgForgotten       = "🗑 C'est fait : tout ce que je savais de ce chat est effacé. Pour revenir un jour : /start"
+	msgForgetCancelled = "Rien n'a été effacé."
+)
+
+func myDataText(t *turn, subs []string, joined []storage.Class, owned []storage.ClassInfo) string {
+	c, cat, loc := t.chat, t.b.cat, t.b.loc
+	var b strings.Builder
+	b.WriteString("🔐 <b>Ce que je garde sur ce chat</b>\n")
+	fmt.Fprintf(&b, "• Identifiant du chat : %d (%s)\n", c.ID, kindLabel(c.Kind))
+	fmt.Fprintf(&b, "• Inscrit le %s\n", c.CreatedAt.In(loc).Format("02/01/2006"))
+	fmt.Fprintf(&b, "• Rôle : %s · niveaux : %s\n", roleLabel(c.Role), levelsLabel(c.Levels))
+	if len(subs) > 0 {
+		fmt.Fprintf(&b, "• Académies suivies : %s\n", academyNames(cat, subs))
+	} else {
+		b.WriteString("• Académies suivies : aucune\n")
+	}
+	fmt.Fprintf(&b, "• Alertes : %s\n", alertsLabel(c))
+	for _, k := range joined {
+		fmt.Fprintf(&b, "• Classe rejointe : %s (<code>%s</code>)\n", esc(k.Name), k.Code)
+	}
+	for _, k := range owned {
+		fmt.Fprintf(&b, "• Classe créée : %s (<code>%s</code>, %s)", esc(k.Name), k.Code, plural(k.Members, "membre", "membres"))
+		if k.PlanB != "" {
+			fmt.Fprintf(&b, ", plan B : « %s »", esc(truncate(k.PlanB, 80)))
+		}
+		b.WriteString("\n")
+	}
+	if c.DisplayName != "" {
+		fmt.Fprintf(&b, "• Nom qui signe vos messages de classe : %s\n", esc(c.DisplayName))
+	}
+	b.WriteString("• Les réponses que je vous ai envoyées, pour ne jamais les envoyer deux fois.\n\n")
+	b.WriteString("Je ne garde ni vos messages, ni votre numéro, ni votre nom (sauf celui d'un enseignant qui crée " +
+		"une classe, pour signer ses messages). Les messages d'une classe et son plan B sont effacés quand elle est fermée.\n" +
+		"Tout effacer maintenant : /oublier")
+	return b.String()
+}
+
+func kindLabel(kind string) string {
+	switch kind {
+	case "group", "supergroup":
+		return "groupe"
+	case "channel":
+		return "canal"
+	}
+	return "privé"
+}

@@ -1,0 +1,255 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// subscribe makes the chat follow académies, up to maxAcademies. It
+// returns those newly followed, every académie followed now (sorted), and,
+// when the cap stopped some, the refusal to show.
+func (t *turn) subscribe(as []catalog.Academy) (added []catalog.Academy, subs []string, refusal string, err error) {
+	subs, err = t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	for _, a := range as {
+		if slices.Contains(subs, a.Slug) {
+			continue
+		}
+		if len(subs) >= maxAcademies {
+			refusal = msgTooManyAcademies
+			break
+		}
+		if err := t.tx.Subscribe(t.ctx, t.chat.ID, a.Slug); err != nil {
+			return nil, nil, "", err
+		}
+		subs = append(subs, a.Slug)
+		added = append(added, a)
+	}
+	slices.Sort(subs)
+	return added, subs, refusal, nil
+}
+
+// parseAcademies reads the académies a person names: separated by commas
+// or spaces, by slug, code or name in any case and accents ("Aix
+// Marseille", "versailles, 01", "Orléans-Tours"). Words that name none are
+// returned in groups ("clermont ferand"), for a suggestion.
+func parseAcademies(cat *catalog.Catalog, args string) (found []catalog.Academy, unknown []string) {
+	seen := map[string]bool{}
+	add := func(a catalog.Academy) {
+		if !seen[a.Slug] {
+			seen[a.Slug] = true
+			found = append(found, a)
+		}
+	}
+	for _, part := range strings.FieldsFunc(args, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
+		if a, ok := cat.Find(part); ok {
+			add(a)
+			continue
+		}
+		words := strings.Fields(part)
+		var miss []string
+		flush := func() {
+			if len(miss) > 0 {
+				unknown = append(unknown, strings.Join(miss, " "))
+				miss = nil
+			}
+		}
+		for i := 0; i < len(words); {
+			n := longestMatch(cat, words[i:])
+			if n == 0 {
+				if !isFiller(words[i]) {
+					miss = append(miss, words[i])
+				}
+				i++
+				continue
+			}
+			flush()
+			a, _ := cat.Find(strings.Join(words[i:i+n], " "))
+			add(a)
+			i += n
+		}
+		flush()
+	}
+	return found, unknown
+}
+
+// longestMatch is how many of the first words (up to 4) name an académie.
+func longestMatch(cat *catalog.Catalog, words []string) int {
+	for n := min(4, len(words)); n >= 1; n-- {
+		if _, ok := cat.Find(strings.Join(words[:n], " ")); ok {
+			return n
+		}
+	}
+	return 0
+}
+
+// isFiller tells the little words between académie names: "Paris et
+// Créteil", "l'académie de Lille".
+func isFiller(w string) bool {
+	switch catalog.Normalize(w) {
+	case "", "et", "de", "d", "du", "la", "le", "l", "academie", "academies", "l academie", "d academie":
+		return true
+	}
+	return false
+}
+
+// abonner is /abonner [académie…]: without argument, the région menu.
+func (t *turn) abonner() error {
+	if t.r.args == "" {
+		return t.reply(regionsStep(t.b.cat, false))
+	}
+	found, unknown := parseAcademies(t.b.cat, t.r.args)
+	var parts []string
+	added, subs, refusal, err := t.subscribe(found)
+	if err != nil {
+		return err
+	}
+	if len(added) > 0 {
+		parts = append(parts, subscribedText(t.b.cat, added, subs))
+	}
+	for _, a := range found {
+		if !contains(added, a) && refusal == "" {
+			parts = append(parts, alreadySubscribedText(a))
+		}
+	}
+	if refusal != "" {
+		parts = append(parts, refusal)
+	}
+	for _, u := range unknown {
+		parts = append(parts, unknownAcademyText(t.b.cat, u, "abonner"))
+	}
+	if len(added) > 0 && t.chat.Role == "" && !t.inGroup() {
+		return t.reply(strings.Join(parts, "\n")+"\n\n"+msgAskRole, roleKeyboard())
+	}
+	return t.reply(strings.Join(parts, "\n"), nil)
+}
+
+func contains(as []catalog.Academy, a catalog.Academy) bool {
+	for _, x := range as {
+		if x.Slug == a.Slug {
+			return true
+		}
+	}
+	return false
+}
+
+// desabonner is /desabonner [académie…|tout]: without argument, a button
+// per académie followed.
+func (t *turn) desabonner() error {
+	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(subs) == 0:
+		return t.reply(msgNoSubscription, nil)
+	case t.r.args == "":
+		return t.reply(unsubscribeMenu(t.b.cat, subs))
+	case isAll(t.r.args):
+		if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, ""); err != nil {
+			return err
+		}
+		return t.reply(msgUnsubscribedAll, nil)
+	}
+	found, unknown := parseAcademies(t.b.cat, t.r.args)
+	var removed, absent []string
+	for _, a := range found {
+		if !containsString(subs, a.Slug) {
+			absent = append(absent, a.Slug)
+			continue
+		}
+		if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, a.Slug); err != nil {
+			return err
+		}
+		removed = append(removed, a.Slug)
+	}
+	left, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	parts := unsubscribedParts(t.b.cat, removed, absent, left)
+	for _, u := range unknown {
+		parts = append(parts, unknownAcademyText(t.b.cat, u, "desabonner"))
+	}
+	return t.reply(strings.Join(parts, "\n"), nil)
+}
+
+// onUnsubscribe is a press on /desabonner's menu: "*" is « Tout ».
+func (t *turn) onUnsubscribe(arg string) error {
+	slug := arg
+	if arg == "*" {
+		slug = ""
+	} else if _, ok := t.b.cat.Academy(arg); !ok {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, slug); err != nil {
+		return err
+	}
+	left, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if slug == "" {
+		t.edit(msgUnsubscribedAll, nil)
+		return nil
+	}
+	t.edit(strings.Join(unsubscribedParts(t.b.cat, []string{slug}, nil, left), "\n"), nil)
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isAll tells the word for « everything ».
+func isAll(s string) bool {
+	switch catalog.Normalize(s) {
+	case "tout", "toutes", "tous", "all", "toutes les academies":
+		return true
+	}
+	return false
+}
+
+// etat is /etat [académie]: the services of the chat's académies (or the
+// one named) and the national ones, with since when, and the status page.
+func (t *turn) etat() error {
+	slugs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if t.r.args != "" {
+		a, ok := t.b.cat.Find(t.r.args)
+		if !ok {
+			return t.reply(unknownAcademyText(t.b.cat, t.r.args, "etat"), nil)
+		}
+		slugs = []string{a.Slug}
+	}
+	states, err := t.b.states(t.ctx)
+	if err != nil {
+		return err
+	}
+	return t.reply(statusText(statusView{cat: t.b.cat, states: states, slugs: slugs, levels: t.chat.Levels,
+		now: t.now, loc: t.b.loc, publicURL: t.b.opt.PublicURL}), nil)
+}
+
+// lumni is /lumni: where to learn for the chat's levels, leaving out what
+// is down now.
+func (t *turn) lumni() error {
+	states, err := t.b.states(t.ctx)
+	if err != nil {
+		return err
+	}
+	isDown := func(id string) bool { return states[id].State == storage.StateDown }
+	return t.reply(alternativesText(t.b.cat, t.chat.Levels, isDown), nil)
+}

@@ -1,0 +1,195 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"sentinelle/storage"
+)
+
+// request is one update as the handlers see it, filled in by prepare.
+type request struct {
+	id        int64
+	kind      string // "message", "callback", "member", "migrate", "other"
+	chatID    int64
+	chatKind  string
+	userID    int64
+	userName  string // transient: kept only for a teacher's notices
+	cmd       string // canonical name; "" for free text
+	args      string
+	cbID      string
+	cbMsgID   int64
+	data      string
+	member    string // the bot's new status in the chat (my_chat_member)
+	migrateTo int64
+
+	groupAdmin bool // the sender administers the group (checked when it matters)
+	drop       bool // nothing to do: another bot's command, group chatter, silenced flood
+	slowDown   bool // over the command limit: the one « doucement » reply
+	skip       bool // applied in an earlier run
+	metric     string
+
+	out outcome
+}
+
+// outcome is what an update does outside the database, after the commit.
+type outcome struct {
+	answer string              // the callback's notice
+	edit   *storage.OutMessage // new text and keyboard of the message that carried the buttons
+	after  func(context.Context)
+}
+
+// updateChatID is the chat an update belongs to (0 for none).
+func updateChatID(u tgbotapi.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+		return u.CallbackQuery.Message.Chat.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
+}
+
+// prepare reads an update and does what must happen before the
+// transaction: the flood limit and, for a command that changes a group's
+// settings, asking Telegram whether the sender administers the group.
+func (b *Bot) prepare(ctx context.Context, u tgbotapi.Update) *request {
+	r := &request{id: int64(u.UpdateID), kind: "other", drop: true}
+	switch {
+	case u.Message != nil:
+		b.prepareMessage(ctx, r, u.Message)
+	case u.CallbackQuery != nil:
+		b.prepareCallback(ctx, r, u.CallbackQuery)
+	case u.MyChatMember != nil:
+		m := u.MyChatMember
+		r.kind, r.chatID, r.chatKind, r.userID = "member", m.Chat.ID, m.Chat.Type, m.From.ID
+		r.member = m.NewChatMember.Status
+		r.drop = m.NewChatMember.User == nil || m.NewChatMember.User.ID != b.client.BotID() || m.Chat.Type == "channel"
+	}
+	return r
+}
+
+func (b *Bot) prepareMessage(ctx context.Context, r *request, m *tgbotapi.Message) {
+	r.kind, r.chatID, r.chatKind = "message", m.Chat.ID, m.Chat.Type
+	if m.From != nil {
+		r.userID, r.userName = m.From.ID, strings.TrimSpace(m.From.FirstName+" "+m.From.LastName)
+	}
+	if m.MigrateToChatID != 0 {
+		r.kind, r.migrateTo, r.drop = "migrate", m.MigrateToChatID, false
+		return
+	}
+	if r.chatKind == "channel" || r.userID == 0 {
+		return
+	}
+	name, args, forOther, isCmd := parseCommand(m.Text, b.username)
+	group := r.chatKind != "private"
+	if forOther || (!isCmd && group) {
+		return // another bot's command, or a group's conversation
+	}
+	if c := b.commands[name]; group && (c == nil || c.admin) {
+		return // in a group, a command we do not know may be another bot's: silence
+	}
+	r.cmd, r.args = name, args
+	switch b.cmdLimit.hit(r.chatID, b.now()) {
+	case verdictSilent:
+		return
+	case verdictWarn:
+		r.slowDown = true
+	}
+	r.drop = false
+	if c := b.commands[name]; c != nil && c.group && group {
+		r.groupAdmin = b.isGroupAdmin(ctx, r.chatID, r.userID)
+	}
+}
+
+func (b *Bot) prepareCallback(ctx context.Context, r *request, q *tgbotapi.CallbackQuery) {
+	r.kind, r.cbID, r.data = "callback", q.ID, q.Data
+	if q.From != nil {
+		r.userID, r.userName = q.From.ID, strings.TrimSpace(q.From.FirstName+" "+q.From.LastName)
+	}
+	if q.Message == nil || q.Message.Chat == nil || q.Message.Chat.Type == "channel" {
+		return // an inline message: the bot sends none; finish still answers
+	}
+	r.chatID, r.chatKind, r.cbMsgID = q.Message.Chat.ID, q.Message.Chat.Type, int64(q.Message.MessageID)
+	if b.cmdLimit.hit(r.chatID, b.now()) != verdictAllow {
+		return // a flood of presses gets no reply; finish still answers them
+	}
+	r.drop = false
+	if r.chatKind != "private" {
+		r.groupAdmin = b.isGroupAdmin(ctx, r.chatID, r.userID)
+	}
+}
+
+// isGroupAdmin asks Telegram whether a user administers a group. When it
+// cannot tell, the answer is no: a group's settings are not changed on a
+// doubt.
+func (b *Bot) isGroupAdmin(ctx context.Context, chatID, userID int64) bool {
+	if userID == anonymousAdminID {
+		return true // only a group's admins can post as the group
+	}
+	status, err := b.client.ChatMemberStatus(ctx, chatID, userID)
+	if err != nil {
+		b.log.Warn("cannot check a group member's status", "error", err)
+		return false
+	}
+	return status == "creator" || status == "administrator"
+}
+
+// apply runs an update's handler inside a savepoint of the batch's
+// transaction and returns how many events it wrote. A handler that fails is
+// undone and the user gets a short apology; only a failure to write even
+// that fails the batch (which Telegram then re-delivers).
+func (b *Bot) apply(ctx context.Context, tx *storage.Tx, r *request) (int, error) {
+	t := &turn{b: b, ctx: ctx, tx: tx, r: r, now: b.now()}
+	err := tx.Isolate(ctx, t.run)
+	if err == nil {
+		return t.events, nil
+	}
+	b.log.Error("update failed; its effects are undone", "update_id", r.id, "kind", r.kind,
+		"command", r.cmd, "error", err)
+	r.out = outcome{answer: msgSorryShort}
+	if r.kind != "message" {
+		return 0, nil
+	}
+	t = &turn{b: b, ctx: ctx, tx: tx, r: r, now: t.now, seq: 90}
+	err = tx.Isolate(ctx, func() error {
+		if _, err := t.ensureChat(); err != nil {
+			return err
+		}
+		return t.reply(msgSorry, nil)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bot: update %d: %w", r.id, err)
+	}
+	return t.events, nil
+}
+
+// finish does what an update asks of Telegram directly, after the commit:
+// answer the button press (always, so the spinner stops), edit the menu,
+// start a background job.
+func (b *Bot) finish(ctx context.Context, r *request) {
+	if r.kind == "callback" && r.cbID != "" {
+		if err := b.client.AnswerCallback(ctx, r.cbID, r.out.answer); err != nil {
+			b.log.Debug("answerCallbackQuery failed", "error", err)
+		}
+	}
+	if r.skip {
+		return
+	}
+	if e := r.out.edit; e != nil && r.cbMsgID != 0 {
+		err := b.client.EditMessageText(ctx, r.chatID, r.cbMsgID, e.Text, e.Params)
+		var te *Error
+		if err != nil && !(errors.As(err, &te) && te.NotModified()) {
+			b.log.Warn("cannot edit a menu", "error", err)
+		}
+	}
+	if r.out.after != nil {
+		b.jobs.Go(func() { r.out.after(ctx) })
+	}
+}

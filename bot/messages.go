@@ -1,0 +1,267 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// Every text a person reads is here or in messages_*.go, in French, in
+// Telegram HTML. Fixed texts are constants; texts with values are
+// functions that escape each value with esc.
+
+// Fixed answers.
+const (
+	msgUnknownCommand  = "🤔 Je ne connais pas cette commande. Tapez /aide pour voir ce que je sais faire."
+	msgFreeText        = "Je ne lis que les commandes. Tapez /aide pour les voir."
+	msgSlowDown        = "🐢 Doucement ! Trop de messages d'un coup : je reprends dans une minute."
+	msgGroupAdminsOnly = "Seuls les administrateurs du groupe peuvent changer ses réglages."
+	msgGroupWelcome    = "👋 Bonjour ! Je préviendrai ce groupe quand les ENT tombent en panne, puis quand ils reviennent.\n\n" +
+		"Un administrateur du groupe choisit l'académie avec /abonner. /aide pour le reste."
+	msgSorry          = "😕 Désolé, je n'ai pas pu traiter cette demande. Réessayez dans un moment."
+	msgSorryShort     = "Désolé, réessayez dans un moment."
+	msgStaleButton    = "Ce bouton n'est plus valable."
+	msgNotYours       = "Seule la personne qui a fait la demande peut répondre."
+	msgExpired        = "⌛ Cette demande a expiré : rien n'a été fait. Recommencez si besoin."
+	msgCancelled      = "Annulé : rien n'a été envoyé."
+	msgClassCancelled = "Annulé : aucune classe créée."
+)
+
+// esc escapes a value for Telegram HTML (text and attributes). Invalid
+// UTF-8, which Telegram refuses outright, becomes U+FFFD.
+func esc(s string) string { return html.EscapeString(strings.ToValidUTF8(s, "\uFFFD")) }
+
+// button is an inline button; Data is its callback data (≤ 64 bytes).
+type button struct {
+	Text string `json:"text"`
+	Data string `json:"callback_data"`
+}
+
+// keyboard is an inline keyboard, row by row.
+type keyboard [][]button
+
+// params is the reply_markup of a message with this keyboard; nil for none.
+func (k keyboard) params() map[string]string {
+	if len(k) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(struct {
+		InlineKeyboard keyboard `json:"inline_keyboard"`
+	}{k})
+	if err != nil {
+		return nil // cannot happen: strings only
+	}
+	return map[string]string{"reply_markup": string(b)}
+}
+
+// confirmKeyboard is the « Envoyer » / « Annuler » pair (or « Supprimer »).
+func confirmKeyboard(yes, id string) keyboard {
+	return keyboard{{{Text: yes, Data: "ok:" + id}, {Text: "Annuler", Data: "no:" + id}}}
+}
+
+// roleLabel is how a role is shown.
+func roleLabel(role string) string {
+	switch role {
+	case "parent":
+		return "Parent"
+	case "eleve":
+		return "Élève"
+	case "enseignant":
+		return "Enseignant"
+	}
+	return "non précisé"
+}
+
+// levelLabel is how a level is shown.
+func levelLabel(l catalog.Level) string {
+	switch l {
+	case catalog.Primaire:
+		return "Primaire"
+	case catalog.College:
+		return "Collège"
+	case catalog.Lycee:
+		return "Lycée"
+	}
+	return string(l)
+}
+
+// levelBit is a level's bit in chats.levels.
+func levelBit(l catalog.Level) int {
+	switch l {
+	case catalog.Primaire:
+		return storage.LevelPrimaire
+	case catalog.College:
+		return storage.LevelCollege
+	case catalog.Lycee:
+		return storage.LevelLycee
+	}
+	return 0
+}
+
+// levelsOf lists the levels of a bitmask, youngest first.
+func levelsOf(mask int) []catalog.Level {
+	var out []catalog.Level
+	for _, l := range catalog.AllLevels() {
+		if mask&levelBit(l) != 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// levelsLabel writes "Collège, Lycée", or "non précisés".
+func levelsLabel(mask int) string {
+	var names []string
+	for _, l := range levelsOf(mask) {
+		names = append(names, levelLabel(l))
+	}
+	if len(names) == 0 {
+		return "non précisés"
+	}
+	return strings.Join(names, ", ")
+}
+
+// alertsLabel writes the alerts a chat gets: "pannes, rétablissements".
+func alertsLabel(c storage.Chat) string {
+	var on []string
+	if c.AlertOutage {
+		on = append(on, "pannes")
+	}
+	if c.AlertRecovery {
+		on = append(on, "rétablissements")
+	}
+	if c.AlertDegraded {
+		on = append(on, "lenteurs")
+	}
+	if len(on) == 0 {
+		return "aucune"
+	}
+	return strings.Join(on, ", ")
+}
+
+// academyName is an académie's name, or its slug when the catalog no
+// longer knows it.
+func academyName(cat *catalog.Catalog, slug string) string {
+	if a, ok := cat.Academy(slug); ok {
+		return a.Name
+	}
+	return slug
+}
+
+// academyNames writes "Paris, Versailles", escaped.
+func academyNames(cat *catalog.Catalog, slugs []string) string {
+	names := make([]string, 0, len(slugs))
+	for _, s := range slugs {
+		names = append(names, esc(academyName(cat, s)))
+	}
+	return strings.Join(names, ", ")
+}
+
+// clock writes a time as families read it: "07:32".
+func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+
+// since writes "07:32" for today and "le 05/04 à 07:32" otherwise.
+func since(t, now time.Time, loc *time.Location) string {
+	lt, ln := t.In(loc), now.In(loc)
+	if lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year() {
+		return lt.Format("15:04")
+	}
+	return "le " + lt.Format("02/01") + " à " + lt.Format("15:04")
+}
+
+// atTime writes "à 07:32" for today and "le 05/04 à 07:32" otherwise.
+func atTime(t, now time.Time, loc *time.Location) string {
+	s := since(t, now, loc)
+	if strings.HasPrefix(s, "le ") {
+		return s
+	}
+	return "à " + s
+}
+
+// until writes "jusqu'à 09:45" for today and "jusqu'au 07/04 à 09:45"
+// otherwise.
+func until(t, now time.Time, loc *time.Location) string {
+	s := since(t, now, loc)
+	if rest, ok := strings.CutPrefix(s, "le "); ok {
+		return "jusqu'au " + rest
+	}
+	return "jusqu'à " + s
+}
+
+// duration writes how long something lasted: "2 h 30", "2 h", "45 min",
+// "1 j 4 h", "moins d'une minute".
+func duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case d < time.Minute:
+		return "moins d'une minute"
+	case h >= 24:
+		return fmt.Sprintf("%d j %d h", h/24, h%24)
+	case h > 0 && m == 0:
+		return fmt.Sprintf("%d h", h)
+	case h > 0:
+		return fmt.Sprintf("%d h %02d", h, m)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
+// number writes an integer the French way: "3 612" (narrow no-break space).
+func number(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// plural writes "0 membre", "1 membre", "12 membres" (French counts 0
+// in the singular).
+func plural(n int, one, many string) string {
+	if n <= 1 {
+		return number(n) + " " + one
+	}
+	return number(n) + " " + many
+}
+
+// runes counts characters as Telegram limits them.
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// truncate cuts s to at most n characters, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if runes(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return "…"
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// statusLink is the status page, or an académie's page on it.
+func statusLink(publicURL, slug string) string {
+	if publicURL == "" {
+		return ""
+	}
+	if slug == "" {
+		return publicURL + "/"
+	}
+	return publicURL + "/academie/" + slug
+}

@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"fmt"
+
+	"sentinelle/catalog"
+)
+
+// Texts of /abonner and /desabonner.
+
+var msgTooManyAcademies = fmt.Sprintf("Vous suivez déjà %d académies, le maximum. /desabonner pour en retirer une.", maxAcademies)
+
+const (
+	msgNoSubscription  = "Vous ne suivez aucune académie. /abonner pour en choisir une."
+	msgUnsubscribedAll = "Vous ne suivez plus aucune académie : plus d'alertes de panne. " +
+		"Vos classes continuent de vous écrire. /abonner pour revenir."
+)
+
+func alreadySubscribedText(a catalog.Academy) string {
+	return fmt.Sprintf("Vous suivez déjà <b>%s</b>.", esc(a.Name))
+}
+
+// unknownAcademyText answers a name that is no académie, with a
+// suggestion when one is close ("versaille" → Versailles).
+func unknownAcademyText(cat *catalog.Catalog, query, cmd string) string {
+	q := esc(truncate(query, 40))
+	if a, ok := cat.Suggest(query); ok {
+		return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ». Vouliez-vous dire <b>%s</b> ? Tapez /%s %s",
+			q, esc(a.Name), cmd, esc(a.Slug))
+	}
+	if cmd == "abonner" {
+		return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ». Tapez /abonner seul pour choisir dans la liste.", q)
+	}
+	return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ».", q)
+}
+
+// unsubscribeMenu offers a button per académie followed, and « Tout ».
+func unsubscribeMenu(cat *catalog.Catalog, subs []string) (string, keyboard) {
+	var kb keyboard
+	for _, s := range subs {
+		kb = append(kb, []button{{Text: academyName(cat, s), Data: "u:" + s}})
+	}
+	kb = append(kb, []button{{Text: "Tout", Data: "u:*"}})
+	return "Quelle académie ne plus suivre ?", kb
+}
+
+// unsubscribedParts says what /desabonner did.
+func unsubscribedParts(cat *catalog.Catalog, removed, absent, left []string) []string {
+	var parts []string
+	if len(removed) > 0 {
+		parts = append(parts, fmt.Sprintf("Vous ne suivez plus : <b>%s</b>.", academyNames(cat, removed)))
+	}
+	if len(absent) > 0 {
+		parts = append(parts, fmt.Sprintf("Vous ne suiviez pas : %s.", academyNames(cat, absent)))
+	}
+	if len(removed) > 0 {
+		if len(left) == 0 {
+			parts = append(parts, "Vous ne suivez plus aucune académie. /abonner pour revenir.")
+		} else {
+			parts = append(parts, "Vous suivez encore : "+academyNames(cat, left)+".")
+		}
+	}
+	return parts
+}

@@ -1,0 +1,173 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// start is /start [payload]: the welcome and step 1, or a deep link:
+// a_<slug> subscribes to that académie, c_<code> joins that class.
+func (t *turn) start() error {
+	payload, _, _ := strings.Cut(t.r.args, " ")
+	switch {
+	case strings.HasPrefix(payload, "a_"):
+		return t.startAcademy(payload[2:])
+	case strings.HasPrefix(payload, "c_"):
+		return t.join(payload[2:], true)
+	}
+	return t.reply(msgWelcome, roleKeyboard())
+}
+
+// startAcademy follows a link to an académie (from its status page or a
+// school's letter): subscribe at once, then ask the role if unknown.
+func (t *turn) startAcademy(slug string) error {
+	a, ok := t.b.cat.Find(slug)
+	if !ok {
+		return t.reply(msgBadAcademyLink+"\n\n"+msgWelcome, roleKeyboard())
+	}
+	added, subs, refusal, err := t.subscribe([]catalog.Academy{a})
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		return t.reply(refusal, nil)
+	}
+	text := subscribedText(t.b.cat, added, subs)
+	if len(added) == 0 {
+		text = alreadySubscribedText(a)
+	}
+	if t.chat.Role == "" {
+		return t.reply(text+"\n\n"+msgAskRole, roleKeyboard())
+	}
+	return t.reply(text+"\n\n"+msgNextSteps, nil)
+}
+
+// onRole is a press on a role (step 1, or /profil's buttons). A new role
+// resets the levels and the alerts to that role's defaults.
+func (t *turn) onRole(role string) error {
+	if role != "parent" && role != "eleve" && role != "enseignant" {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	if t.chat.Role != role {
+		t.chat.Role, t.chat.Levels = role, 0
+		alertDefaults(&t.chat)
+		if err := t.saveChat(); err != nil {
+			return err
+		}
+	}
+	t.answer(roleLabel(role))
+	t.edit(levelsStep(role, t.chat.Levels))
+	return nil
+}
+
+// alertDefaults sets the alerts a role gets unless changed with /alertes:
+// a parent and a teacher hear outages and recoveries, a pupil only that
+// the ENT works again (an outage is not their problem to solve).
+func alertDefaults(c *storage.Chat) {
+	c.AlertOutage = c.Role != "eleve"
+	c.AlertRecovery = true
+	c.AlertDegraded = false
+}
+
+// onLevel is a press on a level or on « Continuer » (step 2).
+func (t *turn) onLevel(arg string) error {
+	if arg == "ok" {
+		if t.chat.Levels == 0 {
+			t.answer(msgNeedLevel)
+			return nil
+		}
+		return t.afterLevels()
+	}
+	l, ok := catalog.ParseLevel(arg)
+	if !ok {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	if t.chat.Role == "parent" {
+		t.chat.Levels ^= levelBit(l)
+		if err := t.saveChat(); err != nil {
+			return err
+		}
+		t.edit(levelsStep(t.chat.Role, t.chat.Levels))
+		return nil
+	}
+	t.chat.Levels = levelBit(l)
+	if err := t.saveChat(); err != nil {
+		return err
+	}
+	t.answer(levelLabel(l))
+	return t.afterLevels()
+}
+
+// afterLevels is step 3, or the end when the chat already follows an
+// académie (it came by a link).
+func (t *turn) afterLevels() error {
+	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if len(subs) > 0 {
+		t.edit(readyText(t.b.cat, t.chat, subs))
+		return nil
+	}
+	t.edit(regionsStep(t.b.cat, true))
+	return nil
+}
+
+// onRegion shows the régions (empty arg) or the académies of one.
+func (t *turn) onRegion(arg string) error {
+	if arg == "" {
+		t.edit(regionsStep(t.b.cat, false))
+		return nil
+	}
+	regions := t.b.cat.Regions()
+	i, err := strconv.Atoi(arg)
+	if err != nil || i < 0 || i >= len(regions) {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	t.edit(regionStep(t.b.cat, regions[i]))
+	return nil
+}
+
+// onAcademy subscribes to the académie pressed and closes the menu.
+func (t *turn) onAcademy(slug string) error {
+	a, ok := t.b.cat.Academy(slug)
+	if !ok {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	_, subs, refusal, err := t.subscribe([]catalog.Academy{a})
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		t.answer(truncate(stripTags(refusal), 190))
+		return nil
+	}
+	t.answer(a.Name)
+	t.edit(readyText(t.b.cat, t.chat, subs))
+	return nil
+}
+
+// stripTags makes an HTML text plain, for a callback notice (plain text,
+// at most 200 characters).
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, c := range s {
+		switch {
+		case c == '<':
+			in = true
+		case c == '>' && in:
+			in = false
+		case !in:
+			b.WriteRune(c)
+		}
+	}
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'").Replace(b.String())
+}

@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+
+	"sentinelle/storage"
+)
+
+// regionIndex is the callback index of a région académique.
+func regionIndex(h *harness, name string) string {
+	i := slices.Index(h.cat.Regions(), name)
+	if i < 0 {
+		h.t.Fatalf("no region %q", name)
+	}
+	return strconv.Itoa(i)
+}
+
+func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
+	t.Helper()
+	c, err := h.store.Chat(context.Background(), id)
+	if err != nil {
+		t.Fatalf("chat %d: %v", id, err)
+	}
+	return c
+}
+
+func subsOf(t *testing.T, h *harness, id int64) []string {
+	t.Helper()
+	s, err := h.store.Subscriptions(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestOnboardingParentThreeSteps(t *testing.T) {
+	h := newHarness(t)
+	m := lastOf(t, h.say(parentChat, parentUser, "/start"))
+	wantText(t, m, "Bonjour", "Étape 1 sur 3")
+	h.press(parentChat, parentUser, m.MessageID, "r:parent")
+	h.press(parentChat, parentUser, m.MessageID, "l:ok") // no level yet: refused
+	h.press(parentChat, parentUser, m.MessageID, "l:college")
+	h.press(parentChat, parentUser, m.MessageID, "l:lycee")
+	h.press(parentChat, parentUser, m.MessageID, "l:ok")
+	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
+	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
+	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
+	wantText(t, cur, "C'est prêt", "Versailles", "Parent · Collège, Lycée")
+	c := chatOf(t, h, parentChat.ID)
+	if c.Role != "parent" || c.Levels != storage.LevelCollege|storage.LevelLycee || !c.AlertOutage || !c.AlertRecovery || c.AlertDegraded {
+		t.Errorf("chat = %+v", c)
+	}
+	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, []string{"versailles"}) {
+		t.Errorf("subscriptions = %v", got)
+	}
+	h.golden("onboarding_parent")
+}
+
+func TestOnboardingPupilOneLevelAndAlertDefaults(t *testing.T) {
+	h := newHarness(t)
+	m := lastOf(t, h.say(pupilChat, pupilUser, "/start"))
+	h.press(pupilChat, pupilUser, m.MessageID, "r:eleve")
+	h.press(pupilChat, pupilUser, m.MessageID, "l:lycee")
+	h.press(pupilChat, pupilUser, m.MessageID, "g:"+regionIndex(h, "Hauts-de-France"))
+	h.press(pupilChat, pupilUser, m.MessageID, "g:") // back to the régions
+	h.press(pupilChat, pupilUser, m.MessageID, "g:"+regionIndex(h, "Hauts-de-France"))
+	h.press(pupilChat, pupilUser, m.MessageID, "a:lille")
+	c := chatOf(t, h, pupilChat.ID)
+	if c.Role != "eleve" || c.Levels != storage.LevelLycee || c.AlertOutage || !c.AlertRecovery {
+		t.Errorf("a pupil hears recoveries only by default; chat = %+v", c)
+	}
+	h.golden("onboarding_pupil")
+}
+
+func TestDeepLinkAcademy(t *testing.T) {
+	h := newHarness(t)
+	m := lastOf(t, h.say(parentChat, parentUser, "/start a_aix-marseille"))
+	wantText(t, m, "Abonnement enregistré : Aix-Marseille", "dites-moi qui vous êtes")
+	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, []string{"aix-marseille"}) {
+		t.Fatalf("subscriptions = %v", got)
+	}
+	h.press(parentChat, parentUser, m.MessageID, "r:enseignant")
+	h.press(parentChat, parentUser, m.MessageID, "l:college")
+	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
+	wantText(t, cur, "C'est prêt", "Aix-Marseille", "Enseignant · Collège")
+	h.say(parentChat, parentUser, "/start a_atlantide")
+	h.say(parentChat, parentUser, "/start a_aix-marseille")
+	h.golden("deeplink_academy")
+}
+
+func TestStaleAndForgedButtons(t *testing.T) {
+	h := newHarness(t)
+	m := lastOf(t, h.say(parentChat, parentUser, "/start"))
+	for _, data := range []string{"r:roi", "l:universite", "g:999", "g:x", "a:atlantide", "u:atlantide",
+		"al:meteo", "zz:1", "ok:nope", "k:nope:paris"} {
+		h.press(parentChat, parentUser, m.MessageID, data)
+	}
+	c := chatOf(t, h, parentChat.ID)
+	if c.Role != "" || c.Levels != 0 {
+		t.Errorf("a forged button changed the chat: %+v", c)
+	}
+	h.golden("stale_buttons")
+}

@@ -1,0 +1,111 @@
+package checker
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"sentinelle/catalog"
+)
+
+// Result is one probe of one service and its judgement.
+type Result struct {
+	ServiceID  string
+	URL        string
+	State      State // Up, Degraded or Down
+	Reason     Reason
+	HTTPStatus int // 0 when no response came
+	Latency    time.Duration
+	FinalURL   string
+	Marker     string // the waiting-room marker found, as written in the catalog
+	Error      string // the transport error, for logs and the database; never shown to families
+	Answered   bool   // an HTTP response came, whatever it was
+}
+
+// Judge decides what one probe of a service means, in this order:
+//
+//  1. no complete answer: down, with the transport's reason (timeout,
+//     connection, tls, redirect_loop);
+//  2. a waiting-room marker of the catalog in the page's text: down,
+//     waiting_room, whatever the status (the 2021 quota pages were HTTP 200);
+//  3. a status the service does not answer when healthy: down, http_status;
+//  4. a 2xx page with nothing to read, fill in or run: down, blank_page;
+//  5. the service's body_contains text missing: down, body_mismatch;
+//  6. slower than the service's slow_ms: degraded, slow;
+//  7. otherwise up, ok.
+//
+// Markers are looked for in the text outside scripts and styles, so that a
+// healthy page whose JavaScript merely contains « service indisponible »
+// among its messages is not judged down. cat may be nil (no markers).
+func Judge(cat *catalog.Catalog, svc catalog.Service, f Fetch) Result {
+	r := Result{ServiceID: svc.ID, URL: svc.URL, HTTPStatus: f.HTTPStatus, Latency: f.Latency,
+		FinalURL: f.FinalURL, Answered: f.Answered()}
+	if f.Err != nil {
+		r.State, r.Reason, r.Error = Down, classify(f.Err), f.Err.Error()
+		return r
+	}
+	body := decodeBody(f.Body)
+	pg := readPage(body, f.ContentType)
+	if cat != nil {
+		if m, ok := cat.WaitingRoomMarker(pg.text); ok {
+			r.State, r.Reason, r.Marker = Down, ReasonWaitingRoom, m
+			return r
+		}
+	}
+	slow := svc.SlowMS
+	if slow <= 0 {
+		slow = catalog.DefaultSlowMS
+	}
+	switch {
+	case !svc.StatusOK(f.HTTPStatus):
+		r.State, r.Reason = Down, ReasonHTTPStatus
+	case f.HTTPStatus >= 200 && f.HTTPStatus <= 299 && f.HTTPStatus != 204 && pg.blank():
+		r.State, r.Reason = Down, ReasonBlankPage
+	case !pg.contains(body, svc.BodyContains):
+		r.State, r.Reason = Down, ReasonBodyMismatch
+	case f.Latency > time.Duration(slow)*time.Millisecond:
+		r.State, r.Reason = Degraded, ReasonSlow
+	default:
+		r.State, r.Reason = Up, ReasonOK
+	}
+	return r
+}
+
+// Check probes one service and judges the probe.
+func (p *Probe) Check(ctx context.Context, cat *catalog.Catalog, svc catalog.Service) Result {
+	return Judge(cat, svc, p.Fetch(ctx, svc.URL))
+}
+
+// CheckAll probes services concurrently, at most concurrency at a time, and
+// returns their results in the order of services. A round lasts about as
+// long as its slowest probe only when concurrency is at least the number of
+// services that hang: otherwise the hanging probes queue behind each other,
+// about ceil(hanging/concurrency) × Timeout.
+func (p *Probe) CheckAll(ctx context.Context, cat *catalog.Catalog, services []catalog.Service, concurrency int) []Result {
+	out := make([]Result, len(services))
+	jobs := make([]func(), len(services))
+	for i, svc := range services {
+		jobs[i] = func() { out[i] = p.Check(ctx, cat, svc) }
+	}
+	runAll(concurrency, jobs)
+	return out
+}
+
+// runAll runs jobs with at most limit at once, starting them in order (so
+// that jobs placed first, such as the canaries, are never starved), and
+// waits for all of them.
+func runAll(limit int, jobs []func()) {
+	if limit <= 0 {
+		limit = 1
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			job()
+		})
+	}
+	wg.Wait()
+}

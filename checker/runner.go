@@ -1,0 +1,235 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// Store is what a Runner needs from the database; *storage.Store has it.
+type Store interface {
+	RecordRound(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error)
+	PruneResults(ctx context.Context, before time.Time) (int64, error)
+}
+
+// DefaultRetention is how long raw results are kept; uptime, states and
+// incidents are kept beyond it.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// Options configures a Runner. cmd fills it from its Config: Probe.Timeout
+// is CHECK_TIMEOUT, Concurrency CHECK_CONCURRENCY, DownAfter and UpAfter
+// the variables of the same names, CanaryURLs CANARY_URLS, and
+// Probe.UserAgent is UserAgent(version, PUBLIC_URL).
+type Options struct {
+	Catalog     *catalog.Catalog // required
+	Store       Store            // required
+	Logger      *slog.Logger     // nil discards
+	Now         func() time.Time // nil is time.Now; dates rounds (latencies use Probe.Now)
+	Probe       ProbeOptions
+	Concurrency int // probes at once, canaries included; ≤ 0 means one per service and canary
+	DownAfter   int // ≤ 0 means 2
+	UpAfter     int // ≤ 0 means 2
+	CanaryURLs  []string
+	// MaxGap is the longest time between two rounds counted in a service's
+	// state for uptime; beyond, unknown (the checker was stopped). Zero
+	// means three times the schedule's interval once Start knows it, and
+	// storage.DefaultMaxGap for rounds run without Start.
+	MaxGap time.Duration
+	// Retention is how long raw results are kept; zero means
+	// DefaultRetention.
+	Retention time.Duration
+	// OnEvents, when set, is called after a round that committed event
+	// rows, so that the delivery side can wake up instead of polling.
+	OnEvents func()
+	// OnRound, when set, is called after each recorded round with its
+	// report, for /metrics. It must be quick: it runs on the round's
+	// goroutine.
+	OnRound func(RoundReport)
+}
+
+// Runner runs check rounds over every service of a catalog.
+type Runner struct {
+	opts   Options
+	probe  *Probe
+	log    *slog.Logger
+	now    func() time.Time
+	th     Thresholds
+	maxGap atomic.Int64 // nanoseconds; set by New, or by Start from the schedule
+}
+
+// New checks the options and builds a Runner.
+func New(opts Options) (*Runner, error) {
+	if opts.Catalog == nil {
+		return nil, errors.New("checker: nil Catalog")
+	}
+	if opts.Store == nil {
+		return nil, errors.New("checker: nil Store")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = len(opts.Catalog.Services) + len(opts.CanaryURLs)
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	th := Thresholds{DownAfter: opts.DownAfter, UpAfter: opts.UpAfter}
+	if th.DownAfter <= 0 {
+		th.DownAfter = 2
+	}
+	if th.UpAfter <= 0 {
+		th.UpAfter = 2
+	}
+	if len(opts.CanaryURLs) == 0 {
+		opts.Logger.Warn("no canary URL: the vantage guard is off, a failure of the checker's own network would be announced as an outage of every service")
+	}
+	r := &Runner{opts: opts, probe: NewProbe(opts.Probe), log: opts.Logger, now: opts.Now, th: th}
+	r.maxGap.Store(int64(opts.MaxGap))
+	return r, nil
+}
+
+// RoundReport is what one round saw and changed.
+type RoundReport struct {
+	RoundID        int64
+	StartedAt      time.Time
+	Duration       time.Duration // of the probes, before recording
+	Results        []Result      // one per service, in catalog order
+	Canaries       []Result      // one per canary URL
+	Failed         int           // services not judged up by their probe
+	CanariesFailed int           // canaries that sent no HTTP response
+	Voided         bool
+	Transitions    []storage.Transition
+	Events         int
+}
+
+// RunOnce runs one round now: every service and canary probed concurrently,
+// the vantage guard applied, and everything recorded in one transaction.
+// It returns ctx's error without recording anything when ctx ends during
+// the round (a shutdown must not be mistaken for an outage).
+func (r *Runner) RunOnce(ctx context.Context) (RoundReport, error) {
+	start := r.now()
+	began := time.Now() // a measurement, not a date: monotonic even with a fake now
+	rep := RoundReport{StartedAt: start}
+	rep.Results, rep.Canaries = r.probeAll(ctx)
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("checker: round interrupted: %w", err)
+	}
+	rep.Duration = time.Since(began)
+	rep.Failed, rep.CanariesFailed = countFailures(rep.Results, rep.Canaries)
+	rep.Voided = voided(len(rep.Results), rep.Failed, len(rep.Canaries), rep.CanariesFailed)
+	out, err := r.opts.Store.RecordRound(ctx, r.roundInput(rep))
+	if err != nil {
+		return rep, fmt.Errorf("checker: record round: %w", err)
+	}
+	rep.RoundID, rep.Transitions, rep.Events = out.RoundID, out.Transitions, out.Events
+	r.logRound(rep)
+	if n, err := r.opts.Store.PruneResults(ctx, start.Add(-r.opts.Retention)); err != nil {
+		r.log.Warn("prune old results", "error", err)
+	} else if n > 0 {
+		r.log.Debug("pruned old results", "results", n)
+	}
+	if rep.Events > 0 && r.opts.OnEvents != nil {
+		r.opts.OnEvents()
+	}
+	if r.opts.OnRound != nil {
+		r.opts.OnRound(rep)
+	}
+	return rep, nil
+}
+
+// probeAll probes canaries (first, so that they never wait behind hanging
+// portals) and services in one pool.
+func (r *Runner) probeAll(ctx context.Context) (services, canaries []Result) {
+	svcs := r.opts.Catalog.Services
+	services = make([]Result, len(svcs))
+	canaries = make([]Result, len(r.opts.CanaryURLs))
+	jobs := make([]func(), 0, len(svcs)+len(canaries))
+	for i, u := range r.opts.CanaryURLs {
+		jobs = append(jobs, func() {
+			canaries[i] = Judge(nil, catalog.Service{ID: storage.CanaryPrefix + u, URL: u}, r.probe.Fetch(ctx, u))
+		})
+	}
+	for i, svc := range svcs {
+		jobs = append(jobs, func() { services[i] = r.probe.Check(ctx, r.opts.Catalog, svc) })
+	}
+	runAll(r.opts.Concurrency, jobs)
+	return services, canaries
+}
+
+func countFailures(services, canaries []Result) (failed, canariesFailed int) {
+	for _, res := range services {
+		if res.State != Up {
+			failed++
+		}
+	}
+	for _, c := range canaries {
+		if !c.Answered {
+			canariesFailed++
+		}
+	}
+	return failed, canariesFailed
+}
+
+// voided is the vantage guard: a round is void when more than half of the
+// services failed and every canary failed too, because then the likeliest
+// cause is the checker's own network. Without canaries there is no
+// evidence either way and the guard never voids: a nationwide outage must
+// not be hidden by a missing setting. A canary fails when it sends no HTTP
+// response at all; any status proves the network works.
+func voided(services, failed, canaries, canariesFailed int) bool {
+	return canaries > 0 && canariesFailed == canaries && failed*2 > services
+}
+
+func (r *Runner) roundInput(rep RoundReport) storage.RoundInput {
+	in := storage.RoundInput{
+		Round: storage.Round{StartedAt: rep.StartedAt, FinishedAt: rep.StartedAt.Add(rep.Duration),
+			Services: len(rep.Results), Failed: rep.Failed, Canaries: len(rep.Canaries),
+			CanariesFailed: rep.CanariesFailed, Voided: rep.Voided},
+		MaxGap: time.Duration(r.maxGap.Load()),
+	}
+	for _, res := range rep.Results {
+		in.Results = append(in.Results, toStorage(res, rep.StartedAt))
+	}
+	for _, c := range rep.Canaries {
+		in.Canaries = append(in.Canaries, toStorage(c, rep.StartedAt))
+	}
+	th := r.th
+	at := rep.StartedAt
+	in.Judge = func(prev storage.ServiceState, res storage.CheckResult) storage.ServiceState {
+		return Next(prev, res, th, at)
+	}
+	return in
+}
+
+func toStorage(r Result, at time.Time) storage.CheckResult {
+	return storage.CheckResult{ServiceID: r.ServiceID, At: at, State: string(r.State), Reason: string(r.Reason),
+		HTTPStatus: r.HTTPStatus, Latency: r.Latency, FinalURL: r.FinalURL, Error: r.Error}
+}
+
+func (r *Runner) logRound(rep RoundReport) {
+	for _, tr := range rep.Transitions {
+		r.log.Info("service changed state", "service", tr.ServiceID, "from", tr.From, "to", tr.To,
+			"reason", tr.Reason, "announced", tr.Announced)
+	}
+	attrs := []any{"round_id", rep.RoundID, "services", len(rep.Results), "failed", rep.Failed,
+		"canaries_failed", rep.CanariesFailed, "duration_ms", rep.Duration.Milliseconds(), "events", rep.Events}
+	switch {
+	case rep.Voided:
+		r.log.Warn("round voided: most services and every canary failed, the checker's network is probably down", attrs...)
+	case len(rep.Transitions) > 0:
+		r.log.Info("round done", attrs...)
+	default:
+		r.log.Debug("round done", attrs...)
+	}
+}

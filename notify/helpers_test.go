@@ -1,0 +1,322 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// testCatalogYAML has a shared ENT (alpha and beta), ENTs of one level, a
+// national service and a channel for alpha only.
+const testCatalogYAML = `
+services:
+  - id: ent-alpha
+    name: "ENT Alpha"
+    url: "https://ent-alpha.example.fr"
+    levels: [college, lycee]
+  - id: ent-shared
+    name: "ENT Partagé"
+    url: "https://ent-shared.example.fr"
+    levels: [lycee]
+  - id: ent-ecoles
+    name: "ENT Écoles"
+    url: "https://ent-ecoles.example.fr"
+    levels: [primaire]
+  - id: cned
+    name: "CNED"
+    url: "https://cned.example.fr"
+    national: true
+    levels: [primaire, college, lycee]
+academies:
+  - slug: alpha
+    code: "01"
+    name: "Alpha"
+    region: "Région Une"
+    channel: "@ent_alpha"
+    services: [ent-alpha, ent-shared]
+  - slug: beta
+    code: "02"
+    name: "Bêta"
+    region: "Région Une"
+    services: [ent-shared, ent-ecoles]
+  - slug: gamma
+    code: "03"
+    name: "Gamma"
+    region: "Région Deux"
+    services: [ent-ecoles]
+`
+
+func testCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	c, err := catalog.Parse([]byte(testCatalogYAML))
+	if err != nil {
+		t.Fatalf("test catalog: %v", err)
+	}
+	return c
+}
+
+func openStore(t testing.TB) *storage.Store {
+	t.Helper()
+	s, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "notify.db"), time.Now)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// sent is one message the fake sender accepted.
+type sent struct {
+	chat    int64
+	channel string
+	text    string
+	params  map[string]string
+	photo   bool
+	at      time.Time
+}
+
+// fakeSender records what it is asked to send. fail, when set, may refuse
+// a send; it is called with the chat id (0 for a channel) and the text.
+type fakeSender struct {
+	mu      sync.Mutex
+	msgs    []sent
+	calls   int
+	fail    func(chat int64, channel, text string) error
+	changed chan struct{}
+}
+
+func newFakeSender() *fakeSender { return &fakeSender{changed: make(chan struct{}, 1)} }
+
+func (f *fakeSender) record(m sent) (int64, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.fail
+	f.mu.Unlock()
+	if fail != nil {
+		if err := fail(m.chat, m.channel, m.text); err != nil {
+			return 0, err
+		}
+	}
+	m.at = time.Now()
+	f.mu.Lock()
+	f.msgs = append(f.msgs, m)
+	id := int64(len(f.msgs))
+	f.mu.Unlock()
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+	return id, nil
+}
+
+func (f *fakeSender) SendMessage(_ context.Context, chatID int64, text string, params map[string]string) (int64, error) {
+	return f.record(sent{chat: chatID, text: text, params: params})
+}
+
+func (f *fakeSender) SendPhoto(_ context.Context, chatID int64, _ []byte, caption string, params map[string]string) (int64, error) {
+	return f.record(sent{chat: chatID, text: caption, params: params, photo: true})
+}
+
+func (f *fakeSender) SendToChannel(_ context.Context, channel, text string, params map[string]string) (int64, error) {
+	return f.record(sent{channel: channel, text: text, params: params})
+}
+
+func (f *fakeSender) setFail(fn func(chat int64, channel, text string) error) {
+	f.mu.Lock()
+	f.fail = fn
+	f.mu.Unlock()
+}
+
+func (f *fakeSender) all() []sent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.msgs)
+}
+
+// chats lists the chat ids sent to, sorted, channels as 0.
+func (f *fakeSender) chats() []int64 {
+	var ids []int64
+	for _, m := range f.all() {
+		if m.channel == "" {
+			ids = append(ids, m.chat)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// waitFor waits until cond holds on what was sent, or fails the test.
+func (f *fakeSender) waitFor(t testing.TB, what string, cond func([]sent) bool) []sent {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		msgs := f.all()
+		if cond(msgs) {
+			return msgs
+		}
+		select {
+		case <-f.changed:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s; sent so far: %+v", what, msgs)
+		}
+	}
+}
+
+func (f *fakeSender) waitCount(t testing.TB, n int) []sent {
+	t.Helper()
+	return f.waitFor(t, fmt.Sprintf("%d messages", n), func(m []sent) bool { return len(m) >= n })
+}
+
+// tgErr is a Telegram failure as bot.Error presents it to notify.
+type tgErr struct {
+	class   string
+	delay   time.Duration
+	newChat int64
+}
+
+func (e tgErr) Error() string              { return "fake telegram error: " + e.class }
+func (e tgErr) TelegramClass() string      { return e.class }
+func (e tgErr) RetryDelay() time.Duration  { return e.delay }
+func (e tgErr) NewChatID() int64           { return e.newChat }
+func wrapped(e tgErr) error                { return fmt.Errorf("bot: sendMessage: %w", e) }
+func isNetwork() error                     { return errors.New("dial tcp 127.0.0.1:1: connection refused") }
+func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// fastOptions are options for tests: high rate, no per-chat spacing, short
+// backoff.
+func fastOptions(store *storage.Store, cat *catalog.Catalog, s Sender) Options {
+	return Options{
+		Store: store, Catalog: cat, Sender: s, RateLimit: 1000, PrivateInterval: time.Nanosecond,
+		GroupInterval: time.Nanosecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
+		FlushInterval: 5 * time.Millisecond, SendTimeout: 5 * time.Second,
+	}
+}
+
+// start runs a dispatcher until the test ends (or stop is called) and
+// checks that Run returned.
+func start(t testing.TB, opt Options) (d *Dispatcher, stop func()) {
+	t.Helper()
+	if opt.Logger == nil {
+		opt.Logger = testLogger(t)
+	}
+	d, err := New(opt)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("Run did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return d, stop
+}
+
+// person is a subscriber for a test.
+type person struct {
+	id        int64
+	role      string
+	levels    int
+	outage    bool
+	recovery  bool
+	degraded  bool
+	inactive  bool
+	academies []string
+}
+
+func addPeople(t testing.TB, s *storage.Store, people ...person) {
+	t.Helper()
+	subs := make([]storage.Subscriber, 0, len(people))
+	for _, p := range people {
+		c := storage.NewChat(p.id)
+		c.Role, c.Levels = p.role, p.levels
+		c.AlertOutage, c.AlertRecovery, c.AlertDegraded, c.Active = p.outage, p.recovery, p.degraded, !p.inactive
+		if p.id < 0 {
+			c.Kind = "group"
+		}
+		subs = append(subs, storage.Subscriber{Chat: c, Academies: p.academies})
+	}
+	if err := s.ImportSubscribers(context.Background(), subs); err != nil {
+		t.Fatalf("import subscribers: %v", err)
+	}
+}
+
+// parent follows académies with default preferences (outage and recovery).
+func parent(id int64, academies ...string) person {
+	return person{id: id, role: "parent", outage: true, recovery: true, academies: academies}
+}
+
+// serviceEvent writes a change of state as the checker does.
+func serviceEvent(t testing.TB, s *storage.Store, kind, service, from, to string, at time.Time) int64 {
+	t.Helper()
+	id, ok, err := s.InsertEvent(context.Background(), storage.NewEvent{
+		DedupKey: fmt.Sprintf("state:%s:%s:%d", service, to, at.UnixMilli()), Kind: kind,
+		Priority: storage.PriorityBulk, ServiceID: service, FromState: from, ToState: to, Reason: "HTTP 502",
+		Audience: storage.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
+	})
+	if err != nil || !ok {
+		t.Fatalf("insert %s event: inserted=%v err=%v", kind, ok, err)
+	}
+	return id
+}
+
+// waitSettled waits until no delivery of the event is pending or inflight.
+func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storage.DeliveryRow {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// The event first: its rows are committed with its state.
+		ev, err := s.Event(context.Background(), eventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.DeliveriesOf(context.Background(), eventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := ev.State == "new"
+		for _, r := range rows {
+			open = open || r.State == "pending" || r.State == "inflight"
+		}
+		if !open {
+			return rows
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event %d not settled: state %s, rows %+v", eventID, ev.State, rows)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func statesByChat(rows []storage.DeliveryRow) map[int64]string {
+	m := map[int64]string{}
+	for _, r := range rows {
+		if r.Channel == "" {
+			m[r.ChatID] = r.State
+		}
+	}
+	return m
+}

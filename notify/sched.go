@@ -1,0 +1,315 @@
+package notify
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"sentinelle/storage"
+)
+
+// chatKey names where a message goes: a chat id, or a channel's @name.
+type chatKey struct {
+	chat    int64
+	channel string
+}
+
+// job is a claimed delivery on its way: queued for a token, being sent, or
+// finished and waiting to be settled.
+type job struct {
+	del storage.Delivery
+	ev  *storage.Event
+	key chatKey
+	seq uint64 // claim order, the tie-break within a priority lane
+}
+
+func (j *job) group() bool {
+	// Telegram gives groups, supergroups and channels negative ids.
+	return j.key.channel != "" || j.key.chat < 0
+}
+
+// queue holds the claimed jobs waiting for a send slot, and the pacing
+// state: when each chat last got a message, and the global pause a 429
+// imposes. Pacing uses the real clock, like the rate limiter, because it
+// follows Telegram's clock, not the database's.
+type queue struct {
+	mu       sync.Mutex
+	jobs     []*job
+	last     map[chatKey]time.Time
+	pause    time.Time
+	seq      uint64
+	private  time.Duration
+	group    time.Duration
+	pruneLen int
+	signal   chan struct{}
+}
+
+func newQueue(private, group time.Duration) *queue {
+	return &queue{last: map[chatKey]time.Time{}, private: private, group: group,
+		pruneLen: 4096, signal: make(chan struct{}, 1)}
+}
+
+func (q *queue) notify() {
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// push adds newly claimed jobs in claim order.
+func (q *queue) push(js ...*job) {
+	q.mu.Lock()
+	for _, j := range js {
+		q.seq++
+		j.seq = q.seq
+		q.jobs = append(q.jobs, j)
+	}
+	q.mu.Unlock()
+	q.notify()
+}
+
+// requeue puts back a job that could not be sent yet (429), keeping its
+// place in line.
+func (q *queue) requeue(j *job) {
+	q.mu.Lock()
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	q.notify()
+}
+
+// pick removes and returns the most urgent job whose chat may receive a
+// message now. Otherwise it returns how long until one may (wait < 0:
+// nothing queued).
+func (q *queue) pick(now time.Time) (j *job, wait time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if now.Before(q.pause) {
+		return nil, q.pause.Sub(now)
+	}
+	best, wait := -1, time.Duration(-1)
+	for i, c := range q.jobs {
+		if ready := q.readyAt(c); ready.After(now) {
+			if d := ready.Sub(now); wait < 0 || d < wait {
+				wait = d
+			}
+			continue
+		}
+		if best < 0 || c.del.Priority < q.jobs[best].del.Priority ||
+			(c.del.Priority == q.jobs[best].del.Priority && c.seq < q.jobs[best].seq) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil, wait
+	}
+	j = q.jobs[best]
+	q.jobs = append(q.jobs[:best], q.jobs[best+1:]...)
+	return j, 0
+}
+
+func (q *queue) readyAt(j *job) time.Time {
+	last, ok := q.last[j.key]
+	if !ok {
+		return time.Time{}
+	}
+	if j.group() {
+		return last.Add(q.group)
+	}
+	return last.Add(q.private)
+}
+
+// sending records that a chat gets a message now, and forgets chats whose
+// spacing is long over so that the map stays small.
+func (q *queue) sending(k chatKey, now time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.last[k] = now
+	if len(q.last) < q.pruneLen {
+		return
+	}
+	horizon := max(q.private, q.group)
+	for key, t := range q.last {
+		if now.Sub(t) > horizon {
+			delete(q.last, key)
+		}
+	}
+	q.pruneLen = max(4096, 2*len(q.last))
+}
+
+// pauseUntil stops every send until t (a 429 is for the whole bot).
+func (q *queue) pauseUntil(t time.Time) {
+	q.mu.Lock()
+	if t.After(q.pause) {
+		q.pause = t
+	}
+	q.mu.Unlock()
+	q.notify()
+}
+
+func (q *queue) pausedUntil() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pause
+}
+
+func (q *queue) paused(now time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return now.Before(q.pause)
+}
+
+// remove takes out the queued jobs for which drop is true.
+func (q *queue) remove(drop func(*job) bool) []*job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []*job
+	kept := q.jobs[:0]
+	for _, j := range q.jobs {
+		if drop(j) {
+			out = append(out, j)
+		} else {
+			kept = append(kept, j)
+		}
+	}
+	clear(q.jobs[len(kept):])
+	q.jobs = kept
+	return out
+}
+
+// schedule hands queued jobs, most urgent first, to at most Workers
+// concurrent deliveries. Pacing is the deliveries' business (see turn): a
+// delivery reads and renders first, then waits for its turn, so that
+// nothing slow stands between the turn and the request. schedule returns
+// when ctx is done; deliveries already started go on with their own
+// deadline.
+func (d *Dispatcher) schedule(ctx, sendCtx context.Context, workers *sync.WaitGroup) {
+	slots := make(chan struct{}, d.opt.Workers)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		j := d.nextJob(ctx, timer)
+		if j == nil {
+			return
+		}
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			defer func() { <-slots }()
+			d.deliver(ctx, sendCtx, j)
+		}()
+	}
+}
+
+// nextJob waits for a job whose chat may receive a message now; nil when
+// ctx is done.
+func (d *Dispatcher) nextJob(ctx context.Context, timer *time.Timer) *job {
+	for {
+		j, wait := d.queue.pick(time.Now())
+		if j != nil {
+			return j
+		}
+		if wait < 0 {
+			wait = time.Hour
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.queue.signal:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// windowPeriod is the period in which at most RateLimit sends may leave.
+// It is 2 % longer than Telegram's second: requests leave evenly spaced
+// but may arrive bunched after a scheduling hiccup, and that headroom
+// keeps them within the limit as Telegram counts.
+const windowPeriod = 1020 * time.Millisecond
+
+// pacer decides when each send may leave. Sends book their slot ahead
+// (deliveries wait for their turn after reading and rendering), so a
+// goroutine waking late delays its own send but not the next slots: the
+// rate holds without a burst. A token bucket at RateLimit without burst
+// spaces them evenly; a window keeps any windowPeriod to at most RateLimit
+// sends, so that even a bucket refilled during a pause never lets one
+// second hold more than the limit.
+type pacer struct {
+	mu      sync.Mutex
+	limiter *rate.Limiter
+	win     *window
+	last    time.Time
+}
+
+func newPacer(perSecond float64) *pacer {
+	return &pacer{limiter: rate.NewLimiter(rate.Limit(perSecond), 1),
+		win: newWindow(int(perSecond), windowPeriod)}
+}
+
+// reserve books the next slot and returns when it is.
+func (p *pacer) reserve(now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := now.Add(p.limiter.ReserveN(now, 1).DelayFrom(now))
+	if w := p.win.wait(at); w > 0 {
+		at = at.Add(w)
+	}
+	if at.Before(p.last) {
+		at = p.last
+	}
+	p.last = at
+	p.win.take(at)
+	return at
+}
+
+// turn waits for the job's slot. It is false when the job must go back to
+// the queue: Run is ending, or a 429 paused everything meanwhile.
+func (d *Dispatcher) turn(ctx context.Context) bool {
+	at := d.pacer.reserve(time.Now())
+	if wait := time.Until(at); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	return ctx.Err() == nil && !d.queue.paused(time.Now())
+}
+
+// window remembers the times of the last n sends, so that no period of
+// length per holds more than n.
+type window struct {
+	per   time.Duration
+	times []time.Time // ring, oldest at next once full
+	next  int
+	full  bool
+}
+
+func newWindow(n int, per time.Duration) *window {
+	return &window{per: per, times: make([]time.Time, max(n, 1))}
+}
+
+// wait is how long after now one more send fits in the window.
+func (w *window) wait(now time.Time) time.Duration {
+	if !w.full {
+		return 0
+	}
+	return w.times[w.next].Add(w.per).Sub(now)
+}
+
+func (w *window) take(now time.Time) {
+	w.times[w.next] = now
+	if w.next++; w.next == len(w.times) {
+		w.next, w.full = 0, true
+	}
+}

@@ -1,0 +1,225 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"sentinelle/storage"
+)
+
+// Sender is the part of the Telegram client the dispatcher needs. Text is
+// Telegram HTML; params are extra Bot API fields (disable_notification,
+// allow_paid_broadcast, reply_markup…). bot.Client implements it.
+type Sender interface {
+	SendMessage(ctx context.Context, chatID int64, text string, params map[string]string) (messageID int64, err error)
+	SendPhoto(ctx context.Context, chatID int64, png []byte, caption string, params map[string]string) (messageID int64, err error)
+}
+
+// ChannelSender is implemented by a Sender that can post to a public
+// channel by its @name, which is how académie channels are configured. A
+// Sender without it cannot post channel posts: they end as failed.
+type ChannelSender interface {
+	SendToChannel(ctx context.Context, channel string, text string, params map[string]string) (messageID int64, err error)
+}
+
+// telegramError is how the dispatcher reads a Sender's failure without
+// importing package bot (bot.Error implements it). Any other error counts
+// as a network error: transient, retried.
+type telegramError interface {
+	error
+	TelegramClass() string
+	RetryDelay() time.Duration
+	NewChatID() int64
+}
+
+// Telegram error classes, as TelegramClass returns them.
+const (
+	classRateLimited  = "rate_limited"
+	classBlocked      = "blocked"
+	classChatNotFound = "chat_not_found"
+	classMigrated     = "migrated"
+	classParseError   = "parse_error"
+	classBadRequest   = "bad_request"
+	classUnauthorized = "unauthorized"
+	classNetwork      = "network"
+)
+
+// unauthorizedPause is how long sending stops when Telegram rejects the
+// token: nothing can succeed until an operator fixes it, and hammering
+// Telegram with a revoked token helps nobody.
+const unauthorizedPause = time.Minute
+
+// result is a finished job and its outcome.
+type result struct {
+	job *job
+	res storage.DeliveryResult
+}
+
+// deliver checks, renders and sends one job, and hands its outcome to the
+// pump; or it puts the job back in the queue when it may not go now (Run
+// ends, Telegram asked everyone to wait). The send itself runs to its end
+// even if Run's context is cancelled meanwhile.
+func (d *Dispatcher) deliver(ctx, sendCtx context.Context, j *job) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(sendCtx), d.opt.SendTimeout)
+	defer cancel()
+	r, msg, ok := d.prepare(sctx, j)
+	if ok {
+		if !d.turn(ctx) {
+			d.queue.requeue(j)
+			return
+		}
+		d.queue.sending(j.key, time.Now())
+		var again bool
+		if r, again = d.attempt(sctx, j, r, msg); again {
+			d.queue.requeue(j)
+			return
+		}
+	}
+	d.results.add(result{job: j, res: r}, time.Now())
+}
+
+// prepare checks that the delivery is still wanted and renders it for its
+// recipient as they are now. ok is false when r is already the outcome.
+func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryResult, msg storage.OutMessage, ok bool) {
+	r = storage.DeliveryResult{Delivery: j.del}
+	rc, skip, err := d.store.PrepareDelivery(ctx, j.del)
+	if err != nil {
+		d.log.Warn("cannot read a delivery before sending; will retry", "event_id", j.del.EventID, "error", err)
+		r.Outcome, r.Error, r.RetryAt = storage.OutcomeRequeue, "prepare: "+err.Error(), d.now().Add(time.Second)
+		return r, msg, false
+	}
+	if skip != "" {
+		r.Outcome, r.Error = storage.OutcomeCancelled, skip
+		return r, msg, false
+	}
+	msg, err = d.render.Render(ctx, *j.ev, d.narrow(*j.ev, rc))
+	if err == nil && msg.Text == "" && len(msg.Photo) == 0 {
+		err = errors.New("empty message")
+	}
+	if err != nil {
+		d.log.Error("cannot render a message", "event_id", j.ev.ID, "kind", j.ev.Kind, "error", err)
+		r.Outcome, r.Error = storage.OutcomeFailed, "render: "+err.Error()
+		return r, msg, false
+	}
+	return r, msg, true
+}
+
+// attempt sends a rendered message and classifies the answer.
+func (d *Dispatcher) attempt(ctx context.Context, j *job, r storage.DeliveryResult, msg storage.OutMessage) (storage.DeliveryResult, bool) {
+	id, err := d.transmit(ctx, j, msg, d.params(j.ev, msg.Params))
+	if err == nil {
+		r.Outcome, r.MessageID = storage.OutcomeSent, id
+		return r, false
+	}
+	return d.classify(j, r, err)
+}
+
+// params adds what the dispatcher decides to the renderer's fields: silent
+// at night or when the event says so, paid broadcast when enabled.
+func (d *Dispatcher) params(ev *storage.Event, extra map[string]string) map[string]string {
+	p := make(map[string]string, len(extra)+2)
+	maps.Copy(p, extra)
+	if ev.Silent || (ev.Kind != storage.KindReply && d.opt.Quiet != nil && d.opt.Quiet(d.now())) {
+		p["disable_notification"] = "true"
+	}
+	if d.opt.PaidBroadcast {
+		p["allow_paid_broadcast"] = "true"
+	}
+	return p
+}
+
+func (d *Dispatcher) transmit(ctx context.Context, j *job, msg storage.OutMessage, params map[string]string) (int64, error) {
+	switch {
+	case j.del.Channel != "":
+		if id, err := strconv.ParseInt(j.del.Channel, 10, 64); err == nil {
+			return d.send.SendMessage(ctx, id, msg.Text, params) // a channel given by its numeric id
+		}
+		cs, ok := d.send.(ChannelSender)
+		if !ok {
+			return 0, errNoChannels
+		}
+		return cs.SendToChannel(ctx, j.del.Channel, msg.Text, params)
+	case len(msg.Photo) > 0:
+		return d.send.SendPhoto(ctx, j.del.ChatID, msg.Photo, msg.Text, params)
+	default:
+		return d.send.SendMessage(ctx, j.del.ChatID, msg.Text, params)
+	}
+}
+
+var errNoChannels = errors.New("notify: the sender cannot post to channels")
+
+// classify turns a failed send into an outcome. again is true when the job
+// must wait in the queue (429, revoked token) without counting an attempt.
+func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (storage.DeliveryResult, bool) {
+	class, delay, newChat := classNetwork, time.Duration(0), int64(0)
+	var te telegramError
+	if errors.As(err, &te) {
+		class, delay, newChat = te.TelegramClass(), te.RetryDelay(), te.NewChatID()
+	}
+	r.Error = err.Error()
+	attrs := []any{"event_id", j.ev.ID, "kind", j.ev.Kind, "class", class, "attempt", j.del.Attempts + 1}
+	switch {
+	case errors.Is(err, errNoChannels):
+		r.Outcome = storage.OutcomeFailed
+	case class == classRateLimited:
+		if delay <= 0 {
+			delay = time.Second
+		}
+		d.queue.pauseUntil(time.Now().Add(delay + rand.N(delay/10+1)))
+		d.stats.rateLimited.Add(1)
+		d.stats.report("429")
+		d.log.Warn("Telegram asked to slow down; all sending paused", append(attrs, "retry_after_ms", delay.Milliseconds())...)
+		return r, true
+	case class == classUnauthorized:
+		d.queue.pauseUntil(time.Now().Add(unauthorizedPause))
+		d.log.Error("Telegram refused the bot token; sending paused (check TELEGRAM_BOT_TOKEN)", attrs...)
+		return r, true
+	case class == classBlocked || class == classChatNotFound:
+		r.Outcome = storage.OutcomeUndeliverable
+		d.log.Info("chat or channel refuses our messages; no more sends there", attrs...)
+	case class == classMigrated && newChat != 0 && j.del.Channel == "":
+		r.Outcome, r.NewChatID = storage.OutcomeMigrated, newChat
+		d.log.Info("group became a supergroup; moved and resent", attrs...)
+	case class == classParseError:
+		r.Outcome = storage.OutcomeDead
+		d.log.Error("Telegram refused the text of an event: every delivery of it is abandoned; this is a rendering bug",
+			append(attrs, "error", err)...)
+	case class == classBadRequest || class == classMigrated:
+		r.Outcome = storage.OutcomeFailed
+		d.log.Warn("Telegram refused a message", append(attrs, "error", err)...)
+	case j.del.Attempts+1 >= d.opt.MaxAttempts:
+		r.Outcome = storage.OutcomeFailed
+		d.log.Warn("giving up a delivery after repeated failures", append(attrs, "error", err)...)
+	default:
+		r.Outcome, r.RetryAt = storage.OutcomeRetry, d.now().Add(d.backoff(j.del.Attempts+1))
+		d.log.Debug("send failed; will retry", append(attrs, "error", err)...)
+	}
+	return r, false
+}
+
+// backoff is the wait before try n+1 after n failed tries: base·2^(n-1)
+// capped at BackoffMax, times a random factor in [0.5, 1.5) so that a
+// failure of many sends at once does not come back all at once.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	w := d.opt.BackoffBase
+	for i := 1; i < n && w < d.opt.BackoffMax; i++ {
+		w *= 2
+	}
+	w = min(w, d.opt.BackoffMax)
+	return time.Duration(float64(w) * (0.5 + rand.Float64()))
+}
+
+// logResult writes one line per settled delivery at debug level; chat ids
+// stay out of info-level logs.
+func (d *Dispatcher) logResult(r storage.DeliveryResult) {
+	if !d.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	d.log.Debug("delivery settled", "event_id", r.EventID, "chat_id", r.ChatID, "channel", r.Channel,
+		"outcome", string(r.Outcome), "error", r.Error)
+}

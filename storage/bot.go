@@ -1,0 +1,310 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ApplyUpdates is ApplyUpdate for a whole getUpdates batch: one transaction,
+// hence one fsync, for up to a hundred updates, which is what lets the bot
+// take a thousand /abonner a second with synchronous=FULL. fn receives the
+// last update id already recorded and must skip the updates at or below it
+// (Telegram re-delivers a batch after a crash); lastID, the batch's last
+// update, is recorded with fn's effects. When fn fails nothing is kept.
+// applied is false when the whole batch was already recorded (fn is then
+// not called).
+func (s *Store) ApplyUpdates(ctx context.Context, lastID int64, fn func(tx *Tx, done int64) error) (applied bool, err error) {
+	now := s.nowMS()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var done int64
+		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, updateMetaKey).Scan(&done)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			done = -1
+		case err != nil:
+			return fmt.Errorf("storage: apply updates: read last id: %w", err)
+		}
+		if lastID <= done {
+			return nil
+		}
+		if err := fn(&Tx{tx: tx, now: now}, done); err != nil {
+			return err
+		}
+		applied = true
+		return setMeta(ctx, tx, updateMetaKey, strconv.FormatInt(lastID, 10), now)
+	})
+	return applied, err
+}
+
+// Isolate runs fn inside a savepoint: when fn fails, what it wrote is
+// undone and the rest of the transaction stands. The bot handles each
+// update of a batch this way, so that one update it cannot handle does not
+// block the others forever.
+func (t *Tx) Isolate(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT one_update`); err != nil {
+		return fmt.Errorf("storage: savepoint: %w", err)
+	}
+	ferr := fn()
+	if ferr != nil {
+		if _, err := t.tx.ExecContext(ctx, `ROLLBACK TO one_update`); err != nil {
+			return errors.Join(ferr, fmt.Errorf("storage: rollback to savepoint: %w", err))
+		}
+	}
+	if _, err := t.tx.ExecContext(ctx, `RELEASE one_update`); err != nil {
+		return errors.Join(ferr, fmt.Errorf("storage: release savepoint: %w", err))
+	}
+	return ferr
+}
+
+// Chat is Store.Chat inside the transaction: it sees what the transaction
+// wrote, which an update following another of the same chat needs.
+func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
+	var c Chat
+	var outage, recovery, degraded, active int
+	var created, updated int64
+	err := t.tx.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
+			alert_degraded, display_name, active, created_at, updated_at FROM chats WHERE chat_id = ?`, id).
+		Scan(&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded, &c.DisplayName, &active, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Chat{}, ErrNotFound
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("storage: read chat: %w", err)
+	}
+	c.AlertOutage, c.AlertRecovery, c.AlertDegraded, c.Active = outage == 1, recovery == 1, degraded == 1, active == 1
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, nil
+}
+
+// Subscriptions is Store.Subscriptions inside the transaction.
+func (t *Tx) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("storage: subscriptions: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// MigrateChat is Store.MigrateChat inside the transaction: a group became
+// a supergroup (the message carries migrate_to_chat_id).
+func (t *Tx) MigrateChat(ctx context.Context, oldID, newID int64) error {
+	return migrateChat(ctx, t.tx, oldID, newID, t.now)
+}
+
+// SetMaintenance is Store.SetMaintenance inside the transaction, for the
+// admin command /maintenance.
+func (t *Tx) SetMaintenance(ctx context.Context, serviceID string, until time.Time) error {
+	if serviceID == "" {
+		return errors.New("storage: set maintenance: empty service id")
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO service_states (service_id, since, announced_since, maintenance_until)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (service_id) DO UPDATE SET maintenance_until = excluded.maintenance_until`,
+		serviceID, t.now, t.now, ms(until))
+	if err != nil {
+		return fmt.Errorf("storage: set maintenance %q: %w", serviceID, err)
+	}
+	return nil
+}
+
+// ForgetChat erases everything about a chat at once (/oublier): its row,
+// and with it its subscriptions, class memberships, pending deliveries and
+// questions; the classes it owns with their notices and plan B; the
+// replies the bot wrote to it. Announcements an admin sent stay: they are
+// not about the admin. Forgetting an unknown chat does nothing.
+func (t *Tx) ForgetChat(ctx context.Context, chatID int64) error {
+	for _, q := range []string{
+		`DELETE FROM events WHERE audience IN (SELECT 'class:' || id FROM classes WHERE owner_chat_id = ?1)`,
+		`DELETE FROM events WHERE audience = 'chat:' || ?1`,
+		`DELETE FROM classes WHERE owner_chat_id = ?1`,
+		`DELETE FROM chats WHERE chat_id = ?1`,
+	} {
+		if _, err := t.tx.ExecContext(ctx, q, chatID); err != nil {
+			return fmt.Errorf("storage: forget chat: %w", err)
+		}
+	}
+	return nil
+}
+
+// Confirmation kinds: what pressing the confirming button does.
+const (
+	ConfirmBroadcast    = "diffuser" // send Text to class ClassID
+	ConfirmAnnouncement = "annonce"  // send Text to Target ("all" or an académie slug)
+	ConfirmForget       = "oublier"  // erase the chat
+	ConfirmClass        = "classe"   // create class Text in the académie chosen
+)
+
+// Confirmation is a question waiting for a button. ID is random and is the
+// button's callback data; UserID is the only person who may answer.
+type Confirmation struct {
+	ID        string
+	ChatID    int64
+	UserID    int64
+	Kind      string
+	ClassID   int64 // 0: none
+	Target    string
+	Text      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// CreateConfirmation stores a question; its id must be new.
+func (t *Tx) CreateConfirmation(ctx context.Context, c Confirmation) error {
+	var class any
+	if c.ClassID != 0 {
+		class = c.ClassID
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO confirmations (id, chat_id, user_id, kind, class_id, target, text,
+			created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.ChatID, c.UserID, c.Kind, class, c.Target, c.Text, t.now, ms(c.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("storage: create confirmation: %w", err)
+	}
+	return nil
+}
+
+// TakeConfirmation returns a question and deletes it, so that a button
+// pressed twice acts once. It returns ErrNotFound when the question was
+// answered, deleted with its chat or class, or never existed; an expired
+// one is returned (and deleted) too: the caller compares ExpiresAt.
+func (t *Tx) TakeConfirmation(ctx context.Context, id string) (Confirmation, error) {
+	var c Confirmation
+	var class sql.NullInt64
+	var created, expires int64
+	err := t.tx.QueryRowContext(ctx, `DELETE FROM confirmations WHERE id = ?
+		RETURNING id, chat_id, user_id, kind, class_id, target, text, created_at, expires_at`, id).
+		Scan(&c.ID, &c.ChatID, &c.UserID, &c.Kind, &class, &c.Target, &c.Text, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Confirmation{}, ErrNotFound
+	}
+	if err != nil {
+		return Confirmation{}, fmt.Errorf("storage: take confirmation: %w", err)
+	}
+	c.ClassID = class.Int64
+	c.CreatedAt, c.ExpiresAt = fromMS(created), fromMS(expires)
+	return c, nil
+}
+
+// PurgeConfirmations deletes the questions that expired before t, with the
+// preview texts they hold, and returns how many.
+func (s *Store) PurgeConfirmations(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM confirmations WHERE expires_at < ?`, ms(t))
+		if err != nil {
+			return fmt.Errorf("storage: purge confirmations: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// RepliesTo lists the reply events written for a chat, oldest first: what
+// the bot answered, for tests and for whoever investigates a complaint.
+func (s *Store) RepliesTo(ctx context.Context, chatID int64) ([]Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE audience = ? AND kind = 'reply' ORDER BY id`, AudienceChat(chatID))
+	if err != nil {
+		return nil, fmt.Errorf("storage: replies to chat: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: replies to chat: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: replies to chat: %w", err)
+	}
+	return out, nil
+}
+
+// BotStats are the figures an admin reads with /stats.
+type BotStats struct {
+	Chats         int            // active chats
+	Inactive      int            // chats that blocked the bot or removed it
+	Groups        int            // active groups and supergroups
+	ByRole        map[string]int // active chats per role ("" = not given)
+	Subscriptions int
+	TopAcademies  []AcademieCount // most followed first, at most 5
+	OpenClasses   int
+	Members       int // memberships of open classes
+	NoticesDay    int // notices and announcements in the last 24 h
+}
+
+// AcademieCount is how many chats follow an académie.
+type AcademieCount struct {
+	Academie string
+	Chats    int
+}
+
+// BotStats counts subscribers, classes and recent notices.
+func (s *Store) BotStats(ctx context.Context) (BotStats, error) {
+	st := BotStats{ByRole: map[string]int{}}
+	dayAgo := s.nowMS() - (24 * time.Hour).Milliseconds()
+	err := s.r.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM chats WHERE active = 1),
+			(SELECT COUNT(*) FROM chats WHERE active = 0),
+			(SELECT COUNT(*) FROM chats WHERE active = 1 AND kind IN ('group', 'supergroup')),
+			(SELECT COUNT(*) FROM subscriptions),
+			(SELECT COUNT(*) FROM classes WHERE closed_at = 0),
+			(SELECT COUNT(*) FROM class_members m JOIN classes k ON k.id = m.class_id WHERE k.closed_at = 0),
+			(SELECT COUNT(*) FROM notices WHERE created_at >= ?)`, dayAgo).
+		Scan(&st.Chats, &st.Inactive, &st.Groups, &st.Subscriptions, &st.OpenClasses, &st.Members, &st.NoticesDay)
+	if err != nil {
+		return BotStats{}, fmt.Errorf("storage: bot stats: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT role, COUNT(*) FROM chats WHERE active = 1 GROUP BY role`)
+	if err != nil {
+		return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role string
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
+		}
+		st.ByRole[role] = n
+	}
+	if err := rows.Err(); err != nil {
+		return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
+	}
+	top, err := s.r.QueryContext(ctx, `SELECT academie, COUNT(*) AS n FROM subscriptions
+		GROUP BY academie ORDER BY n DESC, academie LIMIT 5`)
+	if err != nil {
+		return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
+	}
+	defer top.Close()
+	for top.Next() {
+		var a AcademieCount
+		if err := top.Scan(&a.Academie, &a.Chats); err != nil {
+			return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
+		}
+		st.TopAcademies = append(st.TopAcademies, a)
+	}
+	if err := top.Err(); err != nil {
+		return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
+	}
+	return st, nil
+}

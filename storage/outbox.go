@@ -1,0 +1,340 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Event kinds, as stored in events.kind. The first three are written by the
+// checker; the others by the bot.
+const (
+	KindOutage       = "outage"
+	KindDegraded     = "degraded"
+	KindRecovery     = "recovery"
+	KindClassNotice  = "class_notice"
+	KindAnnouncement = "announcement"
+	KindReply        = "reply"
+)
+
+// Priorities of events and their deliveries: a parent's /etat must not wait
+// behind 40,000 outage messages, and a teacher's notice neither.
+const (
+	PriorityReply  = 0 // answers to commands
+	PriorityNotice = 1 // class notices and announcements
+	PriorityBulk   = 2 // outages, degradations, recoveries
+)
+
+// AudienceAll is the audience of an announcement to every subscriber.
+const AudienceAll = "all"
+
+// AudienceService is the audience of a change of a service's state: the
+// subscribers of every académie that relies on it, or everybody for a
+// national service.
+func AudienceService(serviceID string) string { return "service:" + serviceID }
+
+// AudienceAcademie is the audience of an announcement to one académie.
+func AudienceAcademie(slug string) string { return "academie:" + slug }
+
+// AudienceClass is the audience of a teacher's notice to a class.
+func AudienceClass(classID int64) string { return "class:" + strconv.FormatInt(classID, 10) }
+
+// AudienceChat is the audience of a reply: one chat.
+func AudienceChat(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
+
+// Event is a row of events: something that happened and that people may
+// need to hear. State is "new" until every recipient has a delivery row,
+// then "expanded"; "superseded" once a later event about the same service
+// made it untrue; "dead" when Telegram refused its text.
+type Event struct {
+	ID         int64
+	DedupKey   string
+	Kind       string
+	Priority   int
+	ServiceID  string
+	FromState  string
+	ToState    string
+	Reason     string
+	Audience   string
+	Payload    string // JSON; a reply's payload is an OutMessage
+	Silent     bool
+	At         time.Time
+	CreatedAt  time.Time
+	State      string
+	ExpandedAt time.Time
+	DeadReason string
+}
+
+// NewEvent is what a writer supplies; the dedup key makes writing the same
+// thing twice (a re-delivered Telegram update, a retried round) harmless.
+// A zero At means now.
+type NewEvent struct {
+	DedupKey  string
+	Kind      string
+	Priority  int
+	ServiceID string
+	FromState string
+	ToState   string
+	Reason    string
+	Audience  string
+	Payload   string
+	Silent    bool
+	At        time.Time
+}
+
+// OutMessage is one rendered message: Telegram HTML text (the caption when
+// Photo is set) and extra Bot API fields (reply_markup JSON…). It is also
+// the payload of a reply event, stored as JSON, so that a reply is rendered
+// when the command is processed and sent as is.
+type OutMessage struct {
+	Text   string            `json:"text"`
+	Params map[string]string `json:"params,omitempty"`
+	Photo  []byte            `json:"photo,omitempty"`
+}
+
+// ClassRef is a class a recipient belongs to, with the plan B its teacher
+// wrote for when the ENT is down.
+type ClassRef struct {
+	ID       int64
+	Code     string
+	Name     string
+	Academie string
+	PlanB    string
+}
+
+// Recipient is who a delivery goes to, read at send time so that the
+// message reflects the chat as it is now. Academies are the chat's
+// subscriptions and Classes its open classes; the dispatcher narrows both
+// to those the event concerns before rendering. For a post to an
+// académie's channel, Channel is set ("@ent_versailles"), ChatID is 0 and
+// Academies holds that académie.
+type Recipient struct {
+	ChatID    int64
+	Channel   string
+	Kind      string
+	Role      string
+	Levels    int
+	Academies []string
+	Classes   []ClassRef
+}
+
+// NewReply builds the event of a reply to a command: priority lane, one
+// chat, the rendered message as payload. key must identify the command
+// (e.g. "reply:<chat>:<message id>") so that a re-delivered update does not
+// answer twice.
+func NewReply(key string, chatID int64, msg OutMessage) (NewEvent, error) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return NewEvent{}, fmt.Errorf("storage: reply payload: %w", err)
+	}
+	return NewEvent{DedupKey: key, Kind: KindReply, Priority: PriorityReply,
+		Audience: AudienceChat(chatID), Payload: string(b)}, nil
+}
+
+// ReplyMessage decodes the message stored in a reply event.
+func (e Event) ReplyMessage() (OutMessage, error) {
+	var m OutMessage
+	if err := json.Unmarshal([]byte(e.Payload), &m); err != nil {
+		return OutMessage{}, fmt.Errorf("storage: reply payload of event %d: %w", e.ID, err)
+	}
+	return m, nil
+}
+
+// InsertEvent writes an event unless one with the same dedup key exists.
+// It returns the id of the event (the existing one when inserted is
+// false). Callers then wake the dispatcher.
+func (s *Store) InsertEvent(ctx context.Context, e NewEvent) (id int64, inserted bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		id, inserted, err = insertEvent(ctx, tx, e, s.nowMS())
+		return err
+	})
+	return id, inserted, err
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e NewEvent, now int64) (int64, bool, error) {
+	if err := checkNewEvent(e); err != nil {
+		return 0, false, err
+	}
+	at := ms(e.At)
+	if at == 0 {
+		at = now
+	}
+	if e.Payload == "" {
+		e.Payload = "{}"
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO events (dedup_key, kind, priority, service_id, from_state,
+			to_state, reason, audience, payload, silent, at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		e.DedupKey, e.Kind, e.Priority, e.ServiceID, e.FromState, e.ToState, e.Reason, e.Audience,
+		e.Payload, flag01(e.Silent), at, now).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("storage: insert event: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM events WHERE dedup_key = ?`, e.DedupKey).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("storage: insert event: find existing: %w", err)
+	}
+	return id, false, nil
+}
+
+func checkNewEvent(e NewEvent) error {
+	switch {
+	case e.DedupKey == "":
+		return errors.New("storage: insert event: empty dedup key")
+	case e.Audience == "":
+		return errors.New("storage: insert event: empty audience")
+	case e.Priority < PriorityReply || e.Priority > PriorityBulk:
+		return fmt.Errorf("storage: insert event: priority %d out of 0..2", e.Priority)
+	}
+	switch e.Kind {
+	case KindOutage, KindDegraded, KindRecovery, KindClassNotice, KindAnnouncement, KindReply:
+		return nil
+	}
+	return fmt.Errorf("storage: insert event: unknown kind %q", e.Kind)
+}
+
+const eventColumns = `id, dedup_key, kind, priority, service_id, from_state, to_state, reason, audience,
+	payload, silent, at, created_at, state, expanded_at, dead_reason`
+
+func scanEvent(row rowScanner) (Event, error) {
+	var e Event
+	var silent int
+	var at, created, expanded int64
+	err := row.Scan(&e.ID, &e.DedupKey, &e.Kind, &e.Priority, &e.ServiceID, &e.FromState, &e.ToState,
+		&e.Reason, &e.Audience, &e.Payload, &silent, &at, &created, &e.State, &expanded, &e.DeadReason)
+	if err != nil {
+		return Event{}, err
+	}
+	e.Silent = silent == 1
+	e.At, e.CreatedAt, e.ExpandedAt = fromMS(at), fromMS(created), fromMS(expanded)
+	return e, nil
+}
+
+// Event returns one event, or ErrNotFound.
+func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
+	e, err := scanEvent(s.r.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, ErrNotFound
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("storage: read event: %w", err)
+	}
+	return e, nil
+}
+
+// NewEvents returns up to limit events still to expand, most urgent first.
+func (s *Store) NewEvents(ctx context.Context, limit int) ([]Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE state = 'new' ORDER BY priority, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: new events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: new events: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: new events: %w", err)
+	}
+	return out, nil
+}
+
+// updateMetaKey is where ApplyUpdate keeps the last Telegram update whose
+// effects are committed.
+const updateMetaKey = "telegram_last_update_id"
+
+// Tx is a write transaction lent to ApplyUpdate's callback, so that
+// everything a Telegram update causes (a subscription, the reply that
+// confirms it) is committed with the update's id, or not at all.
+type Tx struct {
+	tx  *sql.Tx
+	now int64
+}
+
+// InsertEvent is Store.InsertEvent inside the transaction.
+func (t *Tx) InsertEvent(ctx context.Context, e NewEvent) (int64, bool, error) {
+	return insertEvent(ctx, t.tx, e, t.now)
+}
+
+// CreateOrUpdateChat is Store.CreateOrUpdateChat inside the transaction.
+func (t *Tx) CreateOrUpdateChat(ctx context.Context, c Chat) error {
+	return upsertChat(ctx, t.tx, c, t.now)
+}
+
+// Subscribe is Store.Subscribe inside the transaction.
+func (t *Tx) Subscribe(ctx context.Context, chatID int64, academie string) error {
+	return subscribe(ctx, t.tx, chatID, academie, t.now)
+}
+
+// Unsubscribe is Store.Unsubscribe inside the transaction.
+func (t *Tx) Unsubscribe(ctx context.Context, chatID int64, academie string) error {
+	return unsubscribe(ctx, t.tx, chatID, academie)
+}
+
+// DeactivateChat is Store.DeactivateChat inside the transaction.
+func (t *Tx) DeactivateChat(ctx context.Context, chatID int64, reason string) error {
+	return deactivateChat(ctx, t.tx, chatID, reason, t.now)
+}
+
+// JoinClass is Store.JoinClass inside the transaction.
+func (t *Tx) JoinClass(ctx context.Context, classID, chatID int64) error {
+	return joinClass(ctx, t.tx, classID, chatID, t.now)
+}
+
+// ApplyUpdate runs fn for the Telegram update updateID and records the id
+// in the same transaction, so that a crash either keeps the update's
+// effects and its id, or neither. An update already applied (id not above
+// the recorded one, Telegram re-delivers after a restart) is skipped:
+// applied is false and fn is not called. When fn fails nothing is kept.
+func (s *Store) ApplyUpdate(ctx context.Context, updateID int64, fn func(*Tx) error) (applied bool, err error) {
+	now := s.nowMS()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var last int64
+		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, updateMetaKey).Scan(&last)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			last = -1
+		case err != nil:
+			return fmt.Errorf("storage: apply update: read last id: %w", err)
+		}
+		if updateID <= last {
+			return nil
+		}
+		if err := fn(&Tx{tx: tx, now: now}); err != nil {
+			return err
+		}
+		applied = true
+		return setMeta(ctx, tx, updateMetaKey, strconv.FormatInt(updateID, 10), now)
+	})
+	return applied, err
+}
+
+// LastUpdateID is the last update ApplyUpdate committed, -1 when none: the
+// update loop asks Telegram for the ones after it.
+func (s *Store) LastUpdateID(ctx context.Context) (int64, error) {
+	v, err := s.Meta(ctx, updateMetaKey)
+	if errors.Is(err, ErrNotFound) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("storage: last update id %q: %w", v, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,267 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Delivery is a claimed outbox row: one message of one event to one chat,
+// or to one channel when Channel is set (ChatID is then 0). While claimed,
+// its state is "inflight"; only Settle moves it on.
+type Delivery struct {
+	EventID  int64
+	ChatID   int64
+	Channel  string
+	Academie string // channel posts: the académie whose channel it is
+	Priority int
+	Attempts int // attempts made before this one
+}
+
+// Outcome is how a claimed delivery ended.
+type Outcome string
+
+// Outcomes of a delivery. Counted ones increase attempts.
+const (
+	OutcomeSent          Outcome = "sent"          // Telegram accepted it (counted)
+	OutcomeRetry         Outcome = "retry"         // transient failure, try again at RetryAt (counted)
+	OutcomeRequeue       Outcome = "requeue"       // not tried or told to wait (429, shutdown): again at RetryAt, not counted
+	OutcomeFailed        Outcome = "failed"        // gave up; LastError says why (counted)
+	OutcomeUndeliverable Outcome = "undeliverable" // the chat refuses us: the chat is deactivated (counted)
+	OutcomeMigrated      Outcome = "migrated"      // the group became NewChatID: moved and resent (counted)
+	OutcomeDead          Outcome = "dead"          // Telegram refused the text: the whole event is dead (counted)
+	OutcomeCancelled     Outcome = "cancelled"     // not sent: news untrue, chat gone; "dead" if the event died (not counted)
+)
+
+// DeliveryResult is the outcome of one claimed delivery, to be settled.
+type DeliveryResult struct {
+	Delivery
+	Outcome   Outcome
+	MessageID int64     // sent
+	Error     string    // last_error; never contains the token or the text
+	RetryAt   time.Time // retry, requeue
+	NewChatID int64     // migrated
+}
+
+// ClaimFilter keeps the claim from taking a second row for a chat or a
+// channel the dispatcher is still sending to: per-chat order (an outage
+// before its recovery) needs one message in flight per chat.
+type ClaimFilter struct {
+	ChatBusy    func(chatID int64) bool
+	ChannelBusy func(channel string) bool
+}
+
+// Claimed is what SettleAndClaim took.
+type Claimed struct {
+	Deliveries []Delivery
+	// NextDue is when the earliest pending row that was not yet due becomes
+	// due (zero: none waits), computed with the claim's clock so that a row
+	// falling due in between is not missed. Set when fewer rows than wanted
+	// were claimed.
+	NextDue time.Time
+}
+
+// SettleAndClaim records the outcomes of finished deliveries, then claims up
+// to want due rows, in one transaction: one commit per batch instead of
+// two. Rows are claimed replies first, then notices, then channel posts,
+// then bulk alerts, oldest first within a lane. A claimed row stays
+// "inflight" until settled, so after a crash only those rows can be sent
+// twice (ResetInflight puts them back).
+func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, want int, f ClaimFilter, lease time.Duration) (Claimed, error) {
+	now := s.nowMS()
+	var out Claimed
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, r := range results {
+			if err := settle(ctx, tx, r, now); err != nil {
+				return err
+			}
+		}
+		if want <= 0 {
+			return nil
+		}
+		var err error
+		if out.Deliveries, err = claim(ctx, tx, now, want, f, now+lease.Milliseconds()); err != nil {
+			return err
+		}
+		if len(out.Deliveries) < want {
+			out.NextDue, err = nextDue(ctx, tx, now)
+		}
+		return err
+	})
+	if err != nil {
+		return Claimed{}, err
+	}
+	return out, nil
+}
+
+// claim takes due rows lane by lane until want rows are taken.
+func claim(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
+	taken := map[int64]bool{}
+	out, err := claimDeliveries(ctx, tx, now, PriorityReply, PriorityNotice, want, f, taken, lease)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := claimChannelPosts(ctx, tx, now, want-len(out), f, lease)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, posts...)
+	bulk, err := claimDeliveries(ctx, tx, now, PriorityBulk, PriorityBulk, want-len(out), f, taken, lease)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, bulk...), nil
+}
+
+// claimDeliveries claims due chat deliveries of priorities lo..hi. It reads
+// a few times more rows than wanted so that rows of busy chats can be
+// skipped; rows of chats deactivated since expansion are cancelled, except
+// replies.
+func claimDeliveries(ctx context.Context, tx *sql.Tx, now int64, lo, hi, want int, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
+	if want <= 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT d.event_id, d.chat_id, d.priority, d.attempts, c.active, e.kind
+		FROM deliveries d JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
+		WHERE d.state = 'pending' AND d.priority BETWEEN ? AND ? AND d.next_attempt_at <= ?
+		ORDER BY d.priority, d.next_attempt_at, d.event_id LIMIT ?`, lo, hi, now, 4*want+16)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim: %w", err)
+	}
+	var picked, inactive []Delivery
+	for rows.Next() {
+		var d Delivery
+		var active int
+		var kind string
+		if err := rows.Scan(&d.EventID, &d.ChatID, &d.Priority, &d.Attempts, &active, &kind); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: claim: %w", err)
+		}
+		switch {
+		case active == 0 && kind != KindReply:
+			inactive = append(inactive, d)
+		case len(picked) >= want || taken[d.ChatID] || (f.ChatBusy != nil && f.ChatBusy(d.ChatID)):
+		default:
+			taken[d.ChatID] = true
+			picked = append(picked, d)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: claim: %w", err)
+	}
+	for _, d := range inactive {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', last_error = 'chat inactive'
+			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, d.EventID, d.ChatID); err != nil {
+			return nil, fmt.Errorf("storage: claim: cancel: %w", err)
+		}
+	}
+	for _, d := range picked {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'inflight', lease_until = ?
+			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, lease, d.EventID, d.ChatID); err != nil {
+			return nil, fmt.Errorf("storage: claim: %w", err)
+		}
+	}
+	return picked, nil
+}
+
+// claimChannelPosts claims due channel posts, one per channel.
+func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
+	if want <= 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, channel, academie, priority, attempts FROM channel_posts
+		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, event_id LIMIT ?`, now, 4*want+16)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim channel posts: %w", err)
+	}
+	var picked []Delivery
+	taken := map[string]bool{}
+	for rows.Next() {
+		var d Delivery
+		if err := rows.Scan(&d.EventID, &d.Channel, &d.Academie, &d.Priority, &d.Attempts); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: claim channel posts: %w", err)
+		}
+		if len(picked) < want && !taken[d.Channel] && (f.ChannelBusy == nil || !f.ChannelBusy(d.Channel)) {
+			taken[d.Channel] = true
+			picked = append(picked, d)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: claim channel posts: %w", err)
+	}
+	for _, d := range picked {
+		if _, err := tx.ExecContext(ctx, `UPDATE channel_posts SET state = 'inflight', lease_until = ?
+			WHERE event_id = ? AND channel = ? AND state = 'pending'`, lease, d.EventID, d.Channel); err != nil {
+			return nil, fmt.Errorf("storage: claim channel posts: %w", err)
+		}
+	}
+	return picked, nil
+}
+
+// ResetInflight puts back every claimed row: with one process owning the
+// database, a row inflight at start was being sent when the last run died.
+// Telegram may have accepted it, so it may be sent twice; that is the
+// at-least-once price, bounded by the batch size.
+func (s *Store) ResetInflight(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"deliveries", "channel_posts"} {
+			res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET state = 'pending', lease_until = 0 WHERE state = 'inflight'`)
+			if err != nil {
+				return fmt.Errorf("storage: reset inflight: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return n, err
+}
+
+// nextDue is when the earliest pending row not due at now becomes due;
+// zero when none waits.
+func nextDue(ctx context.Context, tx *sql.Tx, now int64) (time.Time, error) {
+	var next sql.NullInt64
+	// One MIN per lane lets SQLite answer each from the partial index.
+	err := tx.QueryRowContext(ctx, `SELECT MIN(m) FROM (
+		SELECT MIN(next_attempt_at) AS m FROM deliveries WHERE state = 'pending' AND priority = 0 AND next_attempt_at > ?1
+		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 1 AND next_attempt_at > ?1
+		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 2 AND next_attempt_at > ?1
+		UNION ALL SELECT MIN(next_attempt_at) FROM channel_posts WHERE state = 'pending' AND next_attempt_at > ?1)`, now).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: next due: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, nil
+	}
+	return fromMS(next.Int64), nil
+}
+
+// OutboxDepth counts what waits to be sent, per priority lane (channel
+// posts count in the bulk lane): the queue a /metrics page shows.
+func (s *Store) OutboxDepth(ctx context.Context) ([3]int, error) {
+	var depth [3]int
+	rows, err := s.r.QueryContext(ctx, `SELECT priority, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY priority
+		UNION ALL SELECT priority, COUNT(*) FROM channel_posts WHERE state = 'pending' GROUP BY priority`)
+	if err != nil {
+		return depth, fmt.Errorf("storage: outbox depth: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, n int
+		if err := rows.Scan(&p, &n); err != nil {
+			return depth, fmt.Errorf("storage: outbox depth: %w", err)
+		}
+		if p >= 0 && p < len(depth) {
+			depth[p] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return depth, fmt.Errorf("storage: outbox depth: %w", err)
+	}
+	return depth, nil
+}

@@ -1,0 +1,319 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Preference filters of an expansion: which alert setting a chat must have
+// switched on to hear the event.
+const (
+	PrefNone     = ""
+	PrefOutage   = "outage"   // alert_outage
+	PrefDegraded = "degraded" // alert_degraded
+	PrefRecovery = "recovery" // alert_recovery, and see ExpandSpec.Prior
+	// PrefDegradedAfterDown is for a down service that became merely slow:
+	// those who asked for slowness alerts, and those who were told of the
+	// outage and want to hear when it ends (it is usable again).
+	PrefDegradedAfterDown = "degraded_after_down"
+)
+
+// DefaultExpandChunk is how many chats one expansion step looks at. A step
+// is one transaction; between two steps the dispatcher claims and sends, so
+// the first messages of a 100,000-recipient outage leave before the last
+// rows are written, and the checker's writes never wait long.
+const DefaultExpandChunk = 5000
+
+// ChannelTarget is an académie's public channel that an event is posted to.
+type ChannelTarget struct {
+	Channel  string // "@ent_versailles"
+	Academie string
+}
+
+// ExpandSpec says who an event reaches; the dispatcher builds it from the
+// event and the catalog (storage knows no catalog). Exactly one of
+// Academies, Everyone, ClassID and ChatID chooses the people:
+//   - Academies: active chats subscribed to one of them, plus, WithClasses,
+//     members of open classes of those académies;
+//   - Everyone: active chats with at least one subscription (plus, WithClasses,
+//     members of any open class);
+//   - ClassID: active members of that open class;
+//   - ChatID: that chat, active or not (a reply answers whoever asked).
+//
+// Every chat gets at most one row whatever the number of matching
+// subscriptions. LevelMask (0: no filter) keeps chats whose levels meet it
+// or who gave none. Pref filters on alert settings; with PrefRecovery, only
+// chats that were sent one of the Prior events hear it, plus, when
+// RecoveryOnly, those who asked for recoveries and not for outages.
+type ExpandSpec struct {
+	EventID      int64
+	Academies    []string
+	Everyone     bool
+	WithClasses  bool
+	ClassID      int64
+	ChatID       int64
+	LevelMask    int
+	Pref         string
+	Prior        []int64
+	RecoveryOnly bool
+	Channels     []ChannelTarget
+	ChunkSize    int
+}
+
+// ExpandProgress is what one expansion step did.
+type ExpandProgress struct {
+	Inserted int64 // delivery rows written by this step
+	Done     bool  // the event is fully expanded (or no longer to expand)
+}
+
+// ExpandStep writes the delivery rows of the next chunk of chats for an
+// event still "new", and the channel posts with the first chunk. It is
+// idempotent: a step re-run after a crash writes nothing twice.
+func (s *Store) ExpandStep(ctx context.Context, spec ExpandSpec) (ExpandProgress, error) {
+	var p ExpandProgress
+	now := s.nowMS()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var state string
+		var prio int
+		var cursor sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT state, priority, expand_cursor FROM events WHERE id = ?`, spec.EventID).
+			Scan(&state, &prio, &cursor)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("storage: expand: %w", err)
+		}
+		if state != "new" {
+			p.Done = true
+			return nil
+		}
+		if !cursor.Valid {
+			if err := insertChannelPosts(ctx, tx, spec, prio, now); err != nil {
+				return err
+			}
+			cursor.Int64 = math.MinInt64
+		}
+		p, err = expandChunk(ctx, tx, spec, prio, cursor.Int64, now)
+		return err
+	})
+	return p, err
+}
+
+// expandChunk inserts the deliveries of the chats after cursor, up to the
+// chunk size, and moves the cursor (or marks the event expanded).
+func expandChunk(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, cursor, now int64) (ExpandProgress, error) {
+	hi, last := int64(math.MaxInt64), true
+	if spec.ClassID == 0 && spec.ChatID == 0 {
+		chunk := spec.ChunkSize
+		if chunk <= 0 {
+			chunk = DefaultExpandChunk
+		}
+		err := tx.QueryRowContext(ctx, `SELECT chat_id FROM chats WHERE chat_id > ? ORDER BY chat_id LIMIT 1 OFFSET ?`,
+			cursor, chunk-1).Scan(&hi)
+		switch {
+		case err == nil:
+			last = false
+		case errors.Is(err, sql.ErrNoRows):
+			hi = math.MaxInt64
+		default:
+			return ExpandProgress{}, fmt.Errorf("storage: expand: chunk bound: %w", err)
+		}
+	}
+	query, args, err := deliveriesQuery(spec, prio, cursor, hi, now)
+	if err != nil {
+		return ExpandProgress{}, err
+	}
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return ExpandProgress{}, fmt.Errorf("storage: expand event %d: %w", spec.EventID, err)
+	}
+	n, _ := res.RowsAffected()
+	if last {
+		_, err = tx.ExecContext(ctx, `UPDATE events SET state = 'expanded', expand_cursor = ?, expanded_at = ? WHERE id = ?`,
+			hi, now, spec.EventID)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE events SET expand_cursor = ? WHERE id = ?`, hi, spec.EventID)
+	}
+	if err != nil {
+		return ExpandProgress{}, fmt.Errorf("storage: expand: move cursor: %w", err)
+	}
+	return ExpandProgress{Inserted: n, Done: last}, nil
+}
+
+// deliveriesQuery builds the INSERT … SELECT of one chunk from fixed
+// fragments; every value is a bound parameter.
+func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []any, error) {
+	acads, err := json.Marshal(spec.Academies)
+	if err != nil {
+		return "", nil, fmt.Errorf("storage: expand: %w", err)
+	}
+	prior, err := json.Marshal(spec.Prior)
+	if err != nil {
+		return "", nil, fmt.Errorf("storage: expand: %w", err)
+	}
+	who, err := audienceClause(spec)
+	if err != nil {
+		return "", nil, err
+	}
+	pref, err := prefClause(spec.Pref)
+	if err != nil {
+		return "", nil, err
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO deliveries (event_id, chat_id, priority, next_attempt_at, created_at)
+		SELECT :eid, c.chat_id, :prio, :now, :now FROM chats c WHERE c.chat_id > :lo AND c.chat_id <= :hi`)
+	q.WriteString(who)
+	if spec.LevelMask != 0 {
+		q.WriteString(` AND (c.levels = 0 OR (c.levels & :mask) != 0)`)
+	}
+	q.WriteString(pref)
+	q.WriteString(` ON CONFLICT DO NOTHING`)
+	args := []any{sql.Named("eid", spec.EventID), sql.Named("prio", prio), sql.Named("now", now),
+		sql.Named("lo", lo), sql.Named("hi", hi), sql.Named("chat", spec.ChatID), sql.Named("class", spec.ClassID),
+		sql.Named("acads", string(acads)), sql.Named("mask", spec.LevelMask), sql.Named("prior", string(prior)),
+		sql.Named("recovery_only", flag01(spec.RecoveryOnly))}
+	return q.String(), args, nil
+}
+
+// audienceClause selects the chats of the spec's audience.
+func audienceClause(spec ExpandSpec) (string, error) {
+	const (
+		anySub   = ` EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id`
+		anyClass = ` OR EXISTS (SELECT 1 FROM class_members m JOIN classes k ON k.id = m.class_id
+			WHERE m.chat_id = c.chat_id AND k.closed_at = 0`
+		inAcads = ` IN (SELECT value FROM json_each(:acads))`
+	)
+	switch {
+	case spec.ChatID != 0:
+		return ` AND c.chat_id = :chat`, nil
+	case spec.ClassID != 0:
+		return ` AND c.active = 1 AND c.chat_id IN (SELECT m.chat_id FROM class_members m
+			JOIN classes k ON k.id = m.class_id WHERE k.id = :class AND k.closed_at = 0)`, nil
+	case spec.Everyone:
+		q := ` AND c.active = 1 AND (` + anySub + `)`
+		if spec.WithClasses {
+			q += anyClass + `)`
+		}
+		return q + `)`, nil
+	case len(spec.Academies) > 0:
+		q := ` AND c.active = 1 AND (` + anySub + ` AND s.academie` + inAcads + `)`
+		if spec.WithClasses {
+			q += anyClass + ` AND k.academie` + inAcads + `)`
+		}
+		return q + `)`, nil
+	}
+	return "", fmt.Errorf("storage: expand event %d: no audience", spec.EventID)
+}
+
+// prefClause keeps the chats whose alert settings ask for the event.
+func prefClause(pref string) (string, error) {
+	switch pref {
+	case PrefNone:
+		return "", nil
+	case PrefOutage:
+		return ` AND c.alert_outage = 1`, nil
+	case PrefDegraded:
+		return ` AND c.alert_degraded = 1`, nil
+	case PrefDegradedAfterDown:
+		return ` AND (c.alert_degraded = 1 OR (c.alert_recovery = 1 AND EXISTS (SELECT 1 FROM deliveries p
+			WHERE p.chat_id = c.chat_id AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(:prior)))))`, nil
+	case PrefRecovery:
+		return ` AND c.alert_recovery = 1 AND (EXISTS (SELECT 1 FROM deliveries p WHERE p.chat_id = c.chat_id
+			AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(:prior)))
+			OR (:recovery_only AND c.alert_outage = 0))`, nil
+	}
+	return "", fmt.Errorf("storage: expand: unknown preference %q", pref)
+}
+
+// insertChannelPosts writes an event's channel posts. A recovery is posted
+// only to channels that were told about the outage.
+func insertChannelPosts(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, now int64) error {
+	prior, err := json.Marshal(spec.Prior)
+	if err != nil {
+		return fmt.Errorf("storage: channel posts: %w", err)
+	}
+	needPrior := flag01(spec.Pref == PrefRecovery)
+	for _, ch := range spec.Channels {
+		_, err := tx.ExecContext(ctx, `INSERT INTO channel_posts (event_id, channel, academie, priority, next_attempt_at, created_at)
+			SELECT ?, ?, ?, ?, ?, ? WHERE (? = 0 OR EXISTS (SELECT 1 FROM channel_posts p WHERE p.channel = ?
+				AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(?))))
+			ON CONFLICT DO NOTHING`,
+			spec.EventID, ch.Channel, ch.Academie, prio, now, now, needPrior, ch.Channel, string(prior))
+		if err != nil {
+			return fmt.Errorf("storage: channel post %s: %w", ch.Channel, err)
+		}
+	}
+	return nil
+}
+
+// Superseded is what a new event about a service made obsolete.
+type Superseded struct {
+	// Prior are the outage and degraded events since the service's last
+	// recovery: who was sent one of them should hear the recovery.
+	Prior []int64
+	// Inflight counts the deliveries of earlier events of the service still
+	// being sent. A recovery waits for them to end before it is expanded,
+	// since whether they succeed decides who hears it.
+	Inflight int
+}
+
+// Supersede makes every earlier event about ev's service obsolete: their
+// pending deliveries and channel posts are cancelled and they expand no
+// further, because a message whose news is no longer true must never be
+// sent late. Calling it again is harmless.
+func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
+	var out Superseded
+	if ev.ServiceID == "" {
+		return out, nil
+	}
+	reason := fmt.Sprintf("superseded by event %d", ev.ID)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ('outage', 'degraded', 'recovery')`
+		args := []any{sql.Named("svc", ev.ServiceID), sql.Named("id", ev.ID), sql.Named("why", reason)}
+		for _, q := range []string{
+			`UPDATE events SET state = 'superseded' WHERE id IN (` + earlier + `) AND state IN ('new', 'expanded')`,
+			`UPDATE deliveries SET state = 'cancelled', last_error = :why WHERE event_id IN (` + earlier + `) AND state = 'pending'`,
+			`UPDATE channel_posts SET state = 'cancelled', last_error = :why WHERE event_id IN (` + earlier + `) AND state = 'pending'`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("storage: supersede: %w", err)
+			}
+		}
+		err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM deliveries WHERE event_id IN (`+earlier+`) AND state = 'inflight')
+			+ (SELECT COUNT(*) FROM channel_posts WHERE event_id IN (`+earlier+`) AND state = 'inflight')`, args...).Scan(&out.Inflight)
+		if err != nil {
+			return fmt.Errorf("storage: supersede: count inflight: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM events WHERE service_id = :svc AND id < :id
+			AND kind IN ('outage', 'degraded') AND id > COALESCE((SELECT MAX(id) FROM events
+				WHERE service_id = :svc AND id < :id AND kind = 'recovery'), 0) ORDER BY id`, args...)
+		if err != nil {
+			return fmt.Errorf("storage: supersede: prior events: %w", err)
+		}
+		out.Prior, err = scanIDs(rows)
+		return err
+	})
+	return out, err
+}
+
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("storage: scan id: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: scan id: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,238 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// outboxRow names the table and key of a delivery: chat deliveries and
+// channel posts share their life cycle and their SQL.
+func (d Delivery) outboxRow() (table, keyColumn string, key any) {
+	if d.Channel != "" {
+		return "channel_posts", "channel", d.Channel
+	}
+	return "deliveries", "chat_id", d.ChatID
+}
+
+// settle records one outcome. Every update requires the row to be still
+// inflight, so that a late or repeated result cannot undo a newer state.
+func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+	table, col, key := r.outboxRow()
+	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight'`
+	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now),
+		sql.Named("err", r.Error), sql.Named("at", ms(r.RetryAt)), sql.Named("msg", r.MessageID)}
+	var q string
+	switch r.Outcome {
+	case OutcomeSent:
+		q = `UPDATE ` + table + ` SET state = 'sent', attempts = attempts + 1, tg_message_id = :msg, sent_at = :now,
+			last_error = '', lease_until = 0` + where
+	case OutcomeRetry, OutcomeRequeue:
+		count := ""
+		if r.Outcome == OutcomeRetry {
+			count = "attempts = attempts + 1, "
+		}
+		// A retry of news that a later event made untrue is dropped here.
+		q = `UPDATE ` + table + ` SET ` + count + `next_attempt_at = :at, last_error = :err, lease_until = 0,
+			state = CASE WHEN (SELECT state FROM events WHERE id = :eid) IN ('superseded', 'dead') THEN 'cancelled' ELSE 'pending' END` + where
+	case OutcomeFailed, OutcomeUndeliverable, OutcomeDead:
+		q = `UPDATE ` + table + ` SET state = '` + string(r.Outcome) + `', attempts = attempts + 1, last_error = :err,
+			lease_until = 0` + where
+	case OutcomeCancelled:
+		q = `UPDATE ` + table + ` SET last_error = :err, lease_until = 0,
+			state = CASE WHEN (SELECT state FROM events WHERE id = :eid) = 'dead' THEN 'dead' ELSE 'cancelled' END` + where
+	case OutcomeMigrated:
+		return settleMigrated(ctx, tx, r, now)
+	default:
+		return fmt.Errorf("storage: settle: unknown outcome %q", r.Outcome)
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("storage: settle %s: %w", r.Outcome, err)
+	}
+	switch {
+	case r.Outcome == OutcomeUndeliverable && r.Channel == "":
+		return deactivateChat(ctx, tx, r.ChatID, r.Error, now)
+	case r.Outcome == OutcomeDead:
+		return killEvent(ctx, tx, r.EventID, r.Error)
+	}
+	return nil
+}
+
+// settleMigrated moves the chat to its new id and makes the delivery due
+// again at once under that id. When the new chat already had its own row
+// for the event, that row stands and nothing is resent.
+func settleMigrated(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+	if r.Channel != "" || r.NewChatID == 0 {
+		return fmt.Errorf("storage: settle migrated: no new chat id for event %d", r.EventID)
+	}
+	var own int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE event_id = ? AND chat_id = ?`,
+		r.EventID, r.NewChatID).Scan(&own)
+	if err != nil {
+		return fmt.Errorf("storage: settle migrated: %w", err)
+	}
+	if err := migrateChat(ctx, tx, r.ChatID, r.NewChatID, now); err != nil {
+		return err
+	}
+	if own > 0 {
+		return nil // the supergroup has its own row (maybe being sent right now): leave it be
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?,
+		last_error = ?, lease_until = 0 WHERE event_id = ? AND chat_id = ? AND state = 'inflight'`,
+		now, r.Error, r.EventID, r.NewChatID)
+	if err != nil {
+		return fmt.Errorf("storage: settle migrated: %w", err)
+	}
+	return nil
+}
+
+// killEvent marks an event dead with every delivery of it not yet sent:
+// Telegram refused its text, so sending it to anybody else would fail too.
+func killEvent(ctx context.Context, tx *sql.Tx, eventID int64, reason string) error {
+	for _, q := range []string{
+		`UPDATE events SET state = 'dead', dead_reason = ? WHERE id = ?`,
+		`UPDATE deliveries SET state = 'dead', last_error = ? WHERE event_id = ? AND state = 'pending'`,
+		`UPDATE channel_posts SET state = 'dead', last_error = ? WHERE event_id = ? AND state = 'pending'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, reason, eventID); err != nil {
+			return fmt.Errorf("storage: kill event %d: %w", eventID, err)
+		}
+	}
+	return nil
+}
+
+// isServiceKind tells the kinds whose news a later event about the same
+// service makes untrue.
+func isServiceKind(kind string) bool {
+	return kind == KindOutage || kind == KindDegraded || kind == KindRecovery
+}
+
+// PrepareDelivery reads, just before sending, whom a claimed delivery goes
+// to, and whether it should still go: skip is "" when it should, else the
+// reason (the row was settled meanwhile, the chat left, the event died, or
+// a later event about the same service made its news untrue). It runs one
+// query: at 1,000 messages a second, every read counts.
+func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, skip string, err error) {
+	if d.Channel != "" {
+		return s.prepareChannelPost(ctx, d)
+	}
+	var rowState, evKind, evState, subs, classes string
+	var newer, active int
+	rc.ChatID = d.ChatID
+	err = s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`,
+			c.kind, c.role, c.levels, c.active,
+			(SELECT json_group_array(academie) FROM (SELECT academie FROM subscriptions
+				WHERE chat_id = c.chat_id ORDER BY academie)),
+			(SELECT json_group_array(json_object('ID', k.id, 'Code', k.code, 'Name', k.name,
+				'Academie', k.academie, 'PlanB', k.plan_b)) FROM (SELECT k.id, k.code, k.name, k.academie, k.plan_b
+				FROM class_members m JOIN classes k ON k.id = m.class_id
+				WHERE m.chat_id = c.chat_id AND k.closed_at = 0 ORDER BY k.id) AS k)
+		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
+		WHERE o.event_id = ? AND o.chat_id = ?`, d.EventID, d.ChatID).
+		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &subs, &classes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Recipient{}, "row gone", nil
+	}
+	if err != nil {
+		return Recipient{}, "", fmt.Errorf("storage: prepare delivery: %w", err)
+	}
+	if skip := skipReason(rowState, evKind, evState, newer); skip != "" {
+		return Recipient{}, skip, nil
+	}
+	if active == 0 && evKind != KindReply {
+		return Recipient{}, "chat inactive", nil
+	}
+	if err := json.Unmarshal([]byte(subs), &rc.Academies); err != nil {
+		return Recipient{}, "", fmt.Errorf("storage: prepare delivery: subscriptions: %w", err)
+	}
+	if err := json.Unmarshal([]byte(classes), &rc.Classes); err != nil {
+		return Recipient{}, "", fmt.Errorf("storage: prepare delivery: classes: %w", err)
+	}
+	return rc, "", nil
+}
+
+// newerEventSQL tells whether a later event about the same service exists
+// (for the event e).
+const newerEventSQL = `EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
+	AND n.kind IN ('outage', 'degraded', 'recovery'))`
+
+func skipReason(rowState, evKind, evState string, newer int) string {
+	switch {
+	case rowState != "inflight":
+		return "row " + rowState
+	case evState == "dead" || evState == "superseded":
+		return "event " + evState
+	case newer == 1 && isServiceKind(evKind):
+		return "news outdated"
+	}
+	return ""
+}
+
+func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, string, error) {
+	var rowState, evKind, evState string
+	var newer int
+	err := s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`
+		FROM channel_posts o JOIN events e ON e.id = o.event_id WHERE o.event_id = ? AND o.channel = ?`,
+		d.EventID, d.Channel).Scan(&rowState, &evKind, &evState, &newer)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Recipient{}, "row gone", nil
+	}
+	if err != nil {
+		return Recipient{}, "", fmt.Errorf("storage: prepare channel post: %w", err)
+	}
+	if skip := skipReason(rowState, evKind, evState, newer); skip != "" {
+		return Recipient{}, skip, nil
+	}
+	return Recipient{Channel: d.Channel, Kind: "channel", Academies: []string{d.Academie}}, "", nil
+}
+
+// DeliveryRow is a delivery or channel post as stored, for tests, the
+// status page and whoever investigates a complaint ("I got nothing").
+type DeliveryRow struct {
+	EventID       int64
+	ChatID        int64
+	Channel       string
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	MessageID     int64
+	LastError     string
+	SentAt        time.Time
+}
+
+// DeliveriesOf lists an event's deliveries then its channel posts, by chat
+// id and channel.
+func (s *Store) DeliveriesOf(ctx context.Context, eventID int64) ([]DeliveryRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, '', state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
+		FROM deliveries WHERE event_id = ?1
+		UNION ALL SELECT 0, channel, state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
+		FROM channel_posts WHERE event_id = ?1 ORDER BY 2, 1`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: deliveries of event: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryRow
+	for rows.Next() {
+		r := DeliveryRow{EventID: eventID}
+		var next, sent int64
+		if err := rows.Scan(&r.ChatID, &r.Channel, &r.State, &r.Attempts, &next, &r.MessageID, &r.LastError, &sent); err != nil {
+			return nil, fmt.Errorf("storage: deliveries of event: %w", err)
+		}
+		r.NextAttemptAt, r.SentAt = fromMS(next), fromMS(sent)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: deliveries of event: %w", err)
+	}
+	return out, nil
+}
+
+// MarkEventDead abandons an event that can never be delivered (an unknown
+// service, an audience nobody can parse) with all its pending deliveries,
+// keeping why for whoever investigates.
+func (s *Store) MarkEventDead(ctx context.Context, eventID int64, reason string) error {
+	return s.write(ctx, func(tx *sql.Tx) error { return killEvent(ctx, tx, eventID, reason) })
+}
