@@ -23,6 +23,7 @@ Usage :
   sentinelle [run]        démarre le service (vérifications, bot, page d'état)
   sentinelle catalog      vérifie le catalogue et liste académies et services
   sentinelle check [--json] [académie…]  vérifie les services maintenant, sans rien enregistrer ni envoyer
+  sentinelle backup <fichier>   copie cohérente de la base, service en marche (n'écrase rien)
   sentinelle version      affiche la version
   sentinelle help         affiche cette aide
 
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return withConfig(rest, "catalog", lookupEnv, stderr, func(cfg Config) int { return printCatalog(cfg, stdout, stderr) })
 	case "check":
 		return runCheck(ctx, rest, lookupEnv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, lookupEnv, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return badUsage(stderr, fmt.Sprintf("argument inattendu : %s", rest[0]))

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"sentinelle/bot/telegramtest"
+	"sentinelle/storage"
+)
+
+// TestCrashMidFanOut builds the real binary, lets it start announcing an
+// outage to 2,000 parents, kills it with SIGKILL in the middle, starts it
+// again and counts what the fake Bot API received: nobody is missed, and
+// duplicates stay within the batch that was in flight.
+func TestCrashMidFanOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary: skipped with -short")
+	}
+	const recipients, rate = 2000, 400
+	batch := rate / 5 // notify's default batch: a fifth of a second of sending
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "sentinelle")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tg := telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
+		telegramtest.WithPollWait(200*time.Millisecond))
+	ent := newSwitchableENT(t)
+	ent.mode.Store("502")
+	catalogFile := filepath.Join(dir, "catalog.yaml")
+	writeFile(t, catalogFile, fmt.Sprintf(`services:
+  - id: ent-alpha
+    name: "ENT Alpha"
+    url: %q
+    levels: [college, lycee]
+academies:
+  - slug: alpha
+    code: "01"
+    name: "Alpha"
+    region: "Région Une"
+    zone: "A"
+    services: [ent-alpha]
+`, ent.srv.URL))
+	dbPath := filepath.Join(dir, "s.db")
+	seedParents(t, dbPath, recipients)
+
+	env := append(os.Environ(), "TELEGRAM_BOT_TOKEN="+tg.Token(), "TELEGRAM_API_URL="+tg.URL(),
+		"DATABASE_PATH="+dbPath, "CATALOG_FILE="+catalogFile, "HTTP_ADDR=127.0.0.1:0",
+		"CHECK_SCHEDULE=@every 1s", "CHECK_TIMEOUT=2s", "CANARY_URLS=", "QUIET_HOURS=", "DOWN_AFTER=1",
+		"TELEGRAM_PAID_BROADCAST=true", fmt.Sprintf("TELEGRAM_RATE_LIMIT=%d", rate))
+	start := func() (*exec.Cmd, *syncBuffer) {
+		cmd := exec.Command(bin)
+		cmd.Dir, cmd.Env = dir, env
+		logs := &syncBuffer{}
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, logs
+	}
+
+	first, logs := start()
+	waitUntil(t, "≈ 700 messages before the kill", 60*time.Second, func() bool { return len(tg.Sent()) >= 700 })
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	atKill := len(tg.Sent())
+	if atKill >= recipients {
+		t.Fatalf("the fan-out was over (%d sent) before the kill: the test proves nothing", atKill)
+	}
+
+	second, logs2 := start()
+	defer func() {
+		_ = second.Process.Signal(syscall.SIGTERM)
+		_ = second.Wait()
+	}()
+	got := map[int64]int{}
+	waitUntil(t, "every parent to be told", 60*time.Second, func() bool {
+		clear(got)
+		for _, m := range tg.Sent() {
+			got[m.ChatID]++
+		}
+		return len(got) >= recipients
+	})
+	time.Sleep(time.Second) // anything still to come would be a duplicate
+	clear(got)
+	total := 0
+	for _, m := range tg.Sent() {
+		got[m.ChatID]++
+		total++
+	}
+	dups := total - len(got)
+	t.Logf("killed after %d messages; %d messages in all to %d chats; %d duplicates (bound %d)", atKill, total, len(got), dups, batch)
+	for id := int64(1); id <= recipients; id++ {
+		if got[id] == 0 {
+			t.Fatalf("parent %d was never told; first run:\n%s\nsecond run:\n%s", id, logs.String(), logs2.String())
+		}
+	}
+	if dups > batch {
+		t.Fatalf("%d duplicates, want at most one batch (%d)", dups, batch)
+	}
+}
+
+// seedParents creates the database and subscribes n parents to alpha.
+func seedParents(t *testing.T, path string, n int) {
+	t.Helper()
+	st, err := storage.Open(context.Background(), path, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	subs := make([]storage.Subscriber, 0, n)
+	for id := int64(1); id <= int64(n); id++ {
+		c := storage.NewChat(id)
+		c.Role = "parent"
+		subs = append(subs, storage.Subscriber{Chat: c, Academies: []string{"alpha"}})
+	}
+	if err := st.ImportSubscribers(context.Background(), subs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"sentinelle/storage"
+)
+
+// stateMaintenance is the state shown for a service an operator declared in
+// maintenance: its judged state is hidden, as families are not told about it
+// either.
+const stateMaintenance = storage.StateMaintenance
+
+// frenchMonth is the abbreviation of the Imprimerie nationale, the one
+// French newspapers print: time.Format only knows English.
+func frenchMonth(m time.Month) string {
+	names := [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin",
+		"juil.", "août", "sept.", "oct.", "nov.", "déc."}
+	return names[(m+11)%12]
+}
+
+// frenchDate writes a date the way a French reader expects it:
+// « 6 avr. 2021 ».
+func frenchDate(t time.Time) string {
+	return fmt.Sprintf("%d %s %d", t.Day(), frenchMonth(t.Month()), t.Year())
+}
+
+// frenchTime writes a moment as « 6 avr. 2021 à 07:30 »; t must already be
+// in the page's location.
+func frenchTime(t time.Time) string {
+	if t.IsZero() {
+		return "jamais"
+	}
+	return fmt.Sprintf("%s à %02d:%02d", frenchDate(t), t.Hour(), t.Minute())
+}
+
+// frenchDuration writes how long something lasted, rounded to the minute:
+// « 2 h 10 min », « 3 j 4 h », « moins d'une minute ».
+func frenchDuration(d time.Duration) string {
+	if d < time.Minute {
+		return "moins d'une minute"
+	}
+	mins := int64(d / time.Minute)
+	days, hours, m := mins/(24*60), mins/60%24, mins%60
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%d j %d h", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%d j", days)
+	case hours > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", hours, m)
+	case hours > 0:
+		return fmt.Sprintf("%d h", hours)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
+// frenchLatency writes a response time: « 420 ms », « 3,2 s », « 10 s ».
+func frenchLatency(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	v := strings.TrimSuffix(strconv.FormatFloat(d.Seconds(), 'f', 1, 64), ".0")
+	return strings.Replace(v, ".", ",", 1) + " s"
+}
+
+// frenchPercent writes an availability as « 99,95 % » (non-breaking space
+// before the sign, as French typography wants), or « — » without data.
+// It never rounds up to 100 % a period that had an outage.
+func frenchPercent(ratio float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	v := ratio * 100
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if ratio < 1 && s == "100.00" {
+		s = "99.99"
+	}
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".0")
+	s = strings.TrimSuffix(s, ".")
+	return strings.Replace(s, ".", ",", 1) + "\u00a0%"
+}
+
+// stateLabel is the word shown next to a colour, so that the page reads
+// without colour.
+func stateLabel(state string) string {
+	switch state {
+	case storage.StateUp:
+		return "fonctionne"
+	case storage.StateDegraded:
+		return "lenteurs"
+	case storage.StateDown:
+		return "panne"
+	case stateMaintenance:
+		return "maintenance"
+	}
+	return "pas encore vérifié"
+}
+
+// reasonLabel puts the checker's cause of a failure into the words a family
+// understands; an unknown code is shown as is rather than hidden.
+func reasonLabel(reason string) string {
+	switch reason {
+	case "waiting_room":
+		return "page d'attente"
+	case "timeout":
+		return "ne répond pas"
+	case "http_status":
+		return "erreur du serveur"
+	case "connection":
+		return "injoignable"
+	case "tls":
+		return "certificat invalide"
+	case "blank_page":
+		return "page blanche"
+	case "body_mismatch":
+		return "contenu inattendu"
+	case "slow":
+		return "lenteurs"
+	case "redirect_loop":
+		return "boucle de redirection"
+	case "", "ok":
+		return ""
+	}
+	return reason
+}
+
+// stateRank orders the shown states from best to worst, so that an
+// académie takes the state of its worst service. Unknown ranks lowest: a
+// service not yet checked must not hide a known one.
+func stateRank(state string) int {
+	switch state {
+	case storage.StateUp:
+		return 1
+	case stateMaintenance:
+		return 2
+	case storage.StateDegraded:
+		return 3
+	case storage.StateDown:
+		return 4
+	}
+	return 0
+}
+
+// stateClass is the CSS class of a state: short, since the 90-day bars
+// repeat it thousands of times.
+func stateClass(state string) string {
+	switch state {
+	case storage.StateUp:
+		return "u"
+	case storage.StateDegraded:
+		return "g"
+	case storage.StateDown:
+		return "d"
+	case stateMaintenance:
+		return "m"
+	}
+	return "n"
+}

@@ -1,0 +1,295 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sentinelle/storage"
+)
+
+// maxCommandLabels bounds the command label: commands come from what users
+// type, and each distinct label is a time series kept forever.
+const maxCommandLabels = 32
+
+// Metrics is what /metrics exposes, in its own registry (never the global
+// default one, so that two servers in one test do not collide). The
+// checker, the dispatcher and the bot cannot import web: cmd passes these
+// methods to them as plain callbacks. Every method is safe on a nil
+// *Metrics and does nothing, so a part wired without metrics needs no
+// special case.
+type Metrics struct {
+	reg             *prometheus.Registry
+	probeDuration   *prometheus.HistogramVec
+	probeResults    *prometheus.CounterVec
+	rounds          *prometheus.CounterVec
+	events          *prometheus.CounterVec
+	sends           *prometheus.CounterVec
+	updates         prometheus.Counter
+	commandDuration *prometheus.HistogramVec
+
+	mu       sync.Mutex
+	commands map[string]bool // command labels seen, at most maxCommandLabels
+	watching bool            // the store collector is registered
+}
+
+// NewMetrics builds the registry with the Go runtime and process metrics
+// and Sentinelle's own.
+func NewMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), commands: map[string]bool{}}
+	m.probeDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "sentinelle_probe_duration_seconds", Help: "Time to fetch and judge a service's page, by service.",
+		Buckets: []float64{.1, .25, .5, 1, 2, 3, 5, 8, 12, 20, 30},
+	}, []string{"service"})
+	m.probeResults = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sentinelle_probe_results_total", Help: "Probes by service and by the state that probe alone showed (before thresholds).",
+	}, []string{"service", "state"})
+	m.rounds = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sentinelle_rounds_total", Help: "Check rounds finished; voided=\"true\" when the vantage guard voided the round.",
+	}, []string{"voided"})
+	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sentinelle_events_total", Help: "Events written to the outbox, by kind.",
+	}, []string{"kind"})
+	m.sends = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sentinelle_sends_total", Help: "Telegram sends by result: ok, 429, retried, undeliverable, other.",
+	}, []string{"result"})
+	m.updates = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sentinelle_updates_processed_total", Help: "Telegram updates processed by the bot.",
+	})
+	m.commandDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "sentinelle_command_duration_seconds", Help: "Time from receiving a bot command to queueing its reply, by command.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"command"})
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.probeDuration, m.probeResults, m.rounds, m.events, m.sends, m.updates, m.commandDuration)
+	for _, v := range []string{"false", "true"} {
+		m.rounds.WithLabelValues(v)
+	}
+	for _, r := range []string{"ok", "429", "retried", "undeliverable", "other"} {
+		m.sends.WithLabelValues(r)
+	}
+	return m
+}
+
+// Registry lets cmd register more collectors on the same /metrics.
+func (m *Metrics) Registry() *prometheus.Registry {
+	if m == nil {
+		return nil
+	}
+	return m.reg
+}
+
+// ObserveProbe records one probe: how long it took and the state that
+// probe alone showed (up, degraded or down).
+func (m *Metrics) ObserveProbe(service string, latency time.Duration, state string) {
+	if m == nil {
+		return
+	}
+	switch state {
+	case storage.StateUp, storage.StateDegraded, storage.StateDown:
+	default:
+		state = "other"
+	}
+	m.probeDuration.WithLabelValues(service).Observe(latency.Seconds())
+	m.probeResults.WithLabelValues(service, state).Inc()
+}
+
+// RoundDone counts a finished round, voided or not.
+func (m *Metrics) RoundDone(voided bool) {
+	if m == nil {
+		return
+	}
+	m.rounds.WithLabelValues(strconv.FormatBool(voided)).Inc()
+}
+
+// EventWritten counts an event written to the outbox (outage, degraded,
+// recovery, class_notice, announcement, reply).
+func (m *Metrics) EventWritten(kind string) {
+	if m == nil {
+		return
+	}
+	switch kind {
+	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery,
+		storage.KindClassNotice, storage.KindAnnouncement, storage.KindReply:
+	default:
+		kind = "other"
+	}
+	m.events.WithLabelValues(kind).Inc()
+}
+
+// SendResult counts one attempt to send a message: "ok", "429" (Telegram
+// asked to slow down), "retried" (a temporary failure, sent again later)
+// or "undeliverable" (blocked, chat gone: given up).
+func (m *Metrics) SendResult(result string) {
+	if m == nil {
+		return
+	}
+	switch result {
+	case "ok", "429", "retried", "undeliverable":
+	default:
+		result = "other"
+	}
+	m.sends.WithLabelValues(result).Inc()
+}
+
+// UpdateProcessed counts one Telegram update handled by the bot.
+func (m *Metrics) UpdateProcessed() {
+	if m == nil {
+		return
+	}
+	m.updates.Inc()
+}
+
+// CommandLatency records how long a bot command took, by command name
+// (without the slash). Names that are not plain lower-case words, and new
+// names beyond the first 32, are counted as "other".
+func (m *Metrics) CommandLatency(cmd string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.commandDuration.WithLabelValues(m.commandLabel(cmd)).Observe(d.Seconds())
+}
+
+func (m *Metrics) commandLabel(cmd string) string {
+	if cmd == "" || len(cmd) > 32 {
+		return "other"
+	}
+	for _, c := range []byte(cmd) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return "other"
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.commands[cmd] {
+		if len(m.commands) >= maxCommandLabels {
+			return "other"
+		}
+		m.commands[cmd] = true
+	}
+	return cmd
+}
+
+// handler serves the registry, never cached.
+func (m *Metrics) handler() http.Handler {
+	if m == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			noStore(w)
+			http.Error(w, "métriques non configurées", http.StatusNotFound)
+		})
+	}
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noStore(w)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// watchStore adds the metrics read from the database at scrape time: the
+// outbox depth per lane, the judged state of each service and the last
+// round. The first store given wins.
+func (m *Metrics) watchStore(store *storage.Store, now func() time.Time, log *slog.Logger) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.watching {
+		return
+	}
+	m.watching = true
+	m.reg.MustRegister(newStoreCollector(store, now, log))
+}
+
+// storeCollector reads the database on each scrape, with a short timeout
+// so that a stuck database does not hang Prometheus.
+type storeCollector struct {
+	store                      *storage.Store
+	now                        func() time.Time
+	log                        *slog.Logger
+	outboxDepth, serviceState  *prometheus.Desc
+	lastRound, lastRoundVoided *prometheus.Desc
+}
+
+func newStoreCollector(store *storage.Store, now func() time.Time, log *slog.Logger) *storeCollector {
+	return &storeCollector{store: store, now: now, log: log,
+		outboxDepth: prometheus.NewDesc("sentinelle_outbox_depth",
+			"Messages waiting to be sent, by priority lane (reply, notice, bulk).", []string{"priority"}, nil),
+		serviceState: prometheus.NewDesc("sentinelle_service_state",
+			"1 for the shown state of each service (up, degraded, down, unknown, maintenance), 0 for the others.", []string{"service", "state"}, nil),
+		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
+			"End of the last finished check round, Unix time.", nil, nil),
+		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
+			"1 when the vantage guard voided the last round (checks suspended).", nil, nil),
+	}
+}
+
+// lane names an outbox priority, in storage's order.
+func lane(p int) string {
+	switch p {
+	case storage.PriorityReply:
+		return "reply"
+	case storage.PriorityNotice:
+		return "notice"
+	}
+	return "bulk"
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.outboxDepth
+	ch <- c.serviceState
+	ch <- c.lastRound
+	ch <- c.lastRoundVoided
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if depth, err := c.store.OutboxDepth(ctx); err != nil {
+		c.fail(ch, c.outboxDepth, err)
+	} else {
+		for i, n := range depth {
+			ch <- prometheus.MustNewConstMetric(c.outboxDepth, prometheus.GaugeValue, float64(n), lane(i))
+		}
+	}
+	if states, err := c.store.ServiceStates(ctx); err != nil {
+		c.fail(ch, c.serviceState, err)
+	} else {
+		now := c.now()
+		for _, st := range states {
+			shown := st.State
+			if st.InMaintenance(now) {
+				shown = stateMaintenance
+			}
+			for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance} {
+				v := 0.0
+				if s == shown {
+					v = 1
+				}
+				ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
+			}
+		}
+	}
+	r, err := c.store.LastRound(ctx)
+	switch {
+	case err == nil:
+		ch <- prometheus.MustNewConstMetric(c.lastRound, prometheus.GaugeValue, float64(r.FinishedAt.UnixMilli())/1000)
+		voided := 0.0
+		if r.Voided {
+			voided = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.lastRoundVoided, prometheus.GaugeValue, voided)
+	case !errors.Is(err, storage.ErrNotFound):
+		c.fail(ch, c.lastRound, err)
+	}
+}
+
+func (c *storeCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
+	c.log.Warn("metrics: read database", "error", err)
+	ch <- prometheus.NewInvalidMetric(d, err)
+}

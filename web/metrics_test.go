@@ -1,0 +1,87 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMetrics feeds every kind of observation and reads them back from
+// /metrics, with the values read from the database at scrape time.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	srv, _, _, _ := storyServer(t)
+	m := srv.metrics
+	m.ObserveProbe("monlycee", 900*time.Millisecond, "down")
+	m.ObserveProbe("monlycee", 300*time.Millisecond, "up")
+	m.ObserveProbe("toutatice", 300*time.Millisecond, "bogus")
+	m.RoundDone(false)
+	m.RoundDone(false)
+	m.RoundDone(true)
+	m.EventWritten("outage")
+	m.EventWritten("nonsense")
+	for _, r := range []string{"ok", "ok", "429", "retried", "undeliverable", "boom"} {
+		m.SendResult(r)
+	}
+	m.UpdateProcessed()
+	m.CommandLatency("etat", 20*time.Millisecond)
+	m.CommandLatency("Bad Command", time.Millisecond)
+	for i := range 40 {
+		m.CommandLatency(fmt.Sprintf("c%d", i), time.Millisecond)
+	}
+
+	res, body := get(t, srv.Handler(), "/metrics")
+	if res.StatusCode != 200 {
+		t.Fatalf("/metrics = %d", res.StatusCode)
+	}
+	text := string(body)
+	for _, want := range []string{
+		`sentinelle_probe_duration_seconds_count{service="monlycee"} 2`,
+		`sentinelle_probe_results_total{service="monlycee",state="down"} 1`,
+		`sentinelle_probe_results_total{service="toutatice",state="other"} 1`,
+		`sentinelle_rounds_total{voided="false"} 2`,
+		`sentinelle_rounds_total{voided="true"} 1`,
+		`sentinelle_events_total{kind="outage"} 1`,
+		`sentinelle_events_total{kind="other"} 1`,
+		`sentinelle_sends_total{result="ok"} 2`,
+		`sentinelle_sends_total{result="429"} 1`,
+		`sentinelle_sends_total{result="retried"} 1`,
+		`sentinelle_sends_total{result="undeliverable"} 1`,
+		`sentinelle_sends_total{result="other"} 1`,
+		`sentinelle_updates_processed_total 1`,
+		`sentinelle_command_duration_seconds_count{command="etat"} 1`,
+		`sentinelle_outbox_depth{priority="bulk"} 0`,
+		`sentinelle_outbox_depth{priority="reply"} 0`,
+		`sentinelle_service_state{service="monlycee",state="down"} 1`,
+		`sentinelle_service_state{service="monlycee",state="up"} 0`,
+		`sentinelle_service_state{service="ent-aura",state="maintenance"} 1`,
+		`sentinelle_last_round_voided 0`,
+		`sentinelle_last_round_timestamp_seconds 1.61769476e+09`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if n := strings.Count(text, "sentinelle_command_duration_seconds_count{"); n != maxCommandLabels+1 {
+		t.Errorf("%d command labels, want %d plus other", n, maxCommandLabels)
+	}
+	if !strings.Contains(text, `sentinelle_command_duration_seconds_count{command="other"} 10`) {
+		t.Error("bad and surplus commands not counted as other")
+	}
+}
+
+// TestMetricsNil: a part wired without metrics calls them safely.
+func TestMetricsNil(t *testing.T) {
+	var m *Metrics
+	m.ObserveProbe("x", time.Second, "up")
+	m.RoundDone(true)
+	m.EventWritten("outage")
+	m.SendResult("ok")
+	m.UpdateProcessed()
+	m.CommandLatency("etat", time.Second)
+	if m.Registry() != nil {
+		t.Error("nil Metrics has a registry")
+	}
+}

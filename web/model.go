@@ -1,0 +1,259 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"sentinelle/catalog"
+	"sentinelle/storage"
+)
+
+// historyDays is the length of the daily bars: a school term and a bit, the
+// span over which a family judges whether its ENT can be relied upon.
+const historyDays = 90
+
+// availability is one uptime figure, ok false without data.
+type availability struct {
+	Ratio float64
+	OK    bool
+}
+
+// serviceView is one service as every page shows it. State is what is
+// shown: the judged state, or maintenance while one is declared.
+type serviceView struct {
+	catalog.Service
+	State            string
+	Reason           string
+	Since            time.Time // in the page's location; zero when never judged
+	MaintenanceUntil time.Time
+	LastCheckedAt    time.Time
+	LastHTTPStatus   int
+	LastLatency      time.Duration
+	Up24h, Up7d      availability
+	Up30d            availability
+	Days             []storage.DayState
+}
+
+// academyView is an académie with the state of its worst own service.
+type academyView struct {
+	catalog.Academy
+	State    string
+	Since    time.Time // when the shown state began; zero when unknown
+	Until    time.Time // end of the maintenance when State is maintenance
+	Services []*serviceView
+	Days     []string // worst state of each of the last historyDays days
+	DayStart time.Time
+}
+
+// regionView groups académies as the ministry does, in régions académiques.
+type regionView struct {
+	Name      string
+	Academies []*academyView
+}
+
+// incidentView is an incident with what a reader needs around it.
+type incidentView struct {
+	storage.Incident
+	Service   catalog.Service
+	Academies []catalog.Academy
+	Lasted    time.Duration // until now while open
+}
+
+// checkerStatus says whether the states shown can be trusted now.
+type checkerStatus struct {
+	Round     storage.Round
+	HasRound  bool
+	Suspended bool // the last round was voided by the vantage guard
+	Stale     bool // no round finished within MaxRoundAge
+}
+
+// Online is the checker_online of the API: a round finished recently and
+// it was not voided, so the states are current.
+func (c checkerStatus) Online() bool { return c.HasRound && !c.Suspended && !c.Stale }
+
+// snapshot is everything the overview and the API show, read at one moment.
+type snapshot struct {
+	Now       time.Time
+	Checker   checkerStatus
+	Services  map[string]*serviceView
+	National  []*serviceView
+	Regions   []regionView
+	Academies map[string]*academyView
+	Open      []incidentView
+	DayStart  time.Time // first day of the bars
+
+	// page is the overview rendered from this snapshot, once: a rush of
+	// parents then costs a copy of bytes, not a template execution each.
+	page struct {
+		once sync.Once
+		body []byte
+		err  error
+	}
+}
+
+// buildSnapshot reads the states, uptimes and open incidents of every
+// service of the catalog.
+func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, error) {
+	snap := &snapshot{Now: now, Services: map[string]*serviceView{}, Academies: map[string]*academyView{}}
+	var err error
+	if snap.Checker, err = s.checkerStatus(ctx, now); err != nil {
+		return nil, err
+	}
+	states, err := s.store.ServiceStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]storage.ServiceState, len(states))
+	for _, st := range states {
+		byID[st.ServiceID] = st
+	}
+	for _, svc := range s.cat.Services {
+		v, err := s.serviceView(ctx, svc, byID[svc.ID], now)
+		if err != nil {
+			return nil, err
+		}
+		snap.Services[svc.ID] = v
+		if svc.National {
+			snap.National = append(snap.National, v)
+		}
+	}
+	dayStart := firstDay(now.In(s.loc), historyDays)
+	snap.DayStart = dayStart
+	for _, region := range s.cat.Regions() {
+		rv := regionView{Name: region}
+		for _, a := range s.cat.AcademiesIn(region) {
+			av := academyOf(a, snap.Services, dayStart)
+			rv.Academies = append(rv.Academies, av)
+			snap.Academies[a.Slug] = av
+		}
+		snap.Regions = append(snap.Regions, rv)
+	}
+	open, err := s.store.OpenIncidents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap.Open = s.incidentViews(open, now)
+	return snap, nil
+}
+
+// checkerStatus reads the last round and judges whether it is recent.
+func (s *Server) checkerStatus(ctx context.Context, now time.Time) (checkerStatus, error) {
+	r, err := s.store.LastRound(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		return checkerStatus{Stale: s.maxRoundAge > 0 && now.Sub(s.startedAt) > s.maxRoundAge}, nil
+	}
+	if err != nil {
+		return checkerStatus{}, err
+	}
+	c := checkerStatus{Round: r, HasRound: true, Suspended: r.Voided}
+	c.Stale = s.maxRoundAge > 0 && now.Sub(r.FinishedAt) > s.maxRoundAge
+	c.Round.StartedAt, c.Round.FinishedAt = s.local(r.StartedAt), s.local(r.FinishedAt)
+	return c, nil
+}
+
+// serviceView combines the catalog entry, the stored state and the uptime
+// of one service.
+func (s *Server) serviceView(ctx context.Context, svc catalog.Service, st storage.ServiceState, now time.Time) (*serviceView, error) {
+	v := &serviceView{Service: svc, State: storage.StateUnknown}
+	if st.ServiceID != "" {
+		v.State, v.Reason = st.State, st.Reason
+		v.Since = s.local(st.Since)
+		v.LastCheckedAt, v.LastHTTPStatus, v.LastLatency = s.local(st.LastCheckedAt), st.LastHTTPStatus, st.LastLatency
+		if st.State == storage.StateUnknown {
+			v.Since = time.Time{}
+		}
+		if st.InMaintenance(now) {
+			v.State, v.MaintenanceUntil = stateMaintenance, s.local(st.MaintenanceUntil)
+		}
+	}
+	for _, p := range []struct {
+		dst  *availability
+		span time.Duration
+	}{{&v.Up24h, 24 * time.Hour}, {&v.Up7d, 7 * 24 * time.Hour}, {&v.Up30d, 30 * 24 * time.Hour}} {
+		u, err := s.store.Uptime(ctx, svc.ID, now.Add(-p.span), now)
+		if err != nil {
+			return nil, err
+		}
+		p.dst.Ratio, p.dst.OK = u.Availability()
+	}
+	days, err := s.store.DailyStates(ctx, svc.ID, historyDays, now.In(s.loc))
+	if err != nil {
+		return nil, fmt.Errorf("web: daily states: %w", err)
+	}
+	v.Days = days
+	return v, nil
+}
+
+// academyOf gives an académie the state of its worst own service, dated
+// from when that state began for it.
+func academyOf(a catalog.Academy, services map[string]*serviceView, dayStart time.Time) *academyView {
+	av := &academyView{Academy: a, State: storage.StateUnknown, Days: make([]string, historyDays), DayStart: dayStart}
+	for _, id := range a.Services {
+		if v, ok := services[id]; ok {
+			av.Services = append(av.Services, v)
+			if stateRank(v.State) > stateRank(av.State) {
+				av.State = v.State
+			}
+		}
+	}
+	for _, v := range av.Services {
+		switch {
+		case v.State != av.State:
+		case av.State == stateMaintenance:
+			if v.MaintenanceUntil.After(av.Until) {
+				av.Until = v.MaintenanceUntil
+			}
+		case av.State == storage.StateUp:
+			// Up since the last of its services came back.
+			if v.Since.After(av.Since) {
+				av.Since = v.Since
+			}
+		case av.Since.IsZero() || v.Since.Before(av.Since):
+			av.Since = v.Since
+		}
+	}
+	for i := range av.Days {
+		av.Days[i] = storage.StateUnknown
+		for _, v := range av.Services {
+			if i < len(v.Days) && stateRank(v.Days[i].State) > stateRank(av.Days[i]) {
+				av.Days[i] = v.Days[i].State
+			}
+		}
+	}
+	return av
+}
+
+// firstDay is the local midnight starting the first of the last n days
+// ending with the day of now, as storage.DailyStates counts them.
+func firstDay(now time.Time, n int) time.Time {
+	y, m, d := now.Date()
+	return time.Date(y, m, d-n+1, 0, 0, 0, 0, now.Location())
+}
+
+// incidentViews attaches the catalog entries to incidents, leaving out
+// services the catalog no longer has.
+func (s *Server) incidentViews(list []storage.Incident, now time.Time) []incidentView {
+	out := make([]incidentView, 0, len(list))
+	for _, in := range list {
+		svc, ok := s.cat.Service(in.ServiceID)
+		if !ok {
+			continue
+		}
+		lasted := in.Duration(now)
+		in.StartedAt, in.EndedAt = s.local(in.StartedAt), s.local(in.EndedAt)
+		out = append(out, incidentView{Incident: in, Service: svc, Academies: s.cat.AcademiesOf(svc.ID), Lasted: lasted})
+	}
+	return out
+}
+
+// local moves a stored time into the page's location; the zero time stays
+// zero.
+func (s *Server) local(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(s.loc)
+}

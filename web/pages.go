@@ -1,0 +1,150 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+
+	"sentinelle/storage"
+)
+
+//go:embed templates/*.html templates/style.css
+var templateFS embed.FS
+
+// pages are the parsed templates, one set per page sharing the layout, and
+// the one style sheet every page inlines.
+type pages struct {
+	sets  map[string]*template.Template
+	style template.CSS
+	// styleHash is the CSP source allowing exactly that style sheet.
+	styleHash string
+}
+
+// pageData is what the layout needs around a page's own Body.
+type pageData struct {
+	Title   string
+	Style   template.CSS
+	Refresh bool
+	Body    any
+}
+
+// templateFuncs are the helpers the templates call.
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"when":   frenchTime,
+		"date":   frenchDate,
+		"dur":    frenchDuration,
+		"lat":    frenchLatency,
+		"pct":    func(a availability) string { return frenchPercent(a.Ratio, a.OK) },
+		"label":  stateLabel,
+		"reason": reasonLabel,
+		"cls":    stateClass,
+		"runs":   runsBar,
+		"sbar":   serviceBar,
+		"dsum":   daysSummary,
+		"states": dayStates,
+	}
+}
+
+// mustParsePages parses the embedded templates; they are part of the
+// binary, so an error is a programming error caught by every test.
+func mustParsePages() *pages {
+	css, err := templateFS.ReadFile("templates/style.css")
+	if err != nil {
+		panic(err)
+	}
+	style := strings.TrimSpace(string(css))
+	sum := sha256.Sum256([]byte(style))
+	p := &pages{sets: map[string]*template.Template{}, style: template.CSS(style),
+		styleHash: "sha256-" + base64.StdEncoding.EncodeToString(sum[:])}
+	for _, name := range []string{"index", "academie", "notfound", "error"} {
+		t := template.Must(template.New(name).Funcs(templateFuncs()).
+			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		p.sets[name] = t
+	}
+	return p
+}
+
+// render writes a page through the layout.
+func (p *pages) render(w io.Writer, name string, data pageData) error {
+	data.Style = p.style
+	t, ok := p.sets[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	return t.ExecuteTemplate(w, "layout", data)
+}
+
+// pageData starts the data of a page.
+func (s *Server) pageData(title string, body any) pageData {
+	return pageData{Title: title, Body: body}
+}
+
+// Summary counts the académies by state in one sentence, for readers who
+// only want the headline.
+func (snap *snapshot) Summary() string {
+	count := map[string]int{}
+	total := 0
+	for _, r := range snap.Regions {
+		for _, a := range r.Academies {
+			total++
+			if len(a.Services) == 0 {
+				count["none"]++
+				continue
+			}
+			count[a.State]++
+		}
+	}
+	var parts []string
+	for _, p := range []struct{ state, one, many string }{
+		{storage.StateDown, "en panne", "en panne"},
+		{storage.StateDegraded, "avec lenteurs", "avec lenteurs"},
+		{stateMaintenance, "en maintenance", "en maintenance"},
+		{storage.StateUp, "fonctionne", "fonctionnent"},
+		{storage.StateUnknown, "pas encore vérifiée", "pas encore vérifiées"},
+		{"none", "sans ENT suivi", "sans ENT suivi"},
+	} {
+		if n := count[p.state]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, p.one, p.many)))
+		}
+	}
+	return fmt.Sprintf("%d académies et territoires : %s.", total, strings.Join(parts, ", "))
+}
+
+// headline says in one sentence how an académie is doing and since when.
+func headline(a *academyView) string {
+	if len(a.Services) == 0 {
+		return "Aucun ENT surveillé pour ce territoire."
+	}
+	since := ""
+	if !a.Since.IsZero() {
+		since = " depuis le " + frenchTime(a.Since)
+	}
+	switch a.State {
+	case storage.StateDown:
+		return "En panne" + since + "."
+	case storage.StateDegraded:
+		return "Lenteurs" + since + "."
+	case storage.StateUp:
+		return "Tout fonctionne" + since + "."
+	case stateMaintenance:
+		return "En maintenance jusqu'au " + frenchTime(a.Until) + "."
+	}
+	return "Pas encore vérifié."
+}
+
+// renderPage renders a page to memory and sends it, or a 500 page.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string, status int, data pageData) {
+	var buf bytes.Buffer
+	if err := s.pages.render(&buf, name, data); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeBody(w, r, status, "text/html; charset=utf-8", buf.Bytes())
+}
