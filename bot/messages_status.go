@@ -13,25 +13,8 @@ import (
 
 // reasonText says why a service is judged down, in the words of a family.
 func reasonText(reason string) string {
-	switch reason {
-	case "waiting_room":
-		return "page d'attente"
-	case "timeout":
-		return "ne répond pas"
-	case "http_status":
-		return "erreur du serveur"
-	case "connection":
-		return "injoignable"
-	case "tls":
-		return "problème de certificat"
-	case "blank_page":
-		return "page blanche"
-	case "body_mismatch":
-		return "page inattendue"
-	case "redirect_loop":
-		return "boucle de redirection"
-	case "slow":
-		return "lenteurs"
+	if text, ok := catalog.ReasonText(reason); ok && text != "" {
+		return text
 	}
 	return "panne"
 }

@@ -63,21 +63,7 @@ func (t *Tx) Isolate(ctx context.Context, fn func() error) error {
 // Chat is Store.Chat inside the transaction: it sees what the transaction
 // wrote, which an update following another of the same chat needs.
 func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
-	var c Chat
-	var outage, recovery, degraded, active int
-	var created, updated int64
-	err := t.tx.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
-			alert_degraded, display_name, active, created_at, updated_at FROM chats WHERE chat_id = ?`, id).
-		Scan(&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded, &c.DisplayName, &active, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Chat{}, ErrNotFound
-	}
-	if err != nil {
-		return Chat{}, fmt.Errorf("storage: read chat: %w", err)
-	}
-	c.AlertOutage, c.AlertRecovery, c.AlertDegraded, c.Active = outage == 1, recovery == 1, degraded == 1, active == 1
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
-	return c, nil
+	return readChat(ctx, t.tx, id)
 }
 
 // Subscriptions is Store.Subscriptions inside the transaction.

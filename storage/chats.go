@@ -79,10 +79,21 @@ func upsertChat(ctx context.Context, tx *sql.Tx, c Chat, now int64) error {
 
 // Chat returns one chat, or ErrNotFound.
 func (s *Store) Chat(ctx context.Context, id int64) (Chat, error) {
+	return readChat(ctx, s.r, id)
+}
+
+// rowQuerier is what readChat needs: the read pool or a transaction, which
+// sees its own writes.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readChat reads one chat, or ErrNotFound.
+func readChat(ctx context.Context, q rowQuerier, id int64) (Chat, error) {
 	var c Chat
 	var outage, recovery, degraded, active int
 	var created, updated int64
-	err := s.r.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
+	err := q.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
 			alert_degraded, display_name, active, created_at, updated_at FROM chats WHERE chat_id = ?`, id).
 		Scan(&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded, &c.DisplayName, &active, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {

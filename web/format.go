@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/catalog"
 	"sentinelle/storage"
 )
 
@@ -103,27 +104,8 @@ func stateLabel(state string) string {
 // reasonLabel puts the checker's cause of a failure into the words a family
 // understands; an unknown code is shown as is rather than hidden.
 func reasonLabel(reason string) string {
-	switch reason {
-	case "waiting_room":
-		return "page d'attente"
-	case "timeout":
-		return "ne répond pas"
-	case "http_status":
-		return "erreur du serveur"
-	case "connection":
-		return "injoignable"
-	case "tls":
-		return "certificat invalide"
-	case "blank_page":
-		return "page blanche"
-	case "body_mismatch":
-		return "contenu inattendu"
-	case "slow":
-		return "lenteurs"
-	case "redirect_loop":
-		return "boucle de redirection"
-	case "", "ok":
-		return ""
+	if text, ok := catalog.ReasonText(reason); ok {
+		return text
 	}
 	return reason
 }

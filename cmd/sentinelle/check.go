@@ -188,27 +188,11 @@ func stateLabel(s string) string {
 }
 
 func reasonLabel(r string) string {
-	switch checker.Reason(r) {
-	case checker.ReasonOK:
+	if r == string(checker.ReasonOK) {
 		return "ok"
-	case checker.ReasonSlow:
-		return "lent"
-	case checker.ReasonHTTPStatus:
-		return "erreur HTTP"
-	case checker.ReasonTimeout:
-		return "délai dépassé"
-	case checker.ReasonConnection:
-		return "connexion impossible"
-	case checker.ReasonTLS:
-		return "certificat refusé"
-	case checker.ReasonWaitingRoom:
-		return "file d'attente"
-	case checker.ReasonBlankPage:
-		return "page blanche"
-	case checker.ReasonBodyMismatch:
-		return "contenu attendu absent"
-	case checker.ReasonRedirectLoop:
-		return "boucle de redirections"
+	}
+	if text, ok := catalog.ReasonText(r); ok {
+		return text
 	}
 	return r
 }
