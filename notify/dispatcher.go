@@ -87,6 +87,10 @@ type Options struct {
 	// PollInterval is a safety net: the dispatcher looks for work this often
 	// even if nobody called Wake. Default 30 s.
 	PollInterval time.Duration
+	// MaxEventAge is how old a change of a service's state may be when it
+	// is first expanded: older news (the bot was off for a day, the
+	// service was down) is dropped rather than sent late. Default 6 h.
+	MaxEventAge time.Duration
 	// ExpandChunk is how many chats one expansion step looks at. Default
 	// storage.DefaultExpandChunk.
 	ExpandChunk int
@@ -174,6 +178,9 @@ func withDefaults(o Options) Options {
 	def(&o.GroupInterval, 3*time.Second)
 	def(&o.FlushInterval, 50*time.Millisecond)
 	def(&o.PollInterval, 30*time.Second)
+	if o.MaxEventAge <= 0 {
+		o.MaxEventAge = 6 * time.Hour
+	}
 	if o.ExpandChunk <= 0 {
 		o.ExpandChunk = storage.DefaultExpandChunk
 	}

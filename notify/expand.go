@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"time"
 
 	"sentinelle/storage"
 )
@@ -45,6 +46,11 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 		p.d.log.Error("event cannot be delivered; abandoned", "event_id", ev.ID, "kind", ev.Kind,
 			"audience", ev.Audience, "error", err)
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, err.Error())
+	}
+	if isServiceEvent(ev) && p.d.now().Sub(ev.At) > p.d.opt.MaxEventAge {
+		p.d.log.Warn("service event too old to announce; dropped", "event_id", ev.ID, "kind", ev.Kind,
+			"service", ev.ServiceID, "age", p.d.now().Sub(ev.At).Round(time.Second).String())
+		return true, p.d.store.MarkEventDead(ctx, ev.ID, "too old to announce")
 	}
 	if isServiceEvent(ev) {
 		sup, ok := p.superseded[ev.ID]

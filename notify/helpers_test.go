@@ -194,14 +194,17 @@ func isNetwork() error                     { return errors.New("dial tcp 127.0.0
 func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // fastOptions are options for tests: high rate, no per-chat spacing, short
-// backoff.
+// backoff, and no age limit, since the tests' events are dated 6 April 2021.
 func fastOptions(store *storage.Store, cat *catalog.Catalog, s Sender) Options {
 	return Options{
 		Store: store, Catalog: cat, Sender: s, RateLimit: 1000, PrivateInterval: time.Nanosecond,
 		GroupInterval: time.Nanosecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		FlushInterval: 5 * time.Millisecond, SendTimeout: 5 * time.Second,
+		FlushInterval: 5 * time.Millisecond, SendTimeout: 5 * time.Second, MaxEventAge: noAgeLimit,
 	}
 }
+
+// noAgeLimit lets the tests' old events through MaxEventAge.
+const noAgeLimit = 100 * 365 * 24 * time.Hour
 
 // start runs a dispatcher until the test ends (or stop is called) and
 // checks that Run returned.

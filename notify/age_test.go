@@ -1,0 +1,55 @@
+package notify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"sentinelle/storage"
+)
+
+// TestOldServiceEventIsDropped: a change of state older than MaxEventAge
+// when the dispatcher first sees it (the bot was off for a day) is not
+// announced late; a fresh one is.
+func TestOldServiceEventIsDropped(t *testing.T) {
+	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
+	addPeople(t, s, parent(1, "alpha"))
+	opt := fastOptions(s, cat, f)
+	now := april6.Add(30 * time.Hour)
+	opt.Now = func() time.Time { return now }
+	opt.MaxEventAge = 6 * time.Hour
+	d, _ := start(t, opt)
+	old := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	d.Wake()
+	waitEventState(t, s, old, "dead")
+	fresh := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", now.Add(-time.Minute))
+	d.Wake()
+	waitSettled(t, s, fresh)
+	for _, m := range f.all() {
+		if m.chat == 1 && m.channel == "" && strings.Contains(m.text, "ENT Alpha") {
+			t.Fatalf("the day-old outage was sent: %q", m.text)
+		}
+	}
+	if got := len(f.chats()); got == 0 {
+		t.Fatal("the fresh outage reached nobody")
+	}
+}
+
+// waitEventState waits until the event reaches state.
+func waitEventState(t *testing.T, s *storage.Store, id int64, state string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ev, err := s.Event(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.State == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event %d is %q, want %q", id, ev.State, state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
