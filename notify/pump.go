@@ -81,9 +81,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		defer close(schedDone)
 		d.schedule(schedCtx, ctx, &workers)
 	}()
+	var purger sync.WaitGroup
+	purger.Go(func() { d.purgeLoop(schedCtx) })
 	p.loop(ctx)
 	stop()
 	<-schedDone
+	purger.Wait()
 	workers.Wait()
 	p.shutdown()
 	return nil

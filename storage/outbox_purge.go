@@ -1,0 +1,37 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// OutboxRetention is how long a settled event and its delivery rows are
+// kept: long enough to explain what was sent on a bad morning, short
+// enough not to keep who received what for ever (RGPD: minimisation).
+const OutboxRetention = 30 * 24 * time.Hour
+
+// PurgeOutbox deletes events created before before whose messages are all
+// settled, with their delivery rows and channel posts (ON DELETE CASCADE),
+// at most limit events per call so that the single writer is not held long.
+// The latest event of each service is kept whatever its age: it tells who
+// heard of an outage still going on, hence who hears the recovery.
+func (s *Store) PurgeOutbox(ctx context.Context, before time.Time, limit int) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (
+			SELECT e.id FROM events e
+			WHERE e.created_at < ? AND e.state <> 'new'
+			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state IN ('pending', 'inflight'))
+			  AND NOT EXISTS (SELECT 1 FROM channel_posts c WHERE c.event_id = e.id AND c.state IN ('pending', 'inflight'))
+			  AND (e.service_id = '' OR EXISTS (SELECT 1 FROM events l WHERE l.service_id = e.service_id AND l.id > e.id))
+			ORDER BY e.id LIMIT ?)`, ms(before), limit)
+		if err != nil {
+			return fmt.Errorf("storage: purge outbox: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
