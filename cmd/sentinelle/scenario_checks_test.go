@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"sentinelle/bot/telegramtest"
+)
+
+// checkOutages: nobody outside the expected pairs heard anything, and each
+// outage message offers the Lumni pages of the reader's levels and carries
+// the plan B of their classes. It returns the number of duplicates (a
+// crash may re-send what was in flight).
+func (w *world) checkOutages(msgs []telegramtest.Message, want map[pair]bool) int {
+	t := w.t
+	t.Helper()
+	got := countAlerts(msgs, w.byName, "outage")
+	dups, bad := 0, 0
+	report := func(format string, args ...any) {
+		if bad++; bad <= 8 {
+			t.Errorf(format, args...)
+		}
+	}
+	for k, n := range got {
+		dups += n - 1
+		if !want[k] {
+			report("chat %d was told of an outage of %q it does not concern", k.chat, k.service)
+		}
+	}
+	planBs := 0
+	for _, m := range msgs {
+		kind, id, ok := alertOf(m, w.byName)
+		who := w.pop.byChat[m.ChatID]
+		if !ok || kind != "outage" || who == nil {
+			continue
+		}
+		svc, _ := w.cat.Service(id)
+		for _, link := range lumniLinks(who, svc) {
+			if !strings.Contains(m.Text, `href="`+link+`"`) {
+				report("outage of %s to chat %d (%s %v) lacks %s:\n%s", id, m.ChatID, who.role, who.levels, link, m.Visible)
+			}
+		}
+		for _, p := range w.pop.planBsFor(who, svc) {
+			if !strings.Contains(m.Visible, p) {
+				report("outage of %s to class member %d lacks the plan B %q:\n%s", id, m.ChatID, p, m.Visible)
+			}
+			planBs++
+		}
+	}
+	if planBs == 0 {
+		t.Errorf("no outage message carried a plan B")
+	}
+	t.Logf("outage: %d messages carried a plan B", planBs)
+	if bad > 0 {
+		t.Fatalf("%d problems with the outage messages", bad)
+	}
+	return dups
+}
+
+// checkNotice: every member of the class got the teacher's notice, and
+// nobody else.
+func (w *world) checkNotice(k *class, mark int) {
+	t := w.t
+	t.Helper()
+	head := "📣 Classe " + k.name + " "
+	members := map[int64]bool{}
+	for _, m := range k.members {
+		members[m.chat.ID] = true
+	}
+	var got map[int64]int
+	waitUntil(t, "the notice to reach the class", 30*time.Second, func() bool {
+		got = map[int64]int{}
+		for _, m := range w.tg.Sent()[mark:] {
+			if strings.HasPrefix(m.Visible, head) {
+				got[m.ChatID]++
+			}
+		}
+		return len(got) >= len(members)
+	})
+	for id, n := range got {
+		if !members[id] {
+			t.Errorf("chat %d is not in %s and got its notice", id, k.name)
+		}
+		if n > 1 {
+			t.Errorf("member %d got the notice %d times", id, n)
+		}
+	}
+	t.Logf("notice: %d members of %s got it, nobody else", len(got), k.name)
+}
+
+// checkStatusPage: /api/status and the home page show the outage.
+func (w *world) checkStatusPage() {
+	t := w.t
+	t.Helper()
+	type svc struct {
+		ID, State, Reason string
+	}
+	var st struct {
+		Academies []struct {
+			Slug, State string
+			Services    []svc
+		}
+		National []svc `json:"national_services"`
+	}
+	body := getBody(t, "http://"+w.proc.addr+"/api/status")
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatalf("/api/status: %v: %s", err, body)
+	}
+	states := map[string]svc{}
+	acads := map[string]string{}
+	for _, a := range st.Academies {
+		acads[a.Slug] = a.State
+		for _, s := range a.Services {
+			states[s.ID] = s
+		}
+	}
+	for _, s := range st.National {
+		states[s.ID] = s
+	}
+	for _, c := range []struct{ id, state, reason string }{
+		{"monlycee", "down", "waiting_room"}, {"enthdf", "down", "waiting_room"}, {"elyco", "down", "blank_page"},
+		{"eprimo", "down", "http_status"}, {"ent77", "down", "timeout"}, {"cned-college", "down", "http_status"},
+		{"lumni", "up", ""}, {"educonnect", "up", ""},
+	} {
+		if s := states[c.id]; s.State != c.state || s.Reason != c.reason {
+			t.Errorf("/api/status: %s is %s (%s), want %s (%s)", c.id, s.State, s.Reason, c.state, c.reason)
+		}
+	}
+	if s := states[flapping]; s.State == "down" {
+		t.Errorf("/api/status: the flapping %s is down", flapping)
+	}
+	if acads["versailles"] != "down" || acads["rennes"] == "down" {
+		t.Errorf("/api/status: versailles %q (want down), rennes %q (want not down)", acads["versailles"], acads["rennes"])
+	}
+	if page := getBody(t, "http://"+w.proc.addr+"/"); !strings.Contains(page, "panne") {
+		t.Errorf("the status page does not say « panne »:\n%s", tail(page, 2000))
+	}
+}
+
+// checkRecoveries: exactly one recovery per expected pair, none to anybody
+// else, in particular none to those whose outage message was cancelled.
+func (w *world) checkRecoveries(got map[pair]int, want, wantOut map[pair]bool, told map[pair]int) {
+	t := w.t
+	t.Helper()
+	cancelled := 0
+	for k := range wantOut {
+		if told[k] == 0 {
+			cancelled++
+			if got[k] > 0 {
+				t.Errorf("chat %d never heard of the outage of %s and got its recovery", k.chat, k.service)
+			}
+		}
+	}
+	bad := 0
+	for k, n := range got {
+		if !want[k] || n != 1 {
+			if bad++; bad <= 8 {
+				t.Errorf("chat %d got %d recovery messages for %s (expected: %v)", k.chat, n, k.service, want[k])
+			}
+		}
+	}
+	t.Logf("recovery: %d messages for %d expected pairs; %d outage messages had been cancelled", total(got), len(want), cancelled)
+}
+
+// checkRates: the fake never answered 429, and the sends respected the
+// configured global rate, 1 s between two messages to a chat and 20 a
+// minute to a group.
+func (w *world) checkRates(rate int) {
+	t := w.t
+	t.Helper()
+	r := measureRates(w.tg.Requests())
+	t.Logf("rates: %d sends, busiest second %d (limit %d), shortest gap to one chat %v, busiest group minute %d; %d × 429",
+		r.sends, r.peakSecond, rate, r.minChatGap, r.peakGroupMn, w.tg.Count429())
+	timing := t.Errorf
+	if raceDetector {
+		timing = t.Logf // see scenario_race_test.go
+	}
+	if n := w.tg.Count429(); n != 0 {
+		timing("the fake Telegram answered 429 %d times", n)
+		last := map[string]time.Time{}
+		for _, q := range w.tg.Requests() {
+			chat := q.Params.Get("chat_id")
+			if q.Status == 429 {
+				t.Logf("429: %s to chat %s at %s, %v after the last accepted send to it",
+					q.Method, chat, q.At.Format("15:04:05.000"), q.At.Sub(last[chat]))
+			} else if q.Status == 200 && chat != "" {
+				last[chat] = q.At
+			}
+		}
+	}
+	if r.peakSecond > rate+rate/10 {
+		timing("%d sends in one second, over TELEGRAM_RATE_LIMIT=%d", r.peakSecond, rate)
+	}
+	if r.minChatGap < time.Second-telegramtest.Tolerance {
+		timing("two sends to one chat %v apart", r.minChatGap)
+	}
+	if r.peakGroupMn > 20 {
+		t.Errorf("%d sends to one group in a minute", r.peakGroupMn)
+	}
+}
+
+// checkNoStrays: from the failure on, no slowness alert, nothing about the
+// flapping ENT, nothing to a chat that never wrote to the bot.
+func (w *world) checkNoStrays(mark int) {
+	t := w.t
+	t.Helper()
+	for _, m := range w.tg.Sent()[mark:] {
+		kind, id, ok := alertOf(m, w.byName)
+		switch {
+		case w.pop.byChat[m.ChatID] == nil:
+			t.Errorf("a message to unknown chat %d: %s", m.ChatID, m.Visible)
+		case ok && (kind == "degraded" || id == flapping || id == ""):
+			t.Errorf("unexpected %s alert to chat %d: %s", kind, m.ChatID, m.Visible)
+		}
+	}
+}
