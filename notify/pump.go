@@ -65,6 +65,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		return errors.New("notify: Run is already running")
 	}
 	defer d.running.Store(false)
+	if err := d.rememberRecentSends(ctx); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
 	n, err := d.store.ResetInflight(ctx)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)

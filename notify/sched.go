@@ -138,6 +138,23 @@ func (q *queue) sending(k chatKey, now time.Time) {
 	q.pruneLen = max(4096, 2*len(q.last))
 }
 
+// rememberRecentSends seeds the per-chat spacing with what a previous run
+// sent (or may have sent: rows left in flight) shortly before this one
+// started, so that a restart right after a crash keeps Telegram's per-chat
+// limits.
+func (d *Dispatcher) rememberRecentSends(ctx context.Context) error {
+	recent, err := d.store.RecentSends(ctx, time.Now().Add(-max(d.opt.PrivateInterval, d.opt.GroupInterval)))
+	if err != nil {
+		return err
+	}
+	d.queue.mu.Lock()
+	defer d.queue.mu.Unlock()
+	for _, r := range recent {
+		d.queue.last[chatKey{chat: r.ChatID, channel: r.Channel}] = r.At
+	}
+	return nil
+}
+
 // pauseUntil stops every send until t (a 429 is for the whole bot).
 func (q *queue) pauseUntil(t time.Time) {
 	q.mu.Lock()
