@@ -77,10 +77,14 @@ type Options struct {
 	// ambiguous sends (maybe delivered) more frequent.
 	SendTimeout time.Duration
 	// PrivateInterval and GroupInterval space the messages to one chat:
-	// Telegram allows about 1/s per chat and 20/min per group or channel.
-	// Defaults 1 s and 3 s.
+	// Telegram allows about one a second per chat. Defaults 1 s and 1 s.
 	PrivateInterval time.Duration
 	GroupInterval   time.Duration
+	// GroupPerMinute caps the messages to one group, supergroup or channel
+	// in any sliding minute (Telegram: 20). Within that budget a reply to a
+	// command typed in a group goes out at once, even during a fan-out.
+	// Default 20; negative disables the cap.
+	GroupPerMinute int
 	// FlushInterval is the longest a finished send waits before its outcome
 	// is committed. Default 50 ms.
 	FlushInterval time.Duration
@@ -135,7 +139,7 @@ func New(opt Options) (*Dispatcher, error) {
 		pacer:  newPacer(opt.RateLimit),
 		wake:   make(chan struct{}, 1),
 	}
-	d.queue = newQueue(opt.PrivateInterval, opt.GroupInterval)
+	d.queue = newQueue(opt.PrivateInterval, opt.GroupInterval, opt.GroupPerMinute)
 	d.stats.onSend = opt.OnSend
 	d.results.signal = make(chan struct{}, 1)
 	if d.render == nil {
@@ -175,7 +179,10 @@ func withDefaults(o Options) Options {
 	def(&o.BackoffMax, 2*time.Minute)
 	def(&o.SendTimeout, 30*time.Second)
 	def(&o.PrivateInterval, time.Second)
-	def(&o.GroupInterval, 3*time.Second)
+	def(&o.GroupInterval, time.Second)
+	if o.GroupPerMinute == 0 {
+		o.GroupPerMinute = 20
+	}
 	def(&o.FlushInterval, 50*time.Millisecond)
 	def(&o.PollInterval, 30*time.Second)
 	if o.MaxEventAge <= 0 {

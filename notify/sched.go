@@ -35,21 +35,30 @@ func (j *job) group() bool {
 // imposes. Pacing uses the real clock, like the rate limiter, because it
 // follows Telegram's clock, not the database's.
 type queue struct {
-	mu       sync.Mutex
-	jobs     []*job
-	last     map[chatKey]time.Time
-	pause    time.Time
-	seq      uint64
-	private  time.Duration
-	group    time.Duration
-	pruneLen int
-	signal   chan struct{}
+	mu      sync.Mutex
+	jobs    []*job
+	last    map[chatKey]time.Time
+	pause   time.Time
+	seq     uint64
+	private time.Duration
+	group   time.Duration
+	// window holds, per group, the times of its latest messages (at most
+	// perMinute of them) for the sliding-minute cap.
+	window    map[chatKey][]time.Time
+	perMinute int
+	pruneLen  int
+	signal    chan struct{}
 }
 
-func newQueue(private, group time.Duration) *queue {
+func newQueue(private, group time.Duration, perMinute int) *queue {
 	return &queue{last: map[chatKey]time.Time{}, private: private, group: group,
+		window: map[chatKey][]time.Time{}, perMinute: perMinute,
 		pruneLen: 4096, signal: make(chan struct{}, 1)}
 }
+
+// windowSlack is added to the sliding minute, as Telegram's clock and ours
+// do not tick together.
+const windowSlack = 100 * time.Millisecond
 
 func (q *queue) notify() {
 	select {
@@ -110,14 +119,20 @@ func (q *queue) pick(now time.Time) (j *job, wait time.Duration) {
 }
 
 func (q *queue) readyAt(j *job) time.Time {
-	last, ok := q.last[j.key]
-	if !ok {
-		return time.Time{}
+	var ready time.Time
+	if last, ok := q.last[j.key]; ok {
+		if j.group() {
+			ready = last.Add(q.group)
+		} else {
+			ready = last.Add(q.private)
+		}
 	}
-	if j.group() {
-		return last.Add(q.group)
+	if w := q.window[j.key]; j.group() && q.perMinute > 0 && len(w) >= q.perMinute {
+		if t := w[len(w)-q.perMinute].Add(time.Minute + windowSlack); t.After(ready) {
+			ready = t
+		}
 	}
-	return last.Add(q.private)
+	return ready
 }
 
 // sending records that a chat gets a message now, and forgets chats whose
@@ -126,6 +141,13 @@ func (q *queue) sending(k chatKey, now time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.last[k] = now
+	if q.perMinute > 0 && (k.channel != "" || k.chat < 0) {
+		w := append(q.window[k], now)
+		if len(w) > q.perMinute {
+			w = append(w[:0:0], w[len(w)-q.perMinute:]...)
+		}
+		q.window[k] = w
+	}
 	if len(q.last) < q.pruneLen {
 		return
 	}
@@ -133,6 +155,11 @@ func (q *queue) sending(k chatKey, now time.Time) {
 	for key, t := range q.last {
 		if now.Sub(t) > horizon {
 			delete(q.last, key)
+		}
+	}
+	for key, w := range q.window {
+		if now.Sub(w[len(w)-1]) > time.Minute+windowSlack {
+			delete(q.window, key)
 		}
 	}
 	q.pruneLen = max(4096, 2*len(q.last))

@@ -18,7 +18,7 @@ func testJob(eventID, chat int64, channel string, priority int) *job {
 // oldest first within a lane; otherwise how long to wait.
 func TestQueuePick(t *testing.T) {
 	t0 := time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC)
-	q := newQueue(time.Second, 3*time.Second)
+	q := newQueue(time.Second, 3*time.Second, 0)
 	bulk1, bulk2 := testJob(1, 10, "", 2), testJob(1, 11, "", 2)
 	group, channel := testJob(1, -5, "", 2), testJob(1, 0, "@ent_alpha", 2)
 	reply := testJob(2, 10, "", 0)
@@ -55,7 +55,7 @@ func TestQueuePick(t *testing.T) {
 // is long over, so 100,000 recipients do not stay in memory.
 func TestQueuePrunesOldChats(t *testing.T) {
 	t0 := time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC)
-	q := newQueue(time.Second, 3*time.Second)
+	q := newQueue(time.Second, 3*time.Second, 0)
 	for i := range 100_000 {
 		q.sending(chatKey{chat: int64(i)}, t0.Add(time.Duration(i)*time.Millisecond))
 	}
@@ -96,7 +96,7 @@ func TestPacerKeepsTheWindow(t *testing.T) {
 // so the test checks exact waits without sleeping.
 func TestTurnWaitsForItsSlotAndA429(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		d := &Dispatcher{pacer: newPacer(10), queue: newQueue(time.Second, 3*time.Second)}
+		d := &Dispatcher{pacer: newPacer(10), queue: newQueue(time.Second, 3*time.Second, 0)}
 		ctx := context.Background()
 		start := time.Now()
 		for i := range 5 {
