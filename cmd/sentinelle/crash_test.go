@@ -33,20 +33,7 @@ func TestCrashMidFanOut(t *testing.T) {
 		telegramtest.WithPollWait(200*time.Millisecond))
 	ent := newSwitchableENT(t)
 	ent.mode.Store("502")
-	catalogFile := filepath.Join(dir, "catalog.yaml")
-	writeFile(t, catalogFile, fmt.Sprintf(`services:
-  - id: ent-alpha
-    name: "ENT Alpha"
-    url: %q
-    levels: [college, lycee]
-academies:
-  - slug: alpha
-    code: "01"
-    name: "Alpha"
-    region: "Région Une"
-    zone: "A"
-    services: [ent-alpha]
-`, ent.srv.URL))
+	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
 	dbPath := filepath.Join(dir, "s.db")
 	seedParents(t, dbPath, recipients)
 
@@ -106,6 +93,27 @@ academies:
 	if dups > batch {
 		t.Fatalf("%d duplicates, want at most one batch (%d)", dups, batch)
 	}
+}
+
+// writeAlphaCatalog writes a catalog of one académie, alpha, whose one ENT
+// answers at url, and returns its path.
+func writeAlphaCatalog(t *testing.T, dir, url string) string {
+	t.Helper()
+	path := filepath.Join(dir, "catalog.yaml")
+	writeFile(t, path, fmt.Sprintf(`services:
+  - id: ent-alpha
+    name: "ENT Alpha"
+    url: %q
+    levels: [college, lycee]
+academies:
+  - slug: alpha
+    code: "01"
+    name: "Alpha"
+    region: "Région Une"
+    zone: "A"
+    services: [ent-alpha]
+`, url))
+	return path
 }
 
 // seedParents creates the database and subscribes n parents to alpha.

@@ -32,20 +32,7 @@ func TestPeakMemory100k(t *testing.T) {
 		telegramtest.WithPollWait(200*time.Millisecond))
 	ent := newSwitchableENT(t)
 	ent.mode.Store("502")
-	catalogFile := filepath.Join(dir, "catalog.yaml")
-	writeFile(t, catalogFile, fmt.Sprintf(`services:
-  - id: ent-alpha
-    name: "ENT Alpha"
-    url: %q
-    levels: [college, lycee]
-academies:
-  - slug: alpha
-    code: "01"
-    name: "Alpha"
-    region: "Région Une"
-    zone: "A"
-    services: [ent-alpha]
-`, ent.srv.URL))
+	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
 	dbPath := filepath.Join(dir, "s.db")
 	seedParents(t, dbPath, subscribers)
 	w.env = writeEnv(os.Environ(), "TELEGRAM_BOT_TOKEN", tg.Token(), "TELEGRAM_API_URL", tg.URL(),
