@@ -86,9 +86,21 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	var b *bot.Bot
 	username := ""
 	if client != nil {
 		username = client.Username()
+		b, err = bot.New(bot.Options{
+			Client: client, Store: store, Catalog: cat, Logger: log.With("part", "bot"), Location: cfg.Timezone,
+			PublicURL: cfg.PublicURL, AdminIDs: cfg.AdminIDs, Wake: wake,
+			CheckNow:  func(ctx context.Context) error { _, err := runner.RunOnce(ctx); return err },
+			OnUpdate:  func(string, time.Duration) { metrics.UpdateProcessed() },
+			OnCommand: metrics.CommandLatency,
+		})
+		if err != nil {
+			log.Error("bot", "error", err)
+			return 1
+		}
 	}
 	started := time.Now()
 	site := web.New(web.Options{
@@ -129,17 +141,6 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 				log.Error("dispatcher stopped", "error", err)
 			}
 		})
-		b, err := bot.New(bot.Options{
-			Client: client, Store: store, Catalog: cat, Logger: log.With("part", "bot"), Location: cfg.Timezone,
-			PublicURL: cfg.PublicURL, AdminIDs: cfg.AdminIDs, Wake: wake,
-			CheckNow:  func(ctx context.Context) error { _, err := runner.RunOnce(ctx); return err },
-			OnUpdate:  func(string, time.Duration) { metrics.UpdateProcessed() },
-			OnCommand: metrics.CommandLatency,
-		})
-		if err != nil {
-			log.Error("bot", "error", err)
-			return 1
-		}
 		botDone.Go(func() {
 			if err := b.Run(botCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("bot stopped", "error", err)
