@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -154,7 +155,7 @@ func TestRecordRoundEventKinds(t *testing.T) {
 			for _, e := range ev {
 				kinds = append(kinds, e.Kind)
 			}
-			if !equal(kinds, tt.wantKind) {
+			if !slices.Equal(kinds, tt.wantKind) {
 				t.Fatalf("events %v, want %v", kinds, tt.wantKind)
 			}
 			open, err := s.OpenIncidents(context.Background())
@@ -166,18 +167,6 @@ func TestRecordRoundEventKinds(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestDownToDegradedClosesIncidentAndSaysSo(t *testing.T) {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,7 +41,7 @@ func TestIncidentsFilter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equal(ids(got), tt.want) {
+			if !slices.Equal(ids(got), tt.want) {
 				t.Fatalf("Incidents(%+v) = %v, want %v", tt.f, ids(got), tt.want)
 			}
 		})

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -76,7 +77,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 			for _, e := range readEvents(t, s) {
 				kinds = append(kinds, e.Kind)
 			}
-			if !equal(kinds, tt.wantKinds) {
+			if !slices.Equal(kinds, tt.wantKinds) {
 				t.Fatalf("events %v, want %v", kinds, tt.wantKinds)
 			}
 			inc, err := s.Incidents(ctx, IncidentFilter{})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 )
@@ -25,18 +26,6 @@ func updateIDs(t *testing.T, e envelope) []int {
 		ids[i] = u.UpdateID
 	}
 	return ids
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestGetUpdatesOffsetAndLimit(t *testing.T) {
@@ -64,7 +53,7 @@ func TestGetUpdatesOffsetAndLimit(t *testing.T) {
 		{"offset past the end empties the queue", url.Values{"offset": {itoa(int64(ids[3] + 1))}}, nil},
 	}
 	for _, st := range steps {
-		if got := updateIDs(t, post(t, s, "getUpdates", st.fields)); !equalInts(got, st.want) {
+		if got := updateIDs(t, post(t, s, "getUpdates", st.fields)); !slices.Equal(got, st.want) {
 			t.Fatalf("%s: got %v, want %v", st.name, got, st.want)
 		}
 	}
@@ -88,7 +77,7 @@ func TestLongPollReturnsOnInject(t *testing.T) {
 	waitPoller(t, s)
 	id := s.SendText(Chat{ID: 1}, User{ID: 1}, "/start")
 	a := <-done
-	if got := updateIDs(t, a.e); !equalInts(got, []int{id}) {
+	if got := updateIDs(t, a.e); !slices.Equal(got, []int{id}) {
 		t.Fatalf("long poll got %v, want [%d]", got, id)
 	}
 	if a.dur > 5*time.Second {
@@ -137,7 +126,7 @@ func TestSecondPollerTerminatesTheFirst(t *testing.T) {
 		t.Fatalf("first poller got %d %q, want 409 conflict", e.status, e.Description)
 	}
 	id := s.SendText(Chat{ID: 1}, User{ID: 1}, "x")
-	if got := updateIDs(t, <-second); !equalInts(got, []int{id}) {
+	if got := updateIDs(t, <-second); !slices.Equal(got, []int{id}) {
 		t.Fatalf("second poller got %v, want [%d]", got, id)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // exactly one recovery message, and the others get nothing at all.
 func TestRecoveryCancelsQueuedOutage(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the service for about 15 s: skipped with -short")
+		t.Skip("runs the service for about 10 s: skipped with -short")
 	}
 	const parents = 300
 	tg := telegramtest.NewServer(t, telegramtest.WithPollWait(200*time.Millisecond))
