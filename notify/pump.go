@@ -210,7 +210,12 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 		p.lastWork = now
 	}
 	if len(claimed) < want {
-		p.nextDue = got.NextDue
+		p.nextDue = time.Time{}
+		if !got.NextDue.IsZero() {
+			// The database dates rows by the service's clock (a rehearsal's
+			// may be years away); the pump sleeps on the real one.
+			p.nextDue = now.Add(got.NextDue.Sub(p.d.now()))
+		}
 	}
 	return p.enqueue(ctx, claimed)
 }

@@ -170,14 +170,17 @@ func (q *queue) sending(k chatKey, now time.Time) {
 // started, so that a restart right after a crash keeps Telegram's per-chat
 // limits.
 func (d *Dispatcher) rememberRecentSends(ctx context.Context) error {
-	recent, err := d.store.RecentSends(ctx, time.Now().Add(-max(d.opt.PrivateInterval, d.opt.GroupInterval)))
+	clock, real := d.now(), time.Now()
+	recent, err := d.store.RecentSends(ctx, clock.Add(-max(d.opt.PrivateInterval, d.opt.GroupInterval)))
 	if err != nil {
 		return err
 	}
 	d.queue.mu.Lock()
 	defer d.queue.mu.Unlock()
 	for _, r := range recent {
-		d.queue.last[chatKey{chat: r.ChatID, channel: r.Channel}] = r.At
+		// The database dates sends by the service's clock; the spacing
+		// runs on the real one.
+		d.queue.last[chatKey{chat: r.ChatID, channel: r.Channel}] = real.Add(min(r.At.Sub(clock), 0))
 	}
 	return nil
 }
