@@ -37,6 +37,9 @@ type Config struct {
 	Timezone          *time.Location
 	LogLevel          slog.Level
 	LogFormat         string
+	// FakeClockFile, for rehearsals and tests only, makes the service run on
+	// the clock that file sets (see fakeClock). Empty: the real time.
+	FakeClockFile string
 }
 
 // QuietHours is a daily window, in local time, during which notifications
@@ -157,6 +160,12 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.LogFormat = strings.ToLower(get("LOG_FORMAT")); c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", get("LOG_FORMAT"), "text ou json")
+	}
+	if c.FakeClockFile = get("SENTINELLE_FAKE_CLOCK_FILE"); c.FakeClockFile != "" {
+		if _, _, err := readClockFile(c.FakeClockFile); err != nil {
+			bad("SENTINELLE_FAKE_CLOCK_FILE", c.FakeClockFile,
+				"un fichier contenant une date RFC 3339, par exemple 2021-04-06T07:30:00+02:00 (répétitions et tests seulement ; vide : l'heure réelle)")
+		}
 	}
 	return c, errors.Join(errs...)
 }

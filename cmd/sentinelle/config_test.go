@@ -78,6 +78,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"quiet hours empty window", "QUIET_HOURS", "07:00-07:00", `QUIET_HOURS="07:00-07:00"`},
 		{"timezone", "TIMEZONE", "Europe/Pariss", `TIMEZONE="Europe/Pariss"`},
 		{"log level", "LOG_LEVEL", "loud", `LOG_LEVEL="loud"`},
+		{"fake clock file missing", "SENTINELLE_FAKE_CLOCK_FILE", "/nonexistent/clock", `SENTINELLE_FAKE_CLOCK_FILE="/nonexistent/clock"`},
 		{"log format", "LOG_FORMAT", "xml", `LOG_FORMAT="xml"`},
 	}
 	for _, tt := range tests {

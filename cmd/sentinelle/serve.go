@@ -30,7 +30,21 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		log.Error("catalog invalid", "error", err)
 		return 1
 	}
-	store, err := storage.Open(ctx, cfg.DatabasePath, time.Now)
+	now := time.Now
+	if cfg.FakeClockFile != "" {
+		clock, err := openFakeClock(cfg.FakeClockFile)
+		if err != nil {
+			log.Error("fake clock", "path", cfg.FakeClockFile, "error", err)
+			return 1
+		}
+		// The clock goes on after ctx is done; it only stops following the
+		// file, while the parts stop.
+		go clock.watch(ctx, log, 20*time.Millisecond)
+		now = clock.Now
+		log.Warn("FAKE CLOCK: dates follow SENTINELLE_FAKE_CLOCK_FILE, for rehearsals and tests only",
+			"path", cfg.FakeClockFile, "now", now().Format(time.RFC3339))
+	}
+	store, err := storage.Open(ctx, cfg.DatabasePath, now)
 	if err != nil {
 		log.Error("database unusable", "path", cfg.DatabasePath, "error", err)
 		return 1
@@ -56,13 +70,13 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	renderer := bot.NewRenderer(bot.RendererOptions{Catalog: cat, Store: store, Location: cfg.Timezone, Now: time.Now, PublicURL: cfg.PublicURL})
+	renderer := bot.NewRenderer(bot.RendererOptions{Catalog: cat, Store: store, Location: cfg.Timezone, Now: now, PublicURL: cfg.PublicURL})
 	var disp *notify.Dispatcher
 	if client != nil {
 		disp, err = notify.New(notify.Options{
 			Store: store, Catalog: cat, Sender: client, Renderer: renderer, Logger: log.With("part", "notify"),
 			RateLimit: cfg.TelegramRateLimit, PaidBroadcast: cfg.PaidBroadcast, Quiet: quietIn(cfg),
-			OnSend: metrics.SendResult,
+			OnSend: metrics.SendResult, Now: now,
 		})
 		if err != nil {
 			log.Error("dispatcher", "error", err)
@@ -79,7 +93,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		Catalog: cat, Store: store, Logger: log.With("part", "checker"),
 		Probe:       checker.ProbeOptions{Timeout: cfg.CheckTimeout, UserAgent: checker.UserAgent(buildVersion(), cfg.PublicURL)},
 		Concurrency: cfg.CheckConcurrency, DownAfter: cfg.DownAfter, UpAfter: cfg.UpAfter, CanaryURLs: cfg.CanaryURLs,
-		OnEvents: wake, OnRound: roundMetrics(metrics),
+		OnEvents: wake, OnRound: roundMetrics(metrics), Now: now,
 	})
 	if err != nil {
 		log.Error("checker", "error", err)
@@ -95,16 +109,16 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 			PublicURL: cfg.PublicURL, AdminIDs: cfg.AdminIDs, Wake: wake,
 			CheckNow:  func(ctx context.Context) error { _, err := runner.RunOnce(ctx); return err },
 			OnUpdate:  func(string, time.Duration) { metrics.UpdateProcessed() },
-			OnCommand: metrics.CommandLatency,
+			OnCommand: metrics.CommandLatency, Now: now,
 		})
 		if err != nil {
 			log.Error("bot", "error", err)
 			return 1
 		}
 	}
-	started := time.Now()
+	started := now()
 	site := web.New(web.Options{
-		Store: store, Catalog: cat, Logger: log.With("part", "web"), Now: time.Now, Location: cfg.Timezone,
+		Store: store, Catalog: cat, Logger: log.With("part", "web"), Now: now, Location: cfg.Timezone,
 		BotUsername: username, PublicURL: cfg.PublicURL, Metrics: metrics,
 		MaxRoundAge: 3 * scheduleInterval(cfg.CheckSchedule, started), StartedAt: started,
 	})

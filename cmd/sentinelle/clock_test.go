@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// setClockFile writes the instant a rehearsal's clock must show now.
+func setClockFile(t testing.TB, path string, at time.Time) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(at.Format(time.RFC3339Nano)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// near fails unless got is within 200 ms of want.
+func near(t testing.TB, what string, got, want time.Time) {
+	t.Helper()
+	if d := got.Sub(want); d < -200*time.Millisecond || d > 200*time.Millisecond {
+		t.Fatalf("%s: clock says %s, want %s", what, got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
+	}
+}
+
+// TestFakeClock: the clock shows the file's instant, runs at real speed,
+// goes on across a restart, moves forward when the file is written again
+// and refuses to go back.
+func TestFakeClock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clock")
+	morning := time.Date(2021, 4, 6, 7, 30, 0, 0, time.FixedZone("CEST", 2*3600))
+	setClockFile(t, path, morning)
+	c, err := openFakeClock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "at once", c.Now(), morning)
+	if strings.Contains(c.Now().String(), "m=") {
+		t.Fatal("the fake clock's instants carry a monotonic reading: a move would not show in their differences")
+	}
+	time.Sleep(300 * time.Millisecond)
+	near(t, "300 ms later", c.Now(), morning.Add(300*time.Millisecond))
+
+	restarted, err := openFakeClock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "after a restart", restarted.Now(), morning.Add(300*time.Millisecond))
+
+	logs := watching(t, c)
+	before := c.Now()
+	ten := time.Date(2021, 4, 6, 10, 0, 0, 0, morning.Location())
+	setClockFile(t, path, ten)
+	waitUntil(t, "the clock to move to 10:00", 5*time.Second, func() bool { return c.Now().After(ten.Add(-time.Second)) })
+	near(t, "after the move", c.Now(), ten)
+	if jump := c.Now().Sub(before); jump < 2*time.Hour+29*time.Minute {
+		t.Fatalf("two instants either side of the move differ by %v, want about 2 h 30", jump)
+	}
+
+	setClockFile(t, path, morning)
+	waitUntil(t, "the refusal to go back", 5*time.Second, func() bool { return strings.Contains(logs.String(), "backwards is refused") })
+	near(t, "after a refused move back", c.Now(), ten)
+}
+
+// TestFakeClockFileErrors: what the service says of a clock file it cannot
+// use, at start (LoadConfig) as in the middle of a rehearsal.
+func TestFakeClockFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte("demain matin"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bad, filepath.Join(dir, "missing"), dir} {
+		if _, err := openFakeClock(path); err == nil {
+			t.Errorf("%s accepted as a clock file", path)
+		}
+		_, err := LoadConfig(envOf(map[string]string{"SENTINELLE_FAKE_CLOCK_FILE": path}))
+		if err == nil || !strings.Contains(err.Error(), "SENTINELLE_FAKE_CLOCK_FILE=") || !strings.Contains(err.Error(), "RFC 3339") {
+			t.Errorf("LoadConfig with clock file %s: %v", path, err)
+		}
+	}
+
+	good := filepath.Join(dir, "good")
+	at := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
+	setClockFile(t, good, at)
+	c, err := openFakeClock(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := watching(t, c)
+	time.Sleep(20 * time.Millisecond) // a modification time that differs from the first
+	want, real := c.Now(), time.Now()
+	if err := os.WriteFile(good, []byte("n'importe quoi"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the warning", 5*time.Second, func() bool { return strings.Contains(logs.String(), "unreadable") })
+	near(t, "after a bad rewrite", c.Now(), want.Add(time.Since(real)))
+}
+
+// watching runs c.watch until the test ends and returns its log.
+func watching(t *testing.T, c *fakeClock) *syncBuffer {
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.watch(ctx, slog.New(slog.NewTextHandler(logs, nil)), 5*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return logs
+}
