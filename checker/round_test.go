@@ -159,3 +159,28 @@ func TestNewRequiresCatalogAndStore(t *testing.T) {
 		t.Error("New without a store succeeded")
 	}
 }
+
+// TestOwnPortalsBeforeNationalServices: when a national service and an
+// académie's ENT fail in the same round, the ENT's event is written first,
+// so that its messages are not queued behind a fan-out to every
+// subscriber. The national service comes first in the catalog, as the
+// CNED does in the embedded one.
+func TestOwnPortalsBeforeNationalServices(t *testing.T) {
+	cned, ent := newSwitchable(t), newSwitchable(t)
+	cat := testCatalog(t, catalog.Service{ID: "cned", URL: cned.srv.URL, National: true},
+		catalog.Service{ID: "ent", URL: ent.srv.URL})
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "s.db")
+	st := openStore(t, path, c)
+	defer st.Close()
+	r := newRunner(t, cat, st, c, []string{okServer(t)}, nil)
+	round(t, r, c)
+	cned.set("502")
+	ent.set("502")
+	round(t, r, c)
+	round(t, r, c)
+	ev := events(t, path)
+	if len(ev) != 2 || ev[0].service != "ent" || ev[1].service != "cned" {
+		t.Fatalf("events %+v, want the ENT's outage, then the national one", ev)
+	}
+}

@@ -198,8 +198,16 @@ func (r *Runner) roundInput(rep RoundReport) storage.RoundInput {
 			CanariesFailed: rep.CanariesFailed, Voided: rep.Voided},
 		MaxGap: time.Duration(r.maxGap.Load()),
 	}
-	for _, res := range rep.Results {
-		in.Results = append(in.Results, toStorage(res, rep.StartedAt))
+	// Events are written, and then sent, in this order: the académies' own
+	// portals first, the national services last. A national outage
+	// reaches every subscriber; sent first, its fan-out would hold back
+	// the news of each family's own ENT (on 6 April 2021, the CNED's).
+	for _, national := range []bool{false, true} {
+		for _, res := range rep.Results {
+			if svc, _ := r.opts.Catalog.Service(res.ServiceID); svc.National == national {
+				in.Results = append(in.Results, toStorage(res, rep.StartedAt))
+			}
+		}
 	}
 	for _, c := range rep.Canaries {
 		in.Canaries = append(in.Canaries, toStorage(c, rep.StartedAt))
