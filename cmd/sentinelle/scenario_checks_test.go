@@ -1,8 +1,10 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
+	"testing"
 	"time"
 
 	"sentinelle/bot/telegramtest"
@@ -213,5 +215,147 @@ func (w *world) checkNoStrays(mark int) {
 		case ok && (kind == "degraded" || id == flapping || id == ""):
 			t.Errorf("unexpected %s alert to chat %d: %s", kind, m.ChatID, m.Visible)
 		}
+	}
+}
+
+// recoveriesWritten counts the failing services whose recovery the checker
+// has written.
+func recoveriesWritten(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	rows, err := db.Query(`SELECT DISTINCT service_id FROM events WHERE kind = 'recovery'`)
+	if err != nil {
+		t.Logf("recoveries: %v", err)
+		return 0
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil && failures6April[id] != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkCancelled: every expected outage pair that heard nothing has its
+// delivery cancelled by the recovery (not lost, not failed), every pair
+// that heard it is recorded as sent, and the scenario did cancel some. It
+// returns how many were cancelled.
+func (w *world) checkCancelled(db *sql.DB, want map[pair]bool, told map[pair]int) int {
+	t := w.t
+	t.Helper()
+	rows, err := db.Query(`SELECT d.chat_id, e.service_id, d.state, d.last_error FROM deliveries d
+		JOIN events e ON e.id = d.event_id WHERE e.kind = 'outage' AND d.chat_id != 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	state, why := map[pair]string{}, map[pair]string{}
+	for rows.Next() {
+		var k pair
+		var st, last string
+		if err := rows.Scan(&k.chat, &k.service, &st, &last); err != nil {
+			t.Fatal(err)
+		}
+		state[k], why[k] = st, last
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, bad := 0, 0
+	report := func(format string, args ...any) {
+		if bad++; bad <= 8 {
+			t.Errorf(format, args...)
+		}
+	}
+	for k := range want {
+		switch {
+		case told[k] > 0 && state[k] != "sent":
+			report("chat %d heard the outage of %s but its delivery is %q", k.chat, k.service, state[k])
+		case told[k] == 0 && (state[k] != "cancelled" || !cancelledByNews(why[k])):
+			report("chat %d never heard the outage of %s: delivery %q (%s), want cancelled by the recovery", k.chat, k.service, state[k], why[k])
+		case told[k] == 0:
+			cancelled++
+		}
+	}
+	if cancelled == 0 {
+		t.Errorf("no outage message was cancelled by the recovery: the rule « none to those whose outage message had been cancelled » was not exercised")
+	}
+	return cancelled
+}
+
+// cancelledByNews tells whether a delivery's last error says a newer event
+// about its service cancelled it: at expansion of the recovery
+// ("superseded by event N"), or when a row already claimed was about to go
+// out ("news outdated", "event superseded").
+func cancelledByNews(why string) bool {
+	return strings.HasPrefix(why, "superseded by event ") || why == "news outdated" || why == "event superseded"
+}
+
+// checkTimes: the messages carry the morning's clock. Outage messages say
+// « Depuis 07:30 » and go out with sound (07:30 is after QUIET_HOURS);
+// recovery messages say « Rétabli à 10:00, après une panne de 2 h 30 ».
+func (w *world) checkTimes(mark int) {
+	t := w.t
+	t.Helper()
+	bad, seen := 0, map[string]int{}
+	for _, m := range w.tg.Sent()[mark:] {
+		kind, _, ok := alertOf(m, w.byName)
+		if !ok {
+			continue
+		}
+		seen[kind]++
+		var want string
+		switch kind {
+		case "outage":
+			want = "Depuis 07:30 : "
+		case "recovery":
+			want = "Rétabli à 10:00, après une panne de 2 h 30."
+		}
+		if !strings.Contains(m.Visible, want) || m.DisableNotification {
+			if bad++; bad <= 5 {
+				t.Errorf("%s message to chat %d lacks %q or was silent (%v):\n%s", kind, m.ChatID, want, m.DisableNotification, m.Visible)
+			}
+		}
+	}
+	t.Logf("times: %d outage messages « %s », %d recoveries « %s »", seen["outage"], "Depuis 07:30", seen["recovery"], "Rétabli à 10:00 … 2 h 30")
+}
+
+// checkIncidents: /api/incidents dates the morning by the service's clock:
+// one ended incident per failing service, from 07:30 to 10:00, 2 h 30 long.
+func (w *world) checkIncidents() {
+	t := w.t
+	t.Helper()
+	var got struct {
+		Incidents []struct {
+			ServiceID       string     `json:"service_id"`
+			StartedAt       *time.Time `json:"started_at"`
+			EndedAt         *time.Time `json:"ended_at"`
+			DurationSeconds int64      `json:"duration_seconds"`
+			Ongoing         bool       `json:"ongoing"`
+		} `json:"incidents"`
+	}
+	body := getBody(t, "http://"+w.proc.addr+"/api/incidents?since=2021-04-06&limit=100")
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("/api/incidents: %v: %s", err, body)
+	}
+	seen := map[string]int{}
+	for _, in := range got.Incidents {
+		seen[in.ServiceID]++
+		if in.Ongoing || in.StartedAt == nil || in.EndedAt == nil ||
+			in.StartedAt.In(paris).Format("15:04") != "07:30" || in.EndedAt.In(paris).Format("15:04") != "10:00" ||
+			in.DurationSeconds < int64((2*time.Hour+30*time.Minute)/time.Second) {
+			t.Errorf("/api/incidents: %s from %v to %v (%d s, ongoing %v), want 07:30 to 10:00, 2 h 30",
+				in.ServiceID, in.StartedAt, in.EndedAt, in.DurationSeconds, in.Ongoing)
+		}
+	}
+	for id := range failures6April {
+		if seen[id] != 1 {
+			t.Errorf("/api/incidents: %d incidents for %s, want 1", seen[id], id)
+		}
+	}
+	if len(seen) != len(failures6April) {
+		t.Errorf("/api/incidents: incidents for %d services, want the %d that failed", len(seen), len(failures6April))
 	}
 }
