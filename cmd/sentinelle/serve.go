@@ -37,9 +37,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 			log.Error("fake clock", "path", cfg.FakeClockFile, "error", err)
 			return 1
 		}
-		// The clock goes on after ctx is done; it only stops following the
-		// file, while the parts stop.
-		go clock.watch(ctx, log, 20*time.Millisecond)
+		// The clock follows the file until serve returns: the parts keep
+		// dating what they record while they stop.
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		defer stopWatch()
+		go clock.watch(watchCtx, log, 20*time.Millisecond)
 		now = clock.Now
 		log.Warn("FAKE CLOCK: dates follow SENTINELLE_FAKE_CLOCK_FILE, for rehearsals and tests only",
 			"path", cfg.FakeClockFile, "now", now().Format(time.RFC3339))
