@@ -62,11 +62,7 @@ func TestRestartInTheMiddle(t *testing.T) {
 func TestMaintenanceIsProbedButNotAnnounced(t *testing.T) {
 	ent := newSwitchable(t)
 	cat := testCatalog(t, catalog.Service{ID: "ent", URL: ent.srv.URL})
-	c := newClock()
-	path := filepath.Join(t.TempDir(), "s.db")
-	st := openStore(t, path, c)
-	defer st.Close()
-	r := newRunner(t, cat, st, c, []string{okServer(t)}, nil)
+	r, st, c, _ := runnerOnFile(t, cat)
 	round(t, r, c)
 	round(t, r, c)
 	if err := st.SetMaintenance(context.Background(), "ent", c.Now().Add(time.Hour)); err != nil {
@@ -169,11 +165,7 @@ func TestOwnPortalsBeforeNationalServices(t *testing.T) {
 	cned, ent := newSwitchable(t), newSwitchable(t)
 	cat := testCatalog(t, catalog.Service{ID: "cned", URL: cned.srv.URL, National: true},
 		catalog.Service{ID: "ent", URL: ent.srv.URL})
-	c := newClock()
-	path := filepath.Join(t.TempDir(), "s.db")
-	st := openStore(t, path, c)
-	defer st.Close()
-	r := newRunner(t, cat, st, c, []string{okServer(t)}, nil)
+	r, _, c, path := runnerOnFile(t, cat)
 	round(t, r, c)
 	cned.set("502")
 	ent.set("502")
@@ -183,4 +175,16 @@ func TestOwnPortalsBeforeNationalServices(t *testing.T) {
 	if len(ev) != 2 || ev[0].service != "ent" || ev[1].service != "cned" {
 		t.Fatalf("events %+v, want the ENT's outage, then the national one", ev)
 	}
+}
+
+// runnerOnFile is a Runner with a healthy canary, on a fake clock and a
+// store in a temporary file (closed when the test ends), whose path it
+// returns for reading the events.
+func runnerOnFile(t *testing.T, cat *catalog.Catalog) (*Runner, *storage.Store, *clock, string) {
+	t.Helper()
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "s.db")
+	st := openStore(t, path, c)
+	t.Cleanup(func() { st.Close() })
+	return newRunner(t, cat, st, c, []string{okServer(t)}, nil), st, c, path
 }
