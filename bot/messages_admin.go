@@ -64,10 +64,9 @@ func statsText(cat *catalog.Catalog, st storage.BotStats, depth [3]int, down []s
 	if len(down) == 0 {
 		b.WriteString("Services en panne : aucun")
 	} else {
-		for i := range down {
-			down[i] = esc(down[i])
-		}
-		fmt.Fprintf(&b, "Services en panne : %s", truncate(strings.Join(down, ", "), 1500))
+		// Cut the plain text, then escape: cutting escaped text can split
+		// an entity (&amp;) and Telegram would refuse the whole message.
+		fmt.Fprintf(&b, "Services en panne : %s", esc(truncate(strings.Join(down, ", "), 1500)))
 	}
 	return b.String()
 }
