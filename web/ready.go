@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// writeCheckEvery is how long /readyz trusts its last write check: the
+// probe answers anyone, and each check is a commit with a full fsync.
+const writeCheckEvery = 10 * time.Second
+
+// writeCheck remembers whether the database last took a write, so that a
+// flood of probes costs one commit per writeCheckEvery, not one each.
+type writeCheck struct {
+	ping func(context.Context) error
+
+	mu  sync.Mutex // held during a check: a rush waits for one commit
+	at  time.Time  // when the last check ran; zero: never
+	err error      // its outcome
+}
+
+// check returns the last outcome when it is recent, else writes again. The
+// write does not depend on the request's context: a client that hangs up
+// must not leave a failure behind for the next 10 s.
+func (c *writeCheck) check(ctx context.Context, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && !now.Before(c.at) && now.Sub(c.at) < writeCheckEvery {
+		return c.err
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	c.err = c.ping(pctx)
+	c.at = now
+	return c.err
+}
+
+// readyz is the readiness probe: the database took a write in the last
+// 10 s (checked again when older) and the checker finished a round
+// recently (or the service started less than MaxRoundAge ago), read on
+// each request. A failure names which, for whoever reads the probe's log.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.store == nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("pas de base de données\n"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	now := s.now()
+	if err := s.writable.check(ctx, now); err != nil {
+		s.log.Warn("readyz: database not writable", "error", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("base de données non inscriptible\n"))
+		return
+	}
+	st, err := s.checkerStatus(ctx, now)
+	if err != nil {
+		s.log.Warn("readyz: read last round", "error", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("lecture de la dernière vérification impossible\n"))
+		return
+	}
+	if st.Stale {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		msg := "aucune vérification terminée depuis le démarrage, il y a " + frenchDuration(now.Sub(s.startedAt))
+		if st.HasRound {
+			msg = "dernière vérification terminée il y a " + frenchDuration(now.Sub(st.Round.FinishedAt))
+		}
+		_, _ = w.Write([]byte(msg + " (limite " + frenchDuration(s.maxRoundAge) + ")\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
