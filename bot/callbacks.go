@@ -59,7 +59,7 @@ func (t *turn) onConfirm(id string, yes bool, choice string) error {
 	if err != nil {
 		return err
 	}
-	if c.ChatID != t.r.chatID || c.UserID != t.r.userID {
+	if c.ChatID != t.r.chatID || !t.mayAnswer(c) {
 		t.answer(msgNotYours)
 		return t.tx.CreateConfirmation(t.ctx, c) // put it back for its owner
 	}
@@ -92,6 +92,17 @@ func (t *turn) onConfirm(id string, yes bool, choice string) error {
 	}
 	t.answer(msgStaleButton)
 	return nil
+}
+
+// mayAnswer says whether the person pressing may answer a question: the one
+// who asked or, when an admin asked anonymously as the group, any current
+// admin of that group (checked with getChatMember at the press: every press
+// in a group is).
+func (t *turn) mayAnswer(c storage.Confirmation) bool {
+	if c.UserID == t.r.userID {
+		return true
+	}
+	return c.UserID == anonymousAdminID && t.inGroup() && t.r.groupAdmin
 }
 
 // ask stores a question and returns its id, for the buttons.

@@ -23,7 +23,7 @@ type command struct {
 	aliases []string
 	menu    string // description in the menu; "" to leave it out
 	admin   bool   // ADMIN_IDS in private chats only; others get the unknown-command answer
-	group   bool   // changes the chat's settings: in a group, only its admins
+	group   bool   // changes the chat's settings or its classes: in a group, only its admins
 	run     func(*turn) error
 }
 
@@ -37,11 +37,11 @@ func commandList() []*command {
 		{name: "lumni", aliases: []string{"alternatives"}, menu: "Où travailler pendant une panne", run: (*turn).lumni},
 		{name: "profil", aliases: []string{"profile"}, menu: "Votre rôle et vos niveaux", group: true, run: (*turn).profil},
 		{name: "alertes", aliases: []string{"alerts"}, menu: "Choisir les alertes reçues", group: true, run: (*turn).alertes},
-		{name: "classe", aliases: []string{"class"}, menu: "Enseignants : créer une classe", run: (*turn).classe},
-		{name: "classes", menu: "Enseignants : vos classes", run: (*turn).classes},
-		{name: "diffuser", aliases: []string{"broadcast"}, menu: "Enseignants : écrire à une classe", run: (*turn).diffuser},
-		{name: "planb", menu: "Enseignants : le plan B d'une classe", run: (*turn).planb},
-		{name: "fermer", aliases: []string{"close"}, menu: "Enseignants : fermer une classe", run: (*turn).fermer},
+		{name: "classe", aliases: []string{"class"}, menu: "Enseignants : créer une classe", group: true, run: (*turn).classe},
+		{name: "classes", menu: "Enseignants : vos classes", group: true, run: (*turn).classes},
+		{name: "diffuser", aliases: []string{"broadcast"}, menu: "Enseignants : écrire à une classe", group: true, run: (*turn).diffuser},
+		{name: "planb", menu: "Enseignants : le plan B d'une classe", group: true, run: (*turn).planb},
+		{name: "fermer", aliases: []string{"close"}, menu: "Enseignants : fermer une classe", group: true, run: (*turn).fermer},
 		{name: "rejoindre", aliases: []string{"join"}, menu: "Rejoindre une classe avec son code", group: true, run: (*turn).rejoindre},
 		{name: "quitter", aliases: []string{"leave"}, menu: "Quitter une classe", group: true, run: (*turn).quitter},
 		{name: "mesdonnees", aliases: []string{"mydata", "privacy"}, menu: "Ce que je garde sur vous", run: (*turn).mesdonnees},

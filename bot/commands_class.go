@@ -15,20 +15,14 @@ import (
 // several académies followed, buttons ask which.
 func (t *turn) classe() error {
 	name := strings.Join(strings.Fields(t.r.args), " ")
+	if refusal, err := t.classRefusal(); err != nil || refusal != "" {
+		return errOr(err, func() error { return t.reply(refusal, nil) })
+	}
 	switch {
-	case t.chat.Role != "enseignant":
-		return t.reply(msgTeachersOnly, nil)
 	case name == "":
 		return t.reply(msgClassUsage, nil)
 	case runes(name) > maxClassName:
 		return t.reply(classNameTooLongText(runes(name)), nil)
-	}
-	owned, err := t.tx.OwnedClasses(t.ctx, t.chat.ID)
-	if err != nil {
-		return err
-	}
-	if len(owned) >= maxOpenClasses {
-		return t.reply(msgTooManyClasses, nil)
 	}
 	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
 	if err != nil {
@@ -47,8 +41,18 @@ func (t *turn) classe() error {
 	return t.reply(classAcademyQuestion(t.b.cat, name, id, subs))
 }
 
-// createClassIn is the press on the académie of a new class.
+// createClassIn is the press on the académie of a new class. What /classe
+// checked when it asked (the teacher role, the cap on open classes) is
+// checked again: the chat may have changed since, or pressed many
+// questions' buttons.
 func (t *turn) createClassIn(c storage.Confirmation, slug string) error {
+	if refusal, err := t.classRefusal(); err != nil || refusal != "" {
+		if err == nil {
+			t.answer(msgStaleButton)
+			t.edit(refusal, nil)
+		}
+		return err
+	}
 	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
 	if err != nil {
 		return err
@@ -64,6 +68,19 @@ func (t *turn) createClassIn(c storage.Confirmation, slug string) error {
 	})
 }
 
+// classRefusal says why this chat may not open a class now: not a
+// teacher, or at the cap of open classes.
+func (t *turn) classRefusal() (string, error) {
+	if t.chat.Role != "enseignant" {
+		return msgTeachersOnly, nil
+	}
+	owned, err := t.tx.OwnedClasses(t.ctx, t.chat.ID)
+	if err != nil || len(owned) < maxOpenClasses {
+		return "", err
+	}
+	return msgTooManyClasses, nil
+}
+
 // createClass opens the class, keeps the teacher's name for the notices'
 // signature, and sends the code, the join link and its QR code. done shows
 // a short text where the question was (reply or edit).
@@ -74,7 +91,8 @@ func (t *turn) createClass(name, slug string, done func(string, keyboard) error)
 		if err != nil {
 			return err
 		}
-		class, err = t.tx.CreateClass(t.ctx, storage.NewClass{Code: code, Name: name, Academie: slug, OwnerChatID: t.chat.ID})
+		class, err = t.tx.CreateClass(t.ctx, storage.NewClass{Code: code, Name: name, Academie: slug,
+			OwnerChatID: t.chat.ID, OwnerUserID: t.person()})
 		if err == nil {
 			break
 		}
@@ -100,14 +118,40 @@ func (t *turn) createClass(name, slug string, done func(string, keyboard) error)
 	return t.send(storage.OutMessage{Text: classQRCaption(class, link), Photo: png})
 }
 
-// ownClass finds an open class of this chat by code; refusal is the one
-// answer for an unknown code, a closed class and somebody else's.
+// ownClass finds an open class this chat may manage by code; refusal is
+// the one answer for an unknown code, a closed class and somebody else's.
 func (t *turn) ownClass(code string) (storage.Class, string, error) {
 	c, err := t.tx.ClassByCode(t.ctx, normalizeCode(code))
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (c.OwnerChatID != t.chat.ID || !c.ClosedAt.IsZero())) {
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && !t.manages(c)) {
 		return storage.Class{}, notYourClassText(code), nil
 	}
 	return c, "", err
+}
+
+// manages says whether the sender of this update may manage an open class:
+// it lives in this chat and, in a private chat, this person created it
+// (a private chat's id is its person's: the second check guards against a
+// class recorded under another user). In a group, the group's admins manage
+// its classes, whoever created them: commands on classes are admin-only
+// there (command.group), checked with getChatMember before the update is
+// applied.
+func (t *turn) manages(c storage.Class) bool {
+	if c.OwnerChatID != t.chat.ID || !c.ClosedAt.IsZero() {
+		return false
+	}
+	if t.inGroup() {
+		return t.r.groupAdmin
+	}
+	return c.OwnerUserID == 0 || c.OwnerUserID == t.r.userID
+}
+
+// person is the Telegram user behind this update, 0 when it is an admin
+// posting anonymously as the group (a person we cannot name).
+func (t *turn) person() int64 {
+	if t.r.userID == anonymousAdminID {
+		return 0
+	}
+	return t.r.userID
 }
 
 // classes is /classes: a teacher's open classes with their members.
@@ -164,7 +208,7 @@ func (t *turn) broadcastRefusal(c storage.Class) (string, error) {
 // it.
 func (t *turn) sendNotice(q storage.Confirmation) error {
 	c, err := t.tx.ClassByID(t.ctx, q.ClassID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (c.OwnerChatID != t.chat.ID || !c.ClosedAt.IsZero())) {
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && !t.manages(c)) {
 		t.answer(msgStaleButton)
 		t.edit(msgExpired, nil)
 		return nil

@@ -260,6 +260,9 @@ type Class struct {
 	Name        string
 	Academie    string
 	OwnerChatID int64
+	// OwnerUserID is the Telegram user who created the class, 0 when
+	// unknown (an anonymous group admin, a class older than the record).
+	OwnerUserID int64
 	PlanB       string
 	CreatedAt   time.Time
 	ClosedAt    time.Time
@@ -272,6 +275,7 @@ type NewClass struct {
 	Name        string
 	Academie    string
 	OwnerChatID int64
+	OwnerUserID int64
 	PlanB       string
 }
 
@@ -283,30 +287,27 @@ func (s *Store) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 	now := s.nowMS()
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, plan_b, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.PlanB, now).Scan(&id)
+		return tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, owner_user_id,
+				plan_b, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.OwnerUserID,
+			c.PlanB, now).Scan(&id)
 	})
 	if err != nil {
 		return Class{}, fmt.Errorf("storage: create class: %w", err)
 	}
 	return Class{ID: id, Code: c.Code, Name: c.Name, Academie: c.Academie, OwnerChatID: c.OwnerChatID,
-		PlanB: c.PlanB, CreatedAt: fromMS(now)}, nil
+		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, CreatedAt: fromMS(now)}, nil
 }
 
 // ClassByCode finds a class by its join code, or ErrNotFound.
 func (s *Store) ClassByCode(ctx context.Context, code string) (Class, error) {
-	var c Class
-	var created, closed int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, code, name, academie, owner_chat_id, plan_b, created_at, closed_at
-		FROM classes WHERE code = ?`, code).
-		Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.PlanB, &created, &closed)
+	c, err := scanClass(s.r.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE code = ?`, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Class{}, ErrNotFound
 	}
 	if err != nil {
 		return Class{}, fmt.Errorf("storage: read class: %w", err)
 	}
-	c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
 	return c, nil
 }
 

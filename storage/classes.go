@@ -12,12 +12,13 @@ import (
 // used by another class (open or closed): the caller draws another.
 var ErrCodeTaken = errors.New("storage: class code already taken")
 
-const classColumns = `id, code, name, academie, owner_chat_id, plan_b, created_at, closed_at`
+const classColumns = `id, code, name, academie, owner_chat_id, owner_user_id, plan_b, created_at, closed_at`
 
 func scanClass(row rowScanner) (Class, error) {
 	var c Class
 	var created, closed int64
-	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.PlanB, &created, &closed); err != nil {
+	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
+		&created, &closed); err != nil {
 		return Class{}, err
 	}
 	c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
@@ -38,13 +39,15 @@ func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 		return Class{}, ErrCodeTaken
 	}
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, plan_b, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.PlanB, t.now).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, owner_user_id,
+			plan_b, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.OwnerUserID,
+		c.PlanB, t.now).Scan(&id)
 	if err != nil {
 		return Class{}, fmt.Errorf("storage: create class: %w", err)
 	}
 	return Class{ID: id, Code: c.Code, Name: c.Name, Academie: c.Academie, OwnerChatID: c.OwnerChatID,
-		PlanB: c.PlanB, CreatedAt: fromMS(t.now)}, nil
+		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, CreatedAt: fromMS(t.now)}, nil
 }
 
 // ClassByCode is Store.ClassByCode inside the transaction.
@@ -80,7 +83,7 @@ type ClassInfo struct {
 // OwnedClasses lists the open classes a chat created, oldest first, with
 // their member counts.
 func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, code, name, academie, owner_chat_id, plan_b, created_at, closed_at,
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+classColumns+`,
 			(SELECT COUNT(*) FROM class_members m WHERE m.class_id = classes.id)
 		FROM classes WHERE owner_chat_id = ? AND closed_at = 0 ORDER BY id`, ownerChatID)
 	if err != nil {
@@ -92,7 +95,8 @@ func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, 
 		var ci ClassInfo
 		var created, closed int64
 		c := &ci.Class
-		if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.PlanB, &created, &closed, &ci.Members); err != nil {
+		if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
+			&created, &closed, &ci.Members); err != nil {
 			return nil, fmt.Errorf("storage: owned classes: %w", err)
 		}
 		c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
@@ -106,8 +110,8 @@ func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, 
 
 // JoinedClasses lists the open classes a chat is a member of, by id.
 func (t *Tx) JoinedClasses(ctx context.Context, chatID int64) ([]Class, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT k.id, k.code, k.name, k.academie, k.owner_chat_id, k.plan_b,
-			k.created_at, k.closed_at
+	rows, err := t.tx.QueryContext(ctx, `SELECT k.id, k.code, k.name, k.academie, k.owner_chat_id, k.owner_user_id,
+			k.plan_b, k.created_at, k.closed_at
 		FROM class_members m JOIN classes k ON k.id = m.class_id
 		WHERE m.chat_id = ? AND k.closed_at = 0 ORDER BY k.id`, chatID)
 	if err != nil {
