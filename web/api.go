@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -129,6 +130,17 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, aerr.status, aerr.msg)
 		return
 	}
+	v, err := s.queries.get(now, iq.key(), func() (any, error) { return s.incidentsBody(r.Context(), iq, now) })
+	if err != nil {
+		s.apiServerError(w, r, err)
+		return
+	}
+	cachePublic(w)
+	writeBody(w, r, http.StatusOK, jsonType, v.([]byte))
+}
+
+// incidentsBody reads and encodes the answer to a validated query.
+func (s *Server) incidentsBody(ctx context.Context, iq incidentsQuery, now time.Time) ([]byte, error) {
 	out := apiIncidents{Since: iq.Since.UTC().Format(time.RFC3339), Academie: iq.Academie, Incidents: []apiIncident{}}
 	f := storage.IncidentFilter{Since: iq.Since, Limit: iq.Limit}
 	if iq.Academie != "" {
@@ -136,17 +148,15 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 		f.ServiceIDs = a.Services
 	}
 	if iq.Academie == "" || len(f.ServiceIDs) > 0 {
-		list, err := s.store.Incidents(r.Context(), f)
+		list, err := s.store.Incidents(ctx, f)
 		if err != nil {
-			s.apiServerError(w, r, err)
-			return
+			return nil, err
 		}
 		for _, in := range s.incidentViews(list, now) {
 			out.Incidents = append(out.Incidents, toAPIIncident(in))
 		}
 	}
-	cachePublic(w)
-	s.writeJSON(w, r, http.StatusOK, out)
+	return encodeJSON(out)
 }
 
 func toAPIIncident(in incidentView) apiIncident {
@@ -174,6 +184,17 @@ type incidentsQuery struct {
 	Academie string
 	Since    time.Time
 	Limit    int
+	sinceSet bool // Since was given, not the default (30 days before now)
+}
+
+// key names the answer in the cache: two queries with one key have one
+// answer.
+func (q incidentsQuery) key() string {
+	since := "default"
+	if q.sinceSet {
+		since = strconv.FormatInt(q.Since.UnixNano(), 10)
+	}
+	return q.Academie + "|" + since + "|" + strconv.Itoa(q.Limit)
 }
 
 // Bounds of /api/incidents: by default the last 30 days and 100
@@ -209,7 +230,7 @@ func parseIncidentsQuery(q url.Values, now time.Time, loc *time.Location) (incid
 		if t.Year() < 2000 {
 			return iq, badRequest("paramètre since invalide : la date est antérieure à 2000")
 		}
-		iq.Since = t
+		iq.Since, iq.sinceSet = t, true
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -301,14 +322,26 @@ func (s *Server) apiServerError(w http.ResponseWriter, r *http.Request, err erro
 	s.apiError(w, r, http.StatusInternalServerError, "erreur interne : réessayez dans une minute")
 }
 
+// jsonType is the Content-Type of the API's answers.
+const jsonType = "application/json; charset=utf-8"
+
+// encodeJSON is an answer's body: v and a newline.
+func encodeJSON(v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("web: encode json: %w", err)
+	}
+	return append(body, '\n'), nil
+}
+
 // writeJSON encodes v in full before sending it.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	body, err := json.Marshal(v)
+	body, err := encodeJSON(v)
 	if err != nil {
 		s.log.Error("web: encode json", "path", r.URL.Path, "error", err)
 		noStore(w)
 		http.Error(w, `{"error":"erreur interne"}`, http.StatusInternalServerError)
 		return
 	}
-	writeBody(w, r, status, "application/json; charset=utf-8", append(body, '\n'))
+	writeBody(w, r, status, jsonType, body)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -45,15 +46,25 @@ type atomEntry struct {
 	Summary   string   `xml:"summary"`
 }
 
-// feed publishes the incidents of the last 90 days as Atom, newest first.
-// An entry keeps its id when its incident ends, so that a reader shows the
-// update rather than a new item.
+// feed publishes the incidents of the last 90 days as Atom, newest first,
+// read at most once per cache period. An entry keeps its id when its
+// incident ends, so that a reader shows the update rather than a new item.
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
-	list, err := s.store.Incidents(r.Context(), storage.IncidentFilter{Since: now.AddDate(0, 0, -historyDays), Limit: feedEntries})
+	v, err := s.cache.get(now, "feed", func() (any, error) { return s.feedBody(r.Context(), now) })
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	cachePublic(w)
+	writeBody(w, r, http.StatusOK, "application/atom+xml; charset=utf-8", v.([]byte))
+}
+
+// feedBody reads the incidents and writes the feed.
+func (s *Server) feedBody(ctx context.Context, now time.Time) ([]byte, error) {
+	list, err := s.store.Incidents(ctx, storage.IncidentFilter{Since: now.AddDate(0, 0, -historyDays), Limit: feedEntries})
+	if err != nil {
+		return nil, err
 	}
 	host := "sentinelle"
 	if u, err := url.Parse(s.publicURL); err == nil && u.Host != "" {
@@ -65,8 +76,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 			{Rel: "alternate", Type: "text/html", Href: s.publicURL + "/"}}}
 	var latest time.Time
 	for _, in := range s.incidentViews(list, now) {
-		e := s.feedEntry(in, host)
-		f.Entries = append(f.Entries, e)
+		f.Entries = append(f.Entries, s.feedEntry(in, host))
 		latest = maxTime(latest, in.StartedAt, in.EndedAt)
 	}
 	if latest.IsZero() {
@@ -75,11 +85,9 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	f.Updated = latest.UTC().Format(time.RFC3339)
 	body, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return nil, fmt.Errorf("web: encode feed: %w", err)
 	}
-	cachePublic(w)
-	writeBody(w, r, http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), append(body, '\n')...))
+	return append([]byte(xml.Header), append(body, '\n')...), nil
 }
 
 // feedEntry describes one incident in words.

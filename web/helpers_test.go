@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	_ "time/tzdata" // French times whatever the machine running the tests has
@@ -213,3 +214,15 @@ func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// testClock is a clock the test moves by hand, read safely by the
+// handlers' goroutines.
+type testClock struct {
+	start   time.Time
+	elapsed atomic.Int64
+}
+
+func (c *testClock) Now() time.Time { return c.start.Add(time.Duration(c.elapsed.Load())) }
+
+// Set puts the clock at d after its start.
+func (c *testClock) Set(d time.Duration) { c.elapsed.Store(int64(d)) }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,17 +18,16 @@ import (
 // takes at most one write, however many requests, sequential or at once;
 // after 10 s it is checked again.
 func TestReadyzWritesRarely(t *testing.T) {
-	now := storyNow(t)
-	var elapsed atomic.Int64
-	clock := func() time.Time { return now.Add(time.Duration(elapsed.Load())) }
+	clock := &testClock{start: storyNow(t)}
 	// The store shares the moving clock: a ping that writes the same time
 	// again changes no page, and SQLite then commits nothing.
-	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "sentinelle.db"), clock)
+	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "sentinelle.db"), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), MaxRoundAge: 3 * time.Minute, StartedAt: now, Now: clock})
+	srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), MaxRoundAge: 3 * time.Minute,
+		StartedAt: clock.start, Now: clock.Now})
 	ready := func() {
 		t.Helper()
 		if res, body := get(t, srv.Handler(), "/readyz"); res.StatusCode != http.StatusOK {
@@ -39,14 +37,14 @@ func TestReadyzWritesRarely(t *testing.T) {
 	wal := st.Path() + "-wal"
 	before := walCommits(t, wal)
 	for i := range 50 {
-		elapsed.Store(int64(i) * int64(190*time.Millisecond)) // 50 requests within 9.5 s
+		clock.Set(time.Duration(i) * 190 * time.Millisecond) // 50 requests within 9.5 s
 		ready()
 	}
 	if got := walCommits(t, wal) - before; got > 1 {
 		t.Errorf("50 requests within 10 s committed %d times, want at most 1", got)
 	}
 
-	elapsed.Store(int64(20 * time.Second))
+	clock.Set(20 * time.Second)
 	before = walCommits(t, wal)
 	var wg sync.WaitGroup
 	for range 20 {

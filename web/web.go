@@ -43,7 +43,8 @@ type Server struct {
 	cacheTTL    time.Duration
 	pages       *pages
 	csp         string
-	cache       *ttlCache
+	cache       *ttlCache // the overview, the académie pages, the feed
+	queries     *ttlCache // /api/incidents answers, by query
 	writable    *writeCheck
 
 	qrMu sync.Mutex
@@ -73,8 +74,8 @@ type Options struct {
 	// StartedAt is when the service started: before any round, it is ready
 	// for MaxRoundAge after it.
 	StartedAt time.Time
-	// CacheTTL is how long the overview read from the database is reused.
-	// Zero: 10 s; negative: never reused.
+	// CacheTTL is how long what is read from the database for the pages,
+	// the API and the feed is reused. Zero: 10 s; negative: never reused.
 	CacheTTL time.Duration
 }
 
@@ -107,7 +108,8 @@ func New(opts Options) *Server {
 	if s.metrics != nil && s.store != nil {
 		s.metrics.watchStore(s.store, s.now, s.log)
 	}
-	s.cache = newTTLCache(s.cacheTTL)
+	s.cache = newTTLCache(s.cacheTTL, maxPageEntries)
+	s.queries = newTTLCache(s.cacheTTL, maxQueryEntries)
 	if s.store != nil {
 		s.writable = &writeCheck{ping: s.store.Ping}
 	}
