@@ -10,8 +10,12 @@
 // The guarantee is at-least-once per (event, chat): after a kill -9 the rows
 // that were in flight, at most one batch, are sent again; nothing is lost.
 //
-// Replies to commands go first, then class notices and announcements, then
-// bulk alerts. A recovery cancels the outage messages not yet sent and goes
+// Replies to commands and class notices share the send rate with bulk
+// alerts: when both wait, they take turns, so that neither a flood of
+// commands nor a fan-out holds the other back, and either takes the whole
+// rate when the other has nothing due. The events of the bulk lane share it
+// round robin, so that an ENT outage written during a national fan-out
+// goes out within a second. A recovery cancels the outage messages not yet sent and goes
 // only to those who heard the outage (plus those who asked for recoveries
 // only), so nobody reads "ENT en panne" after it came back.
 //

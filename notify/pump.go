@@ -34,6 +34,8 @@ type pump struct {
 	inflight   map[jobKey]*job
 	busyChat   map[int64]int
 	busyChan   map[string]int
+	bulk       int   // inflight jobs of the bulk lane
+	bulkAfter  int64 // the bulk event last claimed from: its turn is over
 	events     map[int64]*eventRef
 	superseded map[int64]storage.Superseded // service events whose Supersede ran
 	expanded   map[int64]int64              // rows written so far per expanding event
@@ -194,6 +196,8 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 	got, err := p.d.store.SettleAndClaim(ctx, rs, want, storage.ClaimFilter{
 		ChatBusy:    func(id int64) bool { return p.busyChat[id] > 0 },
 		ChannelBusy: func(ch string) bool { return p.busyChan[ch] > 0 },
+		Bulk:        p.bulkShare(taken),
+		AfterEvent:  p.bulkAfter,
 	}, lease)
 	if err != nil {
 		for _, t := range taken {
@@ -205,6 +209,11 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 		p.settled(t)
 	}
 	claimed := got.Deliveries
+	for _, del := range claimed {
+		if del.Priority == storage.PriorityBulk && del.Channel == "" {
+			p.bulkAfter = del.EventID
+		}
+	}
 	p.claimHint = len(claimed) == want || len(taken) > 0
 	if len(claimed) > 0 || len(taken) > 0 {
 		p.lastWork = now
@@ -218,6 +227,20 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 		}
 	}
 	return p.enqueue(ctx, claimed)
+}
+
+// bulkShare is how many bulk rows the claim takes before replies and
+// notices: enough for the bulk lane to hold half the batch once taken's
+// jobs are settled. The queue alternates between the lanes, so half the
+// batch is half the send rate whenever both have work.
+func (p *pump) bulkShare(taken []result) int {
+	left := p.bulk
+	for _, t := range taken {
+		if _, ok := p.inflight[keyOf(t.job.del)]; ok && t.job.bulk() {
+			left--
+		}
+	}
+	return max((p.d.opt.BatchSize+1)/2-left, 0)
 }
 
 // settled forgets a job whose outcome is committed.
@@ -236,6 +259,9 @@ func (p *pump) forget(j *job) {
 		return
 	}
 	delete(p.inflight, k)
+	if j.bulk() {
+		p.bulk--
+	}
 	if j.key.channel != "" {
 		decr(p.busyChan, j.key.channel)
 	} else {
@@ -277,6 +303,9 @@ func (p *pump) enqueue(ctx context.Context, claimed []storage.Delivery) error {
 		ref.refs++
 		j := &job{del: del, ev: ref.ev, key: chatKey{chat: del.ChatID, channel: del.Channel}}
 		p.inflight[keyOf(del)] = j
+		if j.bulk() {
+			p.bulk++
+		}
 		if del.Channel != "" {
 			p.busyChan[del.Channel]++
 		} else {

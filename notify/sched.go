@@ -25,6 +25,10 @@ type job struct {
 	seq uint64 // claim order, the tie-break within a priority lane
 }
 
+// bulk tells the jobs of the bulk lane (outages, recoveries, channel
+// posts), which share the send rate with replies and notices.
+func (j *job) bulk() bool { return j.del.Priority >= storage.PriorityBulk }
+
 func (j *job) group() bool {
 	// Telegram gives groups, supergroups and channels negative ids.
 	return j.key.channel != "" || j.key.chat < 0
@@ -48,6 +52,9 @@ type queue struct {
 	perMinute int
 	pruneLen  int
 	signal    chan struct{}
+	// lastBulk is whether the last job picked was of the bulk lane: when
+	// both lanes have a job ready, the other lane's goes next.
+	lastBulk bool
 }
 
 func newQueue(private, group time.Duration, perMinute int) *queue {
@@ -88,16 +95,19 @@ func (q *queue) requeue(j *job) {
 	q.notify()
 }
 
-// pick removes and returns the most urgent job whose chat may receive a
-// message now. Otherwise it returns how long until one may (wait < 0:
-// nothing queued).
+// pick removes and returns the next job whose chat may receive a message
+// now. Otherwise it returns how long until one may (wait < 0: nothing
+// queued). Replies and notices (the most urgent first) and the bulk lane
+// take turns when both have a job ready, so that neither can hold the
+// other back: a flood of commands leaves alerts half the rate, and a
+// fan-out leaves replies half. Within a lane, jobs go in claim order.
 func (q *queue) pick(now time.Time) (j *job, wait time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if now.Before(q.pause) {
 		return nil, q.pause.Sub(now)
 	}
-	best, wait := -1, time.Duration(-1)
+	urgent, bulk, wait := -1, -1, time.Duration(-1)
 	for i, c := range q.jobs {
 		if ready := q.readyAt(c); ready.After(now) {
 			if d := ready.Sub(now); wait < 0 || d < wait {
@@ -105,15 +115,25 @@ func (q *queue) pick(now time.Time) (j *job, wait time.Duration) {
 			}
 			continue
 		}
-		if best < 0 || c.del.Priority < q.jobs[best].del.Priority ||
-			(c.del.Priority == q.jobs[best].del.Priority && c.seq < q.jobs[best].seq) {
-			best = i
+		switch {
+		case c.bulk():
+			if bulk < 0 || c.seq < q.jobs[bulk].seq {
+				bulk = i
+			}
+		case urgent < 0 || c.del.Priority < q.jobs[urgent].del.Priority ||
+			(c.del.Priority == q.jobs[urgent].del.Priority && c.seq < q.jobs[urgent].seq):
+			urgent = i
 		}
+	}
+	best := urgent
+	if bulk >= 0 && (urgent < 0 || !q.lastBulk) {
+		best = bulk
 	}
 	if best < 0 {
 		return nil, wait
 	}
 	j = q.jobs[best]
+	q.lastBulk = j.bulk()
 	q.jobs = append(q.jobs[:best], q.jobs[best+1:]...)
 	return j, 0
 }

@@ -50,6 +50,16 @@ type DeliveryResult struct {
 type ClaimFilter struct {
 	ChatBusy    func(chatID int64) bool
 	ChannelBusy func(channel string) bool
+	// Bulk is how many rows of the bulk lane (outage and recovery messages,
+	// channel posts) are claimed before replies and notices, when that many
+	// are due: the bulk lane's guaranteed share of the batch, so that a
+	// flood of commands cannot hold an outage back. Zero claims replies and
+	// notices first and the bulk lane with what room is left.
+	Bulk int
+	// AfterEvent is the bulk event a row was last claimed for: the bulk lane
+	// is shared among its events round robin, and this claim's turn starts
+	// with the next event after it (see claimBulk).
+	AfterEvent int64
 }
 
 // Claimed is what SettleAndClaim took.
@@ -64,8 +74,10 @@ type Claimed struct {
 
 // SettleAndClaim records the outcomes of finished deliveries, then claims up
 // to want due rows, in one transaction: one commit per batch instead of
-// two. Rows are claimed replies first, then notices, then channel posts,
-// then bulk alerts, oldest first within a lane. A claimed row stays
+// two. The bulk lane (channel posts, then alerts) gets its share first
+// (f.Bulk), then replies, then notices, then the bulk lane takes what is
+// left; replies and notices go oldest first, bulk alerts round robin by
+// event (see claimBulk). A claimed row stays
 // "inflight" until settled, so after a crash only those rows can be sent
 // twice (ResetInflight puts them back).
 func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, want int, f ClaimFilter, lease time.Duration) (Claimed, error) {
@@ -95,23 +107,34 @@ func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, wa
 	return out, nil
 }
 
-// claim takes due rows lane by lane until want rows are taken.
+// claim takes due rows lane by lane until want rows are taken: the bulk
+// lane's share, replies and notices, then the bulk lane again. One row per
+// chat and per channel at most.
 func claim(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
-	taken := map[int64]bool{}
-	out, err := claimDeliveries(ctx, tx, now, PriorityReply, PriorityNotice, want, f, taken, lease)
+	taken, takenChan := map[int64]bool{}, map[string]bool{}
+	var out []Delivery
+	bulk := func(n int) error {
+		posts, err := claimChannelPosts(ctx, tx, now, n, f, takenChan, lease)
+		if err != nil {
+			return err
+		}
+		out = append(out, posts...)
+		rows, err := claimBulk(ctx, tx, now, n-len(posts), f, taken, lease)
+		out = append(out, rows...)
+		return err
+	}
+	if err := bulk(min(f.Bulk, want)); err != nil {
+		return nil, err
+	}
+	urgent, err := claimDeliveries(ctx, tx, now, PriorityReply, PriorityNotice, want-len(out), f, taken, lease)
 	if err != nil {
 		return nil, err
 	}
-	posts, err := claimChannelPosts(ctx, tx, now, want-len(out), f, lease)
-	if err != nil {
+	out = append(out, urgent...)
+	if err := bulk(want - len(out)); err != nil {
 		return nil, err
 	}
-	out = append(out, posts...)
-	bulk, err := claimDeliveries(ctx, tx, now, PriorityBulk, PriorityBulk, want-len(out), f, taken, lease)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, bulk...), nil
+	return out, nil
 }
 
 // claimDeliveries claims due chat deliveries of priorities lo..hi. It reads
@@ -151,23 +174,29 @@ func claimDeliveries(ctx context.Context, tx *sql.Tx, now int64, lo, hi, want in
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage: claim: %w", err)
 	}
+	return picked, takeRows(ctx, tx, picked, inactive, lease)
+}
+
+// takeRows marks the picked deliveries inflight under the lease and
+// cancels those of chats deactivated since expansion.
+func takeRows(ctx context.Context, tx *sql.Tx, picked, inactive []Delivery, lease int64) error {
 	for _, d := range inactive {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', last_error = 'chat inactive'
 			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, d.EventID, d.ChatID); err != nil {
-			return nil, fmt.Errorf("storage: claim: cancel: %w", err)
+			return fmt.Errorf("storage: claim: cancel: %w", err)
 		}
 	}
 	for _, d := range picked {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'inflight', lease_until = ?
 			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, lease, d.EventID, d.ChatID); err != nil {
-			return nil, fmt.Errorf("storage: claim: %w", err)
+			return fmt.Errorf("storage: claim: %w", err)
 		}
 	}
-	return picked, nil
+	return nil
 }
 
 // claimChannelPosts claims due channel posts, one per channel.
-func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
+func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, taken map[string]bool, lease int64) ([]Delivery, error) {
 	if want <= 0 {
 		return nil, nil
 	}
@@ -177,7 +206,6 @@ func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f C
 		return nil, fmt.Errorf("storage: claim channel posts: %w", err)
 	}
 	var picked []Delivery
-	taken := map[string]bool{}
 	for rows.Next() {
 		var d Delivery
 		if err := rows.Scan(&d.EventID, &d.Channel, &d.Academie, &d.Priority, &d.Attempts); err != nil {
