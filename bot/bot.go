@@ -46,6 +46,10 @@ type Options struct {
 	// /metrics.
 	OnUpdate  func(kind string, d time.Duration)
 	OnCommand func(cmd string, d time.Duration)
+	// OnPanic is called with "update" each time the handling of an update
+	// panicked and the bot recovered, for /metrics; it may be called from
+	// several goroutines at once. Optional.
+	OnPanic func(where string)
 	// ReportInterval is how often the bot looks for notices whose
 	// deliveries are settled, to tell their senders how many received them.
 	// Default 5 s.
@@ -75,9 +79,16 @@ type Bot struct {
 	newID     func() (string, error)
 	verifying atomic.Bool
 	jobs      sync.WaitGroup
+	// panics counts the recovered panics of updates not confirmed yet,
+	// by update id (mirrored in the meta table); only handleBatch uses it.
+	panics map[int64]int
 	// afterBatch, when set (tests), is called once a batch is fully
 	// handled, with its last update id.
 	afterBatch func(last int64)
+	// testHook, when set (tests), is called in each phase of each update
+	// ("prepare", "apply" inside the savepoint, "finish"): a test makes one
+	// update panic with it.
+	testHook func(phase string, r *request)
 }
 
 // New checks the options and returns a Bot ready to Run.
@@ -167,40 +178,53 @@ func (b *Bot) publishCommands(ctx context.Context) {
 // apply them all in one transaction with the batch's last id (effects and
 // replies), then answer button presses and edit menus (network,
 // concurrently per chat). Updates of one chat keep their order in each
-// phase.
+// phase. A panic in one update's handling is recovered (see panic.go).
 func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) error {
+	b.loadPanics(ctx)
 	reqs := make([]*request, len(updates))
 	chats := groupByChat(updates)
 	perChat(chats, func(idx []int) {
 		for _, i := range idx {
-			reqs[i] = b.prepare(ctx, updates[i])
+			reqs[i] = b.safePrepare(ctx, updates[i])
 		}
 	})
 	start := time.Now()
 	events := 0
 	last := int64(updates[len(updates)-1].UpdateID)
+	var retry []*request
 	applied, err := b.store.ApplyUpdates(ctx, last, func(tx *storage.Tx, done int64) error {
-		events = 0
+		events, retry = 0, nil
 		for _, r := range reqs {
 			r.skip = r.id <= done
-			if r.skip || r.drop {
+			if r.skip || (r.drop && r.failed == nil) {
 				continue
 			}
 			n, err := b.apply(ctx, tx, r)
+			if _, ok := asPanic(err); ok {
+				retry = append(retry, r) // the others still run: their panics count too
+				continue
+			}
 			if err != nil {
 				return err
 			}
 			events += n
 		}
+		if len(retry) > 0 {
+			return errPanicked
+		}
 		return nil
 	})
+	if errors.Is(err, errPanicked) {
+		return b.countPanics(ctx, retry)
+	}
 	if err != nil {
 		return err
 	}
+	b.forgetPanics(ctx, last)
 	took := time.Since(start)
 	perChat(chats, func(idx []int) {
 		for _, i := range idx {
-			b.finish(ctx, reqs[i]) // a batch applied before still gets its presses answered
+			b.safeFinish(ctx, reqs[i]) // a batch applied before still gets its presses answered
 		}
 	})
 	if applied {

@@ -33,6 +33,9 @@ type request struct {
 	skip       bool // applied in an earlier run
 	metric     string
 
+	// failed is a panic of prepare: apply then only apologizes (panic.go).
+	failed error
+
 	out outcome
 }
 
@@ -144,12 +147,27 @@ func (b *Bot) isGroupAdmin(ctx context.Context, chatID, userID int64) bool {
 // apply runs an update's handler inside a savepoint of the batch's
 // transaction and returns how many events it wrote. A handler that fails is
 // undone and the user gets a short apology; only a failure to write even
-// that fails the batch (which Telegram then re-delivers).
+// that fails the batch (which Telegram then re-delivers). A handler that
+// panics is undone too, and fails the batch until its third attempt
+// (panic.go).
 func (b *Bot) apply(ctx context.Context, tx *storage.Tx, r *request) (int, error) {
 	t := &turn{b: b, ctx: ctx, tx: tx, r: r, now: b.now()}
-	err := tx.Isolate(ctx, t.run)
+	err := r.failed
+	if err == nil {
+		err = tx.Isolate(ctx, func() error {
+			return recovered("apply", func() error {
+				if b.testHook != nil {
+					b.testHook("apply", r)
+				}
+				return t.run()
+			})
+		})
+	}
 	if err == nil {
 		return t.events, nil
+	}
+	if b.retryLater(r, err) {
+		return 0, err // the batch fails; the update is tried again
 	}
 	b.log.Error("update failed; its effects are undone", "update_id", r.id, "kind", r.kind,
 		"command", r.cmd, "error", err)
@@ -159,11 +177,17 @@ func (b *Bot) apply(ctx context.Context, tx *storage.Tx, r *request) (int, error
 	}
 	t = &turn{b: b, ctx: ctx, tx: tx, r: r, now: t.now, seq: 90}
 	err = tx.Isolate(ctx, func() error {
-		if _, err := t.ensureChat(); err != nil {
-			return err
-		}
-		return t.reply(msgSorry, nil)
+		return recovered("apology", func() error {
+			if _, err := t.ensureChat(); err != nil {
+				return err
+			}
+			return t.reply(msgSorry, nil)
+		})
 	})
+	if p, ok := asPanic(err); ok {
+		b.logPanic(r.id, p, 0) // no apology then; the update is skipped
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("bot: update %d: %w", r.id, err)
 	}
@@ -190,6 +214,6 @@ func (b *Bot) finish(ctx context.Context, r *request) {
 		}
 	}
 	if r.out.after != nil {
-		b.jobs.Go(func() { r.out.after(ctx) })
+		b.jobs.Go(func() { b.runJob(ctx, r.id, r.out.after) })
 	}
 }
