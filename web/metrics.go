@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,21 @@ import (
 
 // maxCommandLabels bounds the command label: commands come from what users
 // type, and each distinct label is a time series kept forever.
-const maxCommandLabels = 32
+// maxButtonLabels bounds the labels of button presses apart, so that
+// presses (whose callback data a client may forge) and commands do not
+// take each other's places.
+const (
+	maxCommandLabels = 32
+	maxButtonLabels  = 16
+)
+
+// buttonPrefix is how the bot names a button press to CommandLatency
+// ("bouton:r", "bouton:ok"); buttonUnknown the label of a press the bot did
+// not recognise, and of those beyond maxButtonLabels.
+const (
+	buttonPrefix  = "bouton:"
+	buttonUnknown = "bouton_inconnu"
+)
 
 // Metrics is what /metrics exposes, in its own registry (never the global
 // default one, so that two servers in one test do not collide). The
@@ -38,13 +53,14 @@ type Metrics struct {
 
 	mu       sync.Mutex
 	commands map[string]bool // command labels seen, at most maxCommandLabels
+	buttons  map[string]bool // button labels seen, at most maxButtonLabels
 	watching bool            // the store collector is registered
 }
 
 // NewMetrics builds the registry with the Go runtime and process metrics
 // and Sentinelle's own.
 func NewMetrics() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), commands: map[string]bool{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), commands: map[string]bool{}, buttons: map[string]bool{}}
 	m.probeDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "sentinelle_probe_duration_seconds", Help: "Time to fetch and judge a service's page, by service.",
 		Buckets: []float64{.1, .25, .5, 1, 2, 3, 5, 8, 12, 20, 30},
@@ -150,7 +166,9 @@ func (m *Metrics) UpdateProcessed() {
 
 // CommandLatency records how long a bot command took, by command name
 // (without the slash). Names that are not plain lower-case words, and new
-// names beyond the first 32, are counted as "other".
+// names beyond the first 32, are counted as "other". A button press,
+// reported as "bouton:<prefix>", is counted as "bouton_<prefix>", and
+// beyond the first 16 prefixes as "bouton_inconnu".
 func (m *Metrics) CommandLatency(cmd string, d time.Duration) {
 	if m == nil {
 		return
@@ -159,23 +177,45 @@ func (m *Metrics) CommandLatency(cmd string, d time.Duration) {
 }
 
 func (m *Metrics) commandLabel(cmd string) string {
-	if cmd == "" || len(cmd) > 32 {
+	if prefix, ok := strings.CutPrefix(cmd, buttonPrefix); ok {
+		label := "bouton_" + prefix
+		if label == buttonUnknown || !plainWord(prefix, 16) {
+			return buttonUnknown
+		}
+		return m.bounded(m.buttons, maxButtonLabels, label, buttonUnknown)
+	}
+	if !plainWord(cmd, 32) {
 		return "other"
 	}
-	for _, c := range []byte(cmd) {
+	return m.bounded(m.commands, maxCommandLabels, cmd, "other")
+}
+
+// plainWord accepts 1 to n lower-case ASCII letters, digits and
+// underscores: what a label may be.
+func plainWord(s string, n int) bool {
+	if s == "" || len(s) > n {
+		return false
+	}
+	for _, c := range []byte(s) {
 		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
-			return "other"
+			return false
 		}
 	}
+	return true
+}
+
+// bounded returns label when seen holds it or has room for it, else
+// surplus.
+func (m *Metrics) bounded(seen map[string]bool, max int, label, surplus string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.commands[cmd] {
-		if len(m.commands) >= maxCommandLabels {
-			return "other"
+	if !seen[label] {
+		if len(seen) >= max {
+			return surplus
 		}
-		m.commands[cmd] = true
+		seen[label] = true
 	}
-	return cmd
+	return label
 }
 
 // handler serves the registry, never cached.

@@ -85,3 +85,46 @@ func TestMetricsNil(t *testing.T) {
 		t.Error("nil Metrics has a registry")
 	}
 }
+
+// TestMetricsButtons: the bot reports a button press as "bouton:<prefix>";
+// presses get labels of their own, bounded apart from the commands'.
+func TestMetricsButtons(t *testing.T) {
+	m := NewMetrics()
+	for _, cmd := range []string{"bouton:r", "bouton:r", "bouton:ok", "bouton:inconnu", "bouton:", "bouton:Zz!", "etat"} {
+		m.CommandLatency(cmd, time.Millisecond)
+	}
+	for i := range 2 * maxButtonLabels {
+		m.CommandLatency(fmt.Sprintf("bouton:x%d", i), time.Millisecond)
+	}
+	text := scrape(t, m)
+	for _, want := range []string{
+		`sentinelle_command_duration_seconds_count{command="bouton_r"} 2`,
+		`sentinelle_command_duration_seconds_count{command="bouton_ok"} 1`,
+		`sentinelle_command_duration_seconds_count{command="etat"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if n := strings.Count(text, `sentinelle_command_duration_seconds_count{command="bouton_`); n != maxButtonLabels+1 {
+		t.Errorf("%d button labels, want %d plus bouton_inconnu", n, maxButtonLabels)
+	}
+	// inconnu, the empty and malformed prefixes, and the surplus.
+	want := fmt.Sprintf(`sentinelle_command_duration_seconds_count{command="bouton_inconnu"} %d`, 3+2*maxButtonLabels-(maxButtonLabels-2))
+	if !strings.Contains(text, want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if strings.Contains(text, `command="other"`) {
+		t.Error("a button press counted as other")
+	}
+}
+
+// scrape reads /metrics from a server that has only m.
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	res, body := get(t, New(Options{Metrics: m}).Handler(), "/metrics")
+	if res.StatusCode != 200 {
+		t.Fatalf("/metrics = %d", res.StatusCode)
+	}
+	return string(body)
+}
