@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,6 +50,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		now = time.Now
 	}
 	if err := checkPlace(path); err != nil {
+		return nil, err
+	}
+	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
 	w, err := sql.Open("sqlite3", dsn(path, true))
@@ -123,6 +127,34 @@ func checkPlace(path string) error {
 	name := probe.Name()
 	probe.Close()
 	os.Remove(name)
+	return nil
+}
+
+// ownerOnly creates the database file readable and writable by its owner
+// only, before SQLite would create it with the umask's mode; SQLite gives
+// the -wal and -shm files it creates the main file's mode. A database, WAL
+// or shared memory left with a looser mode (an older Sentinelle, a copy)
+// is restricted: they hold chat ids.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("storage: create %q: %w", path, err)
+	}
+	f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(name, perm&^0o077); err != nil {
+				return fmt.Errorf("storage: %q is open to other users (mode %v) and cannot be restricted to its owner: %w", name, perm, err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -156,5 +157,43 @@ func TestMetaRoundTrip(t *testing.T) {
 	}
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// TestDatabaseFilesOwnerOnly: the database holds chat ids, so it, its WAL,
+// its shared memory and its backups are readable by their owner only,
+// whatever the umask (0022 outside the systemd unit), and an existing
+// database with a looser mode is restricted when opened.
+func TestDatabaseFilesOwnerOnly(t *testing.T) {
+	defer syscall.Umask(syscall.Umask(0o022))
+	dir := t.TempDir()
+	loose := filepath.Join(dir, "loose.db")
+	for _, name := range []string{loose, loose + "-wal", loose + "-shm"} {
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{filepath.Join(dir, "fresh.db"), loose} {
+		s, err := Open(context.Background(), path, fixedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetMeta(context.Background(), "k", "v"); err != nil {
+			t.Fatal(err)
+		}
+		backup := path + ".backup"
+		if err := s.Backup(context.Background(), backup); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{path, path + "-wal", path + "-shm", backup} {
+			fi, err := os.Stat(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fi.Mode().Perm(); got != 0o600 {
+				t.Errorf("%s: mode %v, want -rw-------", filepath.Base(name), got)
+			}
+		}
+		s.Close()
 	}
 }
