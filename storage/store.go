@@ -90,10 +90,13 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 // _journal_mode=WAL sets synchronous=NORMAL, so _synchronous=FULL comes after.
 // The writer keeps its prepared statements (_stmt_cache_size): re-preparing
 // each statement made a batch of 100 bot updates three times slower.
+// _secure_delete overwrites what is deleted (a chat after /oublier, a
+// teacher's name) instead of leaving it in the file's free space.
 func dsn(path string, writer bool) string {
 	v := url.Values{}
 	v.Set("_busy_timeout", "5000")
 	v.Set("_foreign_keys", "on")
+	v.Set("_secure_delete", "on")
 	if writer {
 		return "file:" + escapePath(path) + "?_journal_mode=WAL&_synchronous=FULL&" + v.Encode() + "&_txlock=immediate&_stmt_cache_size=64"
 	}
@@ -169,9 +172,10 @@ func explainOpenError(path string, err error) error {
 // refuses to go on when the driver did not apply one of them.
 func (s *Store) checkPragmas(ctx context.Context, db *sql.DB, writer bool) error {
 	want := map[string]string{
-		"journal_mode": "wal",
-		"foreign_keys": "1",
-		"busy_timeout": "5000",
+		"journal_mode":  "wal",
+		"foreign_keys":  "1",
+		"busy_timeout":  "5000",
+		"secure_delete": "1",
 	}
 	if writer {
 		want["synchronous"] = "2" // FULL

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -195,5 +197,48 @@ func TestDatabaseFilesOwnerOnly(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// TestSecureDelete: what is deleted (a chat after /oublier, a teacher's
+// name in a reply) is overwritten in the file, not left in free space
+// where a copy of the disk or of the file would still show it.
+func TestSecureDelete(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "erase.db")
+	s, err := Open(ctx, path, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r} {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&got); err != nil || got != "1" {
+			t.Errorf("%s: secure_delete = %q, %v; want 1", name, got, err)
+		}
+	}
+	secret := "Mme Dupont, professeure de la 6e B du collège Jean Moulin"
+	if err := s.SetMeta(ctx, "secret", secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM meta WHERE key = 'secret'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil { // checkpoints: the file holds everything
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(secret)) {
+		t.Error("the deleted text is still in the database file")
+	}
+	plain, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if err := s.checkPragmas(ctx, plain, true); err == nil || !strings.Contains(err.Error(), "secure_delete") {
+		t.Errorf("a connection without secure_delete passed the check: %v", err)
 	}
 }
