@@ -227,7 +227,7 @@ type Stats struct {
 	Retried       uint64 // 5xx and network errors that will be tried again
 	Undeliverable uint64 // blocked or unknown chats (deactivated)
 	Failed        uint64 // gave up after MaxAttempts, or refused for good
-	Dead          uint64 // refused texts (our bug)
+	Dead          uint64 // refused texts (our bug): whole events, or one recipient's
 	Cancelled     uint64 // news no longer true, or chat gone, before sending
 	Migrated      uint64 // groups moved to a supergroup and resent
 	PausedUntil   time.Time
@@ -273,7 +273,7 @@ func (c *counters) count(o storage.Outcome) {
 	case storage.OutcomeFailed:
 		c.failed.Add(1)
 		result = "failed"
-	case storage.OutcomeDead:
+	case storage.OutcomeDead, storage.OutcomeRefused:
 		c.dead.Add(1)
 		result = "dead"
 	case storage.OutcomeCancelled:

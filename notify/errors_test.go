@@ -193,10 +193,10 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 	}
 }
 
-// TestParseErrorKillsTheEvent: a text Telegram cannot parse fails for
-// everybody; the event dies at the first refusal instead of being retried
-// for each recipient.
-func TestParseErrorKillsTheEvent(t *testing.T) {
+// TestParseErrorOfASharedTextKillsTheEvent: an announcement's text is the
+// same for everybody, so once Telegram refused it the event dies at the
+// first refusal instead of being refused for each recipient.
+func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	var people []person
@@ -208,7 +208,11 @@ func TestParseErrorKillsTheEvent(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize = 10
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev, _, err := s.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: storage.KindAnnouncement,
+		Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d.Wake()
 	rows := waitSettled(t, s, ev)
 	for _, r := range rows {

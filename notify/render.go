@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,4 +105,35 @@ func frenchDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	}
+}
+
+// PlainRenderer is implemented by a Renderer that can write a message
+// without its optional parts (the alternatives it recommends). The
+// dispatcher uses it, when Telegram refused a message's text, for the one
+// more try that message gets; plan Bs are left out of the recipient
+// whatever the renderer.
+type PlainRenderer interface {
+	RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error)
+}
+
+// RenderPlain implements PlainRenderer: DefaultRenderer's only optional
+// part is the plan B, which the dispatcher already took out.
+func (r DefaultRenderer) RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
+	return r.Render(ctx, ev, to)
+}
+
+// renderFor renders a job's message for its recipient: in full, or plain
+// after Telegram refused the full one.
+func (d *Dispatcher) renderFor(ctx context.Context, j *job, to storage.Recipient) (storage.OutMessage, error) {
+	if !j.plain {
+		return d.render.Render(ctx, *j.ev, to)
+	}
+	to.Classes = slices.Clone(to.Classes)
+	for i := range to.Classes {
+		to.Classes[i].PlanB = ""
+	}
+	if p, ok := d.render.(PlainRenderer); ok {
+		return p.RenderPlain(ctx, *j.ev, to)
+	}
+	return d.render.Render(ctx, *j.ev, to)
 }

@@ -23,6 +23,9 @@ type job struct {
 	ev  *storage.Event
 	key chatKey
 	seq uint64 // claim order, the tie-break within a priority lane
+	// plain is set once Telegram refused the message's text: it is
+	// rendered again without its optional parts (see PlainRenderer).
+	plain bool
 }
 
 // bulk tells the jobs of the bulk lane (outages, recoveries, channel

@@ -97,7 +97,7 @@ func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryRes
 		r.Outcome, r.Error = storage.OutcomeCancelled, skip
 		return r, msg, false
 	}
-	msg, err = d.render.Render(ctx, *j.ev, d.narrow(*j.ev, rc))
+	msg, err = d.renderFor(ctx, j, d.narrow(*j.ev, rc))
 	if err == nil && msg.Text == "" && len(msg.Photo) == 0 {
 		err = errors.New("empty message")
 	}
@@ -186,9 +186,7 @@ func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (stor
 		r.Outcome, r.NewChatID = storage.OutcomeMigrated, newChat
 		d.log.Info("group became a supergroup; moved and resent", attrs...)
 	case class == classParseError:
-		r.Outcome = storage.OutcomeDead
-		d.log.Error("Telegram refused the text of an event: every delivery of it is abandoned; this is a rendering bug",
-			append(attrs, "error", err)...)
+		return d.refused(j, r, err, attrs)
 	case class == classBadRequest || class == classMigrated:
 		r.Outcome = storage.OutcomeFailed
 		d.log.Warn("Telegram refused a message", append(attrs, "error", err)...)
@@ -222,4 +220,28 @@ func (d *Dispatcher) logResult(r storage.DeliveryResult) {
 	}
 	d.log.Debug("delivery settled", "event_id", r.EventID, "chat_id", r.ChatID, "channel", r.Channel,
 		"outcome", string(r.Outcome), "error", r.Error)
+}
+
+// refused handles Telegram's refusal of a text (can't parse entities).
+// Alerts are rendered per recipient, so one recipient's plan B can break
+// the HTML while everyone else's message is fine: the message is tried
+// once more without its optional parts, then that delivery alone is dead.
+// A stored text (reply, notice, announcement) is the same for everyone:
+// its whole event dies at once instead of being refused once per chat.
+func (d *Dispatcher) refused(j *job, r storage.DeliveryResult, err error, attrs []any) (storage.DeliveryResult, bool) {
+	attrs = append(attrs, "error", err)
+	switch {
+	case !isServiceEvent(*j.ev):
+		r.Outcome = storage.OutcomeDead
+		d.log.Error("Telegram refused the text of an event: every delivery of it is abandoned; this is a rendering bug", attrs...)
+	case !j.plain:
+		j.plain = true
+		d.log.Warn("Telegram refused the text of a message; trying it again without plan B and alternatives", attrs...)
+		return r, true
+	default:
+		r.Outcome = storage.OutcomeRefused
+		d.log.Error("Telegram refused the text of a message even without plan B and alternatives: "+
+			"that delivery is abandoned, the others go on; this is a rendering bug", attrs...)
+	}
+	return r, false
 }

@@ -38,8 +38,12 @@ func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error 
 		// A retry of news that a later event made untrue is dropped here.
 		q = `UPDATE ` + table + ` SET ` + count + `next_attempt_at = :at, last_error = :err, lease_until = 0,
 			state = CASE WHEN (SELECT state FROM events WHERE id = :eid) IN ('superseded', 'dead') THEN 'cancelled' ELSE 'pending' END` + where
-	case OutcomeFailed, OutcomeUndeliverable, OutcomeDead:
-		q = `UPDATE ` + table + ` SET state = '` + string(r.Outcome) + `', attempts = attempts + 1, last_error = :err,
+	case OutcomeFailed, OutcomeUndeliverable, OutcomeDead, OutcomeRefused:
+		state := string(r.Outcome)
+		if r.Outcome == OutcomeRefused {
+			state = "dead"
+		}
+		q = `UPDATE ` + table + ` SET state = '` + state + `', attempts = attempts + 1, last_error = :err,
 			lease_until = 0` + where
 	case OutcomeCancelled:
 		q = `UPDATE ` + table + ` SET last_error = :err, lease_until = 0,
