@@ -62,6 +62,11 @@ type Options struct {
 	// "ok", "429", "retried", "undeliverable", "failed", "dead" or
 	// "migrated". It must be quick and safe for concurrent use.
 	OnSend func(result string)
+	// OnPanic, when set, is told of each panic recovered: where is
+	// "render" for a renderer that panicked on one delivery (that delivery
+	// is retried, and dead after 3 attempts). For /metrics; it must be
+	// quick and safe for concurrent use.
+	OnPanic func(where string)
 	// BatchSize is the most rows claimed and not yet settled at any time,
 	// hence the most messages a crash can duplicate. Default: a fifth of a
 	// second of sending, between 10 and 200.

@@ -97,7 +97,10 @@ func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryRes
 		r.Outcome, r.Error = storage.OutcomeCancelled, skip
 		return r, msg, false
 	}
-	msg, err = d.renderFor(ctx, j, d.narrow(*j.ev, rc))
+	msg, err = d.safeRender(ctx, j, d.narrow(*j.ev, rc))
+	if p := (*renderPanic)(nil); errors.As(err, &p) {
+		return d.panicked(j, r, p), msg, false
+	}
 	if err == nil && msg.Text == "" && len(msg.Photo) == 0 {
 		err = errors.New("empty message")
 	}

@@ -31,7 +31,7 @@ const (
 	OutcomeUndeliverable Outcome = "undeliverable" // the chat refuses us: the chat is deactivated (counted)
 	OutcomeMigrated      Outcome = "migrated"      // the group became NewChatID: moved and resent (counted)
 	OutcomeDead          Outcome = "dead"          // Telegram refused the text: the whole event is dead (counted)
-	OutcomeRefused       Outcome = "refused"       // Telegram refused this recipient's text: this row alone is dead (counted)
+	OutcomeRefused       Outcome = "refused"       // this recipient's message cannot be made (Telegram refused its text, rendering panics): this row alone is dead (counted)
 	OutcomeCancelled     Outcome = "cancelled"     // not sent: news untrue, chat gone; "dead" if the event died (not counted)
 )
 
