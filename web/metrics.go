@@ -1,9 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -231,105 +228,4 @@ func (m *Metrics) handler() http.Handler {
 		noStore(w)
 		h.ServeHTTP(w, r)
 	})
-}
-
-// watchStore adds the metrics read from the database at scrape time: the
-// outbox depth per lane, the judged state of each service and the last
-// round. The first store given wins.
-func (m *Metrics) watchStore(store *storage.Store, now func() time.Time, log *slog.Logger) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.watching {
-		return
-	}
-	m.watching = true
-	m.reg.MustRegister(newStoreCollector(store, now, log))
-}
-
-// storeCollector reads the database on each scrape, with a short timeout
-// so that a stuck database does not hang Prometheus.
-type storeCollector struct {
-	store                      *storage.Store
-	now                        func() time.Time
-	log                        *slog.Logger
-	outboxDepth, serviceState  *prometheus.Desc
-	lastRound, lastRoundVoided *prometheus.Desc
-}
-
-func newStoreCollector(store *storage.Store, now func() time.Time, log *slog.Logger) *storeCollector {
-	return &storeCollector{store: store, now: now, log: log,
-		outboxDepth: prometheus.NewDesc("sentinelle_outbox_depth",
-			"Messages waiting to be sent, by priority lane (reply, notice, bulk).", []string{"priority"}, nil),
-		serviceState: prometheus.NewDesc("sentinelle_service_state",
-			"1 for the shown state of each service (up, degraded, down, unknown, maintenance), 0 for the others.", []string{"service", "state"}, nil),
-		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
-			"End of the last finished check round, Unix time.", nil, nil),
-		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
-			"1 when the vantage guard voided the last round (checks suspended).", nil, nil),
-	}
-}
-
-// lane names an outbox priority, in storage's order.
-func lane(p int) string {
-	switch p {
-	case storage.PriorityReply:
-		return "reply"
-	case storage.PriorityNotice:
-		return "notice"
-	}
-	return "bulk"
-}
-
-func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.outboxDepth
-	ch <- c.serviceState
-	ch <- c.lastRound
-	ch <- c.lastRoundVoided
-}
-
-func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if depth, err := c.store.OutboxDepth(ctx); err != nil {
-		c.fail(ch, c.outboxDepth, err)
-	} else {
-		for i, n := range depth {
-			ch <- prometheus.MustNewConstMetric(c.outboxDepth, prometheus.GaugeValue, float64(n), lane(i))
-		}
-	}
-	if states, err := c.store.ServiceStates(ctx); err != nil {
-		c.fail(ch, c.serviceState, err)
-	} else {
-		now := c.now()
-		for _, st := range states {
-			shown := st.State
-			if st.InMaintenance(now) {
-				shown = stateMaintenance
-			}
-			for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance} {
-				v := 0.0
-				if s == shown {
-					v = 1
-				}
-				ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
-			}
-		}
-	}
-	r, err := c.store.LastRound(ctx)
-	switch {
-	case err == nil:
-		ch <- prometheus.MustNewConstMetric(c.lastRound, prometheus.GaugeValue, float64(r.FinishedAt.UnixMilli())/1000)
-		voided := 0.0
-		if r.Voided {
-			voided = 1
-		}
-		ch <- prometheus.MustNewConstMetric(c.lastRoundVoided, prometheus.GaugeValue, voided)
-	case !errors.Is(err, storage.ErrNotFound):
-		c.fail(ch, c.lastRound, err)
-	}
-}
-
-func (c *storeCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
-	c.log.Warn("metrics: read database", "error", err)
-	ch <- prometheus.NewInvalidMetric(d, err)
 }

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/storage"
 )
 
 // TestMetrics feeds every kind of observation and reads them back from
@@ -127,4 +130,32 @@ func scrape(t *testing.T, m *Metrics) string {
 		t.Fatalf("/metrics = %d", res.StatusCode)
 	}
 	return string(body)
+}
+
+// TestMetricsOutboxSize: /metrics shows how much the outbox holds, in rows
+// by table and in payload bytes, per lane, read from the database.
+func TestMetricsOutboxSize(t *testing.T) {
+	now := storyNow(t)
+	st := openStore(t, now)
+	payload := `{"text":"Réponse à /etat"}`
+	_, _, err := st.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: storage.KindReply,
+		Priority: storage.PriorityReply, Audience: storage.AudienceChat(1), Payload: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics()
+	New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Metrics: m, Now: func() time.Time { return now }})
+	text := scrape(t, m)
+	for _, want := range []string{
+		`sentinelle_outbox_rows{lane="reply",table="events"} 1`,
+		`sentinelle_outbox_rows{lane="reply",table="deliveries"} 0`,
+		`sentinelle_outbox_rows{lane="bulk",table="events"} 0`,
+		`sentinelle_outbox_rows{lane="notice",table="channel_posts"} 0`,
+		fmt.Sprintf(`sentinelle_outbox_bytes{lane="reply"} %d`, len(payload)),
+		`sentinelle_outbox_bytes{lane="bulk"} 0`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sentinelle/storage"
+)
+
+// watchStore adds the metrics read from the database at scrape time: the
+// outbox depth per lane, the judged state of each service and the last
+// round. The first store given wins.
+func (m *Metrics) watchStore(store *storage.Store, now func() time.Time, log *slog.Logger) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.watching {
+		return
+	}
+	m.watching = true
+	m.reg.MustRegister(newStoreCollector(store, now, log))
+}
+
+// outboxSizeEvery is how long a read of the outbox's size is reused: it
+// scans the outbox tables (tens of milliseconds with 100,000 deliveries),
+// and more than one scraper may read /metrics.
+const outboxSizeEvery = 10 * time.Second
+
+// storeCollector reads the database on each scrape, with a short timeout
+// so that a stuck database does not hang Prometheus.
+type storeCollector struct {
+	store                      *storage.Store
+	now                        func() time.Time
+	log                        *slog.Logger
+	outboxDepth, serviceState  *prometheus.Desc
+	lastRound, lastRoundVoided *prometheus.Desc
+	outboxRows, outboxBytes    *prometheus.Desc
+	outboxSize                 *ttlCache // the last read of the outbox's size
+}
+
+func newStoreCollector(store *storage.Store, now func() time.Time, log *slog.Logger) *storeCollector {
+	return &storeCollector{store: store, now: now, log: log, outboxSize: newTTLCache(outboxSizeEvery, 1),
+		outboxDepth: prometheus.NewDesc("sentinelle_outbox_depth",
+			"Messages waiting to be sent, by priority lane (reply, notice, bulk).", []string{"priority"}, nil),
+		outboxRows: prometheus.NewDesc("sentinelle_outbox_rows",
+			"Rows the outbox keeps, sent or not, by lane (reply, notice, bulk) and table (events, deliveries, channel_posts).",
+			[]string{"lane", "table"}, nil),
+		outboxBytes: prometheus.NewDesc("sentinelle_outbox_bytes",
+			"Bytes of the payloads (texts to send and their data) of the events the outbox keeps, by lane.", []string{"lane"}, nil),
+		serviceState: prometheus.NewDesc("sentinelle_service_state",
+			"1 for the shown state of each service (up, degraded, down, unknown, maintenance), 0 for the others.", []string{"service", "state"}, nil),
+		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
+			"End of the last finished check round, Unix time.", nil, nil),
+		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
+			"1 when the vantage guard voided the last round (checks suspended).", nil, nil),
+	}
+}
+
+// lane names an outbox priority, in storage's order.
+func lane(p int) string {
+	switch p {
+	case storage.PriorityReply:
+		return "reply"
+	case storage.PriorityNotice:
+		return "notice"
+	}
+	return "bulk"
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.outboxDepth
+	ch <- c.serviceState
+	ch <- c.lastRound
+	ch <- c.lastRoundVoided
+	ch <- c.outboxRows
+	ch <- c.outboxBytes
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if depth, err := c.store.OutboxDepth(ctx); err != nil {
+		c.fail(ch, c.outboxDepth, err)
+	} else {
+		for i, n := range depth {
+			ch <- prometheus.MustNewConstMetric(c.outboxDepth, prometheus.GaugeValue, float64(n), lane(i))
+		}
+	}
+	c.collectOutboxSize(ctx, ch)
+	if states, err := c.store.ServiceStates(ctx); err != nil {
+		c.fail(ch, c.serviceState, err)
+	} else {
+		now := c.now()
+		for _, st := range states {
+			shown := st.State
+			if st.InMaintenance(now) {
+				shown = stateMaintenance
+			}
+			for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance} {
+				v := 0.0
+				if s == shown {
+					v = 1
+				}
+				ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
+			}
+		}
+	}
+	r, err := c.store.LastRound(ctx)
+	switch {
+	case err == nil:
+		ch <- prometheus.MustNewConstMetric(c.lastRound, prometheus.GaugeValue, float64(r.FinishedAt.UnixMilli())/1000)
+		voided := 0.0
+		if r.Voided {
+			voided = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.lastRoundVoided, prometheus.GaugeValue, voided)
+	case !errors.Is(err, storage.ErrNotFound):
+		c.fail(ch, c.lastRound, err)
+	}
+}
+
+// collectOutboxSize sends the outbox's rows and bytes by lane, read at most
+// once per outboxSizeEvery.
+func (c *storeCollector) collectOutboxSize(ctx context.Context, ch chan<- prometheus.Metric) {
+	v, err := c.outboxSize.get(c.now(), "size", func() (any, error) { return c.store.OutboxSize(ctx) })
+	if err != nil {
+		c.fail(ch, c.outboxRows, err)
+		return
+	}
+	for p, l := range v.([3]storage.LaneSize) {
+		for table, n := range map[string]int64{"events": l.Events, "deliveries": l.Deliveries, "channel_posts": l.ChannelPosts} {
+			ch <- prometheus.MustNewConstMetric(c.outboxRows, prometheus.GaugeValue, float64(n), lane(p), table)
+		}
+		ch <- prometheus.MustNewConstMetric(c.outboxBytes, prometheus.GaugeValue, float64(l.PayloadBytes), lane(p))
+	}
+}
+
+func (c *storeCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
+	c.log.Warn("metrics: read database", "error", err)
+	ch <- prometheus.NewInvalidMetric(d, err)
+}
