@@ -47,6 +47,7 @@ type Metrics struct {
 	sends           *prometheus.CounterVec
 	updates         prometheus.Counter
 	commandDuration *prometheus.HistogramVec
+	panics          *prometheus.CounterVec
 
 	mu       sync.Mutex
 	commands map[string]bool // command labels seen, at most maxCommandLabels
@@ -81,8 +82,14 @@ func NewMetrics() *Metrics {
 		Name: "sentinelle_command_duration_seconds", Help: "Time from receiving a bot command to queueing its reply, by command.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"command"})
+	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sentinelle_panics_total", Help: "Panics recovered, by where: update (handling a Telegram update), render (a delivery's text).",
+	}, []string{"where"})
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.probeDuration, m.probeResults, m.rounds, m.events, m.sends, m.updates, m.commandDuration)
+		m.probeDuration, m.probeResults, m.rounds, m.events, m.sends, m.updates, m.commandDuration, m.panics)
+	for _, w := range []string{"update", "render"} {
+		m.panics.WithLabelValues(w)
+	}
 	for _, v := range []string{"false", "true"} {
 		m.rounds.WithLabelValues(v)
 	}
@@ -159,6 +166,19 @@ func (m *Metrics) UpdateProcessed() {
 		return
 	}
 	m.updates.Inc()
+}
+
+// Panic counts a panic recovered: "update" while the bot handled an
+// update, "render" while the dispatcher rendered a delivery; anything else
+// is counted as "other". Any of them is a bug to look at.
+func (m *Metrics) Panic(where string) {
+	if m == nil {
+		return
+	}
+	if where != "update" && where != "render" {
+		where = "other"
+	}
+	m.panics.WithLabelValues(where).Inc()
 }
 
 // CommandLatency records how long a bot command took, by command name

@@ -84,6 +84,7 @@ func TestMetricsNil(t *testing.T) {
 	m.SendResult("ok")
 	m.UpdateProcessed()
 	m.CommandLatency("etat", time.Second)
+	m.Panic("update")
 	if m.Registry() != nil {
 		t.Error("nil Metrics has a registry")
 	}
@@ -153,6 +154,28 @@ func TestMetricsOutboxSize(t *testing.T) {
 		`sentinelle_outbox_rows{lane="notice",table="channel_posts"} 0`,
 		fmt.Sprintf(`sentinelle_outbox_bytes{lane="reply"} %d`, len(payload)),
 		`sentinelle_outbox_bytes{lane="bulk"} 0`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestMetricsPanics counts the panics recovered while handling an update
+// or rendering a delivery, both shown from the start.
+func TestMetricsPanics(t *testing.T) {
+	m := NewMetrics()
+	if text := scrape(t, m); !strings.Contains(text, `sentinelle_panics_total{where="render"} 0`) {
+		t.Error(`/metrics lacks sentinelle_panics_total{where="render"} 0 before any panic`)
+	}
+	for _, where := range []string{"update", "update", "render", "ailleurs"} {
+		m.Panic(where)
+	}
+	text := scrape(t, m)
+	for _, want := range []string{
+		`sentinelle_panics_total{where="update"} 2`,
+		`sentinelle_panics_total{where="render"} 1`,
+		`sentinelle_panics_total{where="other"} 1`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		disp, err = notify.New(notify.Options{
 			Store: store, Catalog: cat, Sender: client, Renderer: renderer, Logger: log.With("part", "notify"),
 			RateLimit: cfg.TelegramRateLimit, PaidBroadcast: cfg.PaidBroadcast, Quiet: quietIn(cfg),
-			OnSend: metrics.SendResult, Now: now,
+			OnSend: metrics.SendResult, OnPanic: metrics.Panic, Now: now,
 		})
 		if err != nil {
 			log.Error("dispatcher", "error", err)
@@ -111,7 +111,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 			PublicURL: cfg.PublicURL, AdminIDs: cfg.AdminIDs, Wake: wake,
 			CheckNow:  func(ctx context.Context) error { _, err := runner.RunOnce(ctx); return err },
 			OnUpdate:  func(string, time.Duration) { metrics.UpdateProcessed() },
-			OnCommand: metrics.CommandLatency, Now: now,
+			OnCommand: metrics.CommandLatency, OnPanic: metrics.Panic, Now: now,
 		})
 		if err != nil {
 			log.Error("bot", "error", err)

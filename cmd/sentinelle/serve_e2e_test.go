@@ -123,6 +123,13 @@ academies:
 		t.Errorf("/api/status during the outage: %s", status)
 	}
 
+	metrics := getBody(t, "http://"+addr+"/metrics")
+	for _, want := range []string{`sentinelle_outbox_rows{lane="bulk",table="deliveries"} 1`, `sentinelle_panics_total{where="update"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics during the outage lacks %s", want)
+		}
+	}
+
 	ent.mode.Store("ok")
 	waitFor(t, "the recovery message", func() bool { return hasText(tg.SentTo(parent.ID)[before:], "Rétabli") }, logs)
 	time.Sleep(2500 * time.Millisecond) // two more rounds: nothing else must be sent
@@ -176,14 +183,9 @@ func countContaining(msgs []telegramtest.Message, s string) int {
 
 func getStatus(t *testing.T, addr string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if !json.Valid(b) {
+	b := getBody(t, "http://"+addr+"/api/status")
+	if !json.Valid([]byte(b)) {
 		t.Fatalf("/api/status is not JSON: %s", b)
 	}
-	return string(b)
+	return b
 }
