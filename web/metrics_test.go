@@ -39,7 +39,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("/metrics = %d", res.StatusCode)
 	}
 	text := string(body)
-	for _, want := range []string{
+	wantMetrics(t, text,
 		`sentinelle_probe_duration_seconds_count{service="monlycee"} 2`,
 		`sentinelle_probe_results_total{service="monlycee",state="down"} 1`,
 		`sentinelle_probe_results_total{service="toutatice",state="other"} 1`,
@@ -62,11 +62,7 @@ func TestMetrics(t *testing.T) {
 		`sentinelle_last_round_voided 0`,
 		`sentinelle_last_round_timestamp_seconds 1.61769476e+09`,
 		`go_goroutines`,
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
+	)
 	if n := strings.Count(text, "sentinelle_command_duration_seconds_count{"); n != maxCommandLabels+1 {
 		t.Errorf("%d command labels, want %d plus other", n, maxCommandLabels)
 	}
@@ -101,15 +97,11 @@ func TestMetricsButtons(t *testing.T) {
 		m.CommandLatency(fmt.Sprintf("bouton:x%d", i), time.Millisecond)
 	}
 	text := scrape(t, m)
-	for _, want := range []string{
+	wantMetrics(t, text,
 		`sentinelle_command_duration_seconds_count{command="bouton_r"} 2`,
 		`sentinelle_command_duration_seconds_count{command="bouton_ok"} 1`,
 		`sentinelle_command_duration_seconds_count{command="etat"} 1`,
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
+	)
 	if n := strings.Count(text, `sentinelle_command_duration_seconds_count{command="bouton_`); n != maxButtonLabels+1 {
 		t.Errorf("%d button labels, want %d plus bouton_inconnu", n, maxButtonLabels)
 	}
@@ -147,18 +139,14 @@ func TestMetricsOutboxSize(t *testing.T) {
 	m := NewMetrics()
 	New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Metrics: m, Now: func() time.Time { return now }})
 	text := scrape(t, m)
-	for _, want := range []string{
+	wantMetrics(t, text,
 		`sentinelle_outbox_rows{lane="reply",table="events"} 1`,
 		`sentinelle_outbox_rows{lane="reply",table="deliveries"} 0`,
 		`sentinelle_outbox_rows{lane="bulk",table="events"} 0`,
 		`sentinelle_outbox_rows{lane="notice",table="channel_posts"} 0`,
 		fmt.Sprintf(`sentinelle_outbox_bytes{lane="reply"} %d`, len(payload)),
 		`sentinelle_outbox_bytes{lane="bulk"} 0`,
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
+	)
 }
 
 // TestMetricsPanics counts the panics recovered while handling an update
@@ -172,13 +160,19 @@ func TestMetricsPanics(t *testing.T) {
 		m.Panic(where)
 	}
 	text := scrape(t, m)
-	for _, want := range []string{
+	wantMetrics(t, text,
 		`sentinelle_panics_total{where="update"} 2`,
 		`sentinelle_panics_total{where="render"} 1`,
 		`sentinelle_panics_total{where="other"} 1`,
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("/metrics lacks %s", want)
+	)
+}
+
+// wantMetrics reports each line of want that the /metrics text lacks.
+func wantMetrics(t *testing.T, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("/metrics lacks %s", w)
 		}
 	}
 }
