@@ -46,12 +46,13 @@ type outcome struct {
 	after  func(context.Context)
 }
 
-// updateChatID is the chat an update belongs to (0 for none).
+// updateChatID is the chat an update belongs to (0 for none). A message
+// without its chat is malformed, and must not take the process down.
 func updateChatID(u tgbotapi.Update) int64 {
 	switch {
-	case u.Message != nil:
+	case u.Message != nil && u.Message.Chat != nil:
 		return u.Message.Chat.ID
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil && u.CallbackQuery.Message.Chat != nil:
 		return u.CallbackQuery.Message.Chat.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
@@ -65,7 +66,7 @@ func updateChatID(u tgbotapi.Update) int64 {
 func (b *Bot) prepare(ctx context.Context, u tgbotapi.Update) *request {
 	r := &request{id: int64(u.UpdateID), kind: "other", drop: true}
 	switch {
-	case u.Message != nil:
+	case u.Message != nil && u.Message.Chat != nil: // a message without its chat is dropped
 		b.prepareMessage(ctx, r, u.Message)
 	case u.CallbackQuery != nil:
 		b.prepareCallback(ctx, r, u.CallbackQuery)
@@ -75,6 +76,7 @@ func (b *Bot) prepare(ctx context.Context, u tgbotapi.Update) *request {
 		r.member = m.NewChatMember.Status
 		r.drop = m.NewChatMember.User == nil || m.NewChatMember.User.ID != b.client.BotID() || m.Chat.Type == "channel"
 	}
+	r.drop = r.drop || r.chatID == 0 // no chat 0 on Telegram: a malformed update
 	return r
 }
 
