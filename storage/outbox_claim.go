@@ -114,13 +114,17 @@ func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, wa
 func claim(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
 	taken, takenChan := map[int64]bool{}, map[string]bool{}
 	var out []Delivery
+	after := f.AfterEvent
 	bulk := func(n int) error {
 		posts, err := claimChannelPosts(ctx, tx, now, n, f, takenChan, lease)
 		if err != nil {
 			return err
 		}
 		out = append(out, posts...)
-		rows, err := claimBulk(ctx, tx, now, n-len(posts), f, taken, lease)
+		rows, err := claimBulk(ctx, tx, now, n-len(posts), after, f, taken, lease)
+		if len(rows) > 0 {
+			after = rows[len(rows)-1].EventID
+		}
 		out = append(out, rows...)
 		return err
 	}

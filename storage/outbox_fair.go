@@ -31,11 +31,11 @@ type bulkHead struct {
 }
 
 // claimBulk claims up to want due bulk deliveries, one per event in turn,
-// the events in the order of their ids starting after f.AfterEvent and
+// the events in the order of their ids starting after the event after and
 // wrapping around, so that each event with due rows gets an equal share of
 // the lane whatever its size. Rows of busy chats are skipped and rows of
 // deactivated chats cancelled, as in claimDeliveries.
-func claimBulk(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
+func claimBulk(ctx context.Context, tx *sql.Tx, now int64, want int, after int64, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
 	if want <= 0 {
 		return nil, nil
 	}
@@ -43,7 +43,7 @@ func claimBulk(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilt
 	if err != nil {
 		return nil, err
 	}
-	heads = rotation(heads, f.AfterEvent, bulkEventsPerClaim)
+	heads = rotation(heads, after, bulkEventsPerClaim)
 	lists := make([][]bulkRow, len(heads))
 	for i, h := range heads {
 		if lists[i], err = bulkRowsOf(ctx, tx, h, now, want+16); err != nil {
