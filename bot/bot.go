@@ -86,7 +86,8 @@ type Bot struct {
 	// handled, with its last update id.
 	afterBatch func(last int64)
 	// testHook, when set (tests), is called in each phase of each update
-	// ("prepare", "apply" inside the savepoint, "finish"): a test makes one
+	// ("prepare", "apply" inside the savepoint, "finish"), and with the
+	// first update of each batch Run handles ("batch"): a test makes one
 	// update panic with it.
 	testHook func(phase string, r *request)
 }
@@ -147,7 +148,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	reportCtx, stopReports := context.WithCancel(ctx)
 	var reports sync.WaitGroup
 	reports.Go(func() { b.reportLoop(reportCtx) })
-	err = b.client.Poll(ctx, offset, b.handleBatch)
+	err = b.client.Poll(ctx, offset, b.safeBatch)
 	stopReports()
 	reports.Wait()
 	b.jobs.Wait()

@@ -77,6 +77,23 @@ func (b *Bot) logPanic(id int64, p *panicError, attempt int) {
 	}
 }
 
+// safeBatch is handleBatch with a last resort recover, for a panic outside
+// the phases of one update (those are recovered one by one, above): the
+// batch fails and comes back after a backoff, while the checker and the
+// dispatcher, in the same process, go on.
+func (b *Bot) safeBatch(ctx context.Context, updates []tgbotapi.Update) error {
+	err := recovered("batch", func() error {
+		if b.testHook != nil {
+			b.testHook("batch", &request{id: int64(updates[0].UpdateID)})
+		}
+		return b.handleBatch(ctx, updates)
+	})
+	if p, ok := asPanic(err); ok {
+		b.logPanic(int64(updates[0].UpdateID), p, 0)
+	}
+	return err
+}
+
 // safePrepare is prepare with a panic recovered: the request then holds
 // what can be read safely of the update, enough for an apology, and the
 // panic in failed.

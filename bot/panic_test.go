@@ -293,3 +293,25 @@ func TestPanicInFinish(t *testing.T) {
 		t.Errorf("the token was not redacted from the log:\n%s", logs)
 	}
 }
+
+// TestPanicOutsideUpdates: a panic in the batch's own code, outside the
+// phases of one update, fails the batch instead of the process; the batch
+// comes back and is handled.
+func TestPanicOutsideUpdates(t *testing.T) {
+	bb := newBareBot(t)
+	first := bb.srv.SendText(parentChat, parentUser, "/aide")
+	p := &poison{phase: "batch", id: int64(first), n: 1}
+	bb.bot.testHook = p.hook
+	bb.run(t)
+	bb.idle(t)
+	bb.pump.drain()
+	if got := p.count(); got != 2 {
+		t.Errorf("the batch was tried %d times, want 2", got)
+	}
+	if got := bb.panics.Load(); got != 1 {
+		t.Errorf("OnPanic was called %d times, want 1", got)
+	}
+	if sent := bb.srv.SentTo(parentChat.ID); len(sent) != 1 {
+		t.Errorf("%d answers, want 1", len(sent))
+	}
+}
