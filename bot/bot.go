@@ -74,6 +74,7 @@ type Bot struct {
 	username  string
 	commands  map[string]*command
 	cmdLimit  *windowLimiter // 20 commands a minute per chat
+	userLimit *windowLimiter // 30 commands a minute per person, all chats together
 	joinLimit *windowLimiter // 5 wrong class codes per 10 minutes per chat
 	newCode   func() (string, error)
 	newID     func() (string, error)
@@ -113,6 +114,7 @@ func New(opt Options) (*Bot, error) {
 		opt: opt, client: opt.Client, store: opt.Store, cat: opt.Catalog, log: opt.Logger,
 		now: opt.Now, loc: opt.Location, admins: map[int64]bool{}, username: opt.Client.Username(),
 		cmdLimit:  newWindowLimiter(commandsPerMinute, time.Minute),
+		userLimit: newWindowLimiter(userCommandsPerMinute, time.Minute),
 		joinLimit: newWindowLimiter(joinFailures, joinWindow),
 		newCode:   newClassCode,
 		newID:     newConfirmationID,

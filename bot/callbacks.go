@@ -105,6 +105,37 @@ func (t *turn) mayAnswer(c storage.Confirmation) bool {
 	return c.UserID == anonymousAdminID && t.inGroup() && t.r.groupAdmin
 }
 
+// askPreview shows a preview with « Envoyer » / « Annuler » and stores the
+// question. The text to send is kept once, raw, in the preview reply (its
+// Quote): the question only names that reply.
+func (t *turn) askPreview(kind string, classID int64, target, head, text string) error {
+	id, err := t.b.newID()
+	if err != nil {
+		return err
+	}
+	key := t.replyKey()
+	err = t.tx.CreateConfirmation(t.ctx, storage.Confirmation{ID: id, ChatID: t.r.chatID, UserID: t.r.userID,
+		Kind: kind, ClassID: classID, Target: target, PreviewKey: key, ExpiresAt: t.now.Add(confirmTTL)})
+	if err != nil {
+		return err
+	}
+	return t.send(storage.OutMessage{Text: head, Quote: text, Params: confirmKeyboard("Envoyer", id).params()})
+}
+
+// confirmedText is the text a preview's « Envoyer » sends: read back from
+// the preview reply, or kept in the question by an older version. ok is
+// false when the preview is gone (purged with its chat).
+func (t *turn) confirmedText(c storage.Confirmation) (text string, ok bool, err error) {
+	if c.PreviewKey == "" {
+		return c.Text, c.Text != "", nil
+	}
+	m, err := t.tx.Reply(t.ctx, c.PreviewKey)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", false, nil
+	}
+	return m.Quote, err == nil && m.Quote != "", err
+}
+
 // ask stores a question and returns its id, for the buttons.
 func (t *turn) ask(kind string, classID int64, target, text string) (string, error) {
 	id, err := t.b.newID()

@@ -24,11 +24,7 @@ func (t *turn) annonce() error {
 	case runes(text) > maxNoticeRunes:
 		return t.reply(tooLongText(runes(text), maxNoticeRunes), nil)
 	}
-	id, err := t.ask(storage.ConfirmAnnouncement, 0, target, text)
-	if err != nil {
-		return err
-	}
-	return t.reply(announcementPreview(t.b.cat, target, announcementText(text)), confirmKeyboard("Envoyer", id))
+	return t.askPreview(storage.ConfirmAnnouncement, 0, target, announcementPreview(t.b.cat, target, announcementHead), text)
 }
 
 // parseAnnouncement splits "toutes le texte" or "Aix Marseille le texte";
@@ -61,7 +57,11 @@ func (t *turn) sendAnnouncement(c storage.Confirmation) error {
 	if c.Target != storage.AudienceAll {
 		audience = storage.AudienceAcademie(c.Target)
 	}
-	msg := storage.OutMessage{Text: announcementText(c.Text)}
+	text, ok, err := t.confirmedText(c)
+	if err != nil || !ok {
+		return errOr(err, func() error { t.answer(msgStaleButton); t.edit(msgExpired, nil); return nil })
+	}
+	msg := storage.OutMessage{Text: announcementText(text)}
 	if err := t.notify(storage.KindAnnouncement, audience, msg, 0, c.Target); err != nil {
 		return err
 	}

@@ -187,11 +187,7 @@ func (t *turn) diffuser() error {
 	if members == 0 {
 		return t.reply(noMembersText(c, joinLink(t.b.username, c.Code)), nil)
 	}
-	id, err := t.ask(storage.ConfirmBroadcast, c.ID, "", text)
-	if err != nil {
-		return err
-	}
-	return t.reply(broadcastPreview(c, members, noticeText(c.Name, t.chat.DisplayName, text)), confirmKeyboard("Envoyer", id))
+	return t.askPreview(storage.ConfirmBroadcast, c.ID, "", broadcastPreview(c, members, noticeHead(c.Name, t.chat.DisplayName)), text)
 }
 
 // broadcastRefusal enforces the daily quota of a class.
@@ -216,11 +212,15 @@ func (t *turn) sendNotice(q storage.Confirmation) error {
 	if err != nil {
 		return err
 	}
+	text, ok, err := t.confirmedText(q)
+	if err != nil || !ok {
+		return errOr(err, func() error { t.answer(msgStaleButton); t.edit(msgExpired, nil); return nil })
+	}
 	if refusal, err := t.broadcastRefusal(c); err != nil || refusal != "" {
 		t.edit(refusal, nil)
 		return err
 	}
-	msg := storage.OutMessage{Text: noticeText(c.Name, t.chat.DisplayName, q.Text)}
+	msg := storage.OutMessage{Text: noticeText(c.Name, t.chat.DisplayName, text)}
 	if err := t.notify(storage.KindClassNotice, storage.AudienceClass(c.ID), msg, c.ID, c.Name); err != nil {
 		return err
 	}
@@ -340,11 +340,15 @@ func (t *turn) join(code string, viaLink bool) error {
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	text := joinedText(t.b.cat, c, teacher.DisplayName)
-	if viaLink && t.chat.Role == "" {
-		return t.reply(text+"\n\n"+msgAskRole, roleKeyboard())
+	msg := storage.OutMessage{Text: joinedText(t.b.cat, c, teacher.DisplayName)}
+	if teacher.DisplayName != "" {
+		msg.About = c.OwnerChatID // the teacher's /oublier takes their name out of it
 	}
-	return t.reply(text, nil)
+	if viaLink && t.chat.Role == "" {
+		msg.Text += "\n\n" + msgAskRole
+		msg.Params = roleKeyboard().params()
+	}
+	return t.send(msg)
 }
 
 // quitter is /quitter <code>.

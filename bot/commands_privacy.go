@@ -37,12 +37,32 @@ func (t *turn) oublier() error {
 // go in this transaction. The confirmation replaces the question in place:
 // a reply through the outbox would need the chat's row.
 func (t *turn) forget() error {
+	if err := t.unname(); err != nil {
+		return err
+	}
 	if err := t.tx.ForgetChat(t.ctx, t.r.chatID); err != nil {
 		return err
 	}
 	t.loaded = false
 	t.answer("Effacé")
 	t.edit(msgForgotten, nil)
+	return nil
+}
+
+// unname takes a teacher's name out of the replies kept for the members
+// who joined their classes (« vous avez rejoint … (Mme Dupont) »): sent or
+// not, they no longer name them once they asked to be forgotten.
+func (t *turn) unname() error {
+	replies, err := t.tx.RepliesAbout(t.ctx, t.r.chatID)
+	if err != nil {
+		return err
+	}
+	for _, r := range replies {
+		r.Message.Text, r.Message.About = withoutTeacherName(r.Message.Text), 0
+		if err := t.tx.RewriteReply(t.ctx, r.EventID, r.Message); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -109,7 +109,7 @@ func (t *turn) reply(text string, kb keyboard) error {
 // dedup key is the update's id and the reply's rank, so a re-delivered
 // update cannot answer twice.
 func (t *turn) send(m storage.OutMessage) error {
-	ev, err := storage.NewReply(fmt.Sprintf("u%d:%d", t.r.id, t.seq), t.r.chatID, m)
+	ev, err := storage.NewReply(t.replyKey(), t.r.chatID, m)
 	if err != nil {
 		return err
 	}
@@ -120,6 +120,9 @@ func (t *turn) send(m storage.OutMessage) error {
 	}
 	return err
 }
+
+// replyKey is the dedup key of the next reply this turn writes.
+func (t *turn) replyKey() string { return fmt.Sprintf("u%d:%d", t.r.id, t.seq) }
 
 // edit replaces the text and buttons of the message whose button was
 // pressed (after the commit, straight to Telegram).

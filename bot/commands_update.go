@@ -101,7 +101,7 @@ func (b *Bot) prepareMessage(ctx context.Context, r *request, m *tgbotapi.Messag
 		return // in a group, a command we do not know may be another bot's: silence
 	}
 	r.cmd, r.args = name, args
-	switch b.cmdLimit.hit(r.chatID, b.now()) {
+	switch b.limit(r) {
 	case verdictSilent:
 		return
 	case verdictWarn:
@@ -122,13 +122,24 @@ func (b *Bot) prepareCallback(ctx context.Context, r *request, q *tgbotapi.Callb
 		return // an inline message: the bot sends none; finish still answers
 	}
 	r.chatID, r.chatKind, r.cbMsgID = q.Message.Chat.ID, q.Message.Chat.Type, int64(q.Message.MessageID)
-	if b.cmdLimit.hit(r.chatID, b.now()) != verdictAllow {
+	if b.limit(r) != verdictAllow {
 		return // a flood of presses gets no reply; finish still answers them
 	}
 	r.drop = false
 	if r.chatKind != "private" {
 		r.groupAdmin = b.isGroupAdmin(ctx, r.chatID, r.userID)
 	}
+}
+
+// limit counts an update against its chat's limit and its sender's, and
+// returns the stricter verdict.
+func (b *Bot) limit(r *request) verdict {
+	now := b.now()
+	v := b.cmdLimit.hit(r.chatID, now)
+	if r.userID != anonymousAdminID {
+		v = max(v, b.userLimit.hit(r.userID, now))
+	}
+	return v
 }
 
 // isGroupAdmin asks Telegram whether a user administers a group. When it

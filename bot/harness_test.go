@@ -66,6 +66,12 @@ type harness struct {
 
 func newHarness(t testing.TB, edit ...func(*Options)) *harness {
 	t.Helper()
+	return newHarnessIn(t, t.TempDir(), edit...)
+}
+
+// newHarnessIn is newHarness with the database in dir.
+func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, now: testNow, last: -1, changed: make(chan struct{})}
 	h.paris, _ = time.LoadLocation("Europe/Paris")
 	h.srv = telegramtest.NewServer(t, telegramtest.WithoutLimits(), telegramtest.WithBotUsername("sentinelle_bot"),
@@ -74,7 +80,7 @@ func newHarness(t testing.TB, edit ...func(*Options)) *harness {
 	if h.cat, err = catalog.Default(); err != nil {
 		t.Fatal(err)
 	}
-	if h.store, err = storage.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"), h.clock); err != nil {
+	if h.store, err = storage.Open(context.Background(), filepath.Join(dir, "bot.db"), h.clock); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.store.Close() })

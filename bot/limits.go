@@ -12,6 +12,12 @@ const (
 	// next gets one « doucement » reply, the rest silence until the minute
 	// passes, so that a flood does not spend our own sending budget.
 	commandsPerMinute = 20
+	// userCommandsPerMinute is how many updates one person may send a
+	// minute across all their chats: the per-chat limit alone lets a
+	// person with ten groups send ten times as much. Updates from admins
+	// posting anonymously as a group share one user id and are held by
+	// the per-chat limit only.
+	userCommandsPerMinute = 30
 	// joinFailures wrong class codes per joinWindow make /rejoindre refuse
 	// to look further: 8 characters from 31 are 8·10¹¹ codes, and this
 	// keeps guessing hopeless.
@@ -31,6 +37,9 @@ const (
 	maxAcademies = 10
 	// maxOpenClasses is how many open classes a teacher may have.
 	maxOpenClasses = 30
+	// excerptRunes is the most a reply repeats of what a person typed
+	// (a plan B just saved): replies are kept in the database.
+	excerptRunes = 120
 	// confirmTTL is how long a preview waits for « Envoyer ».
 	confirmTTL = time.Hour
 )

@@ -22,8 +22,12 @@ const (
 
 // announcementText is an announcement as subscribers read it.
 func announcementText(text string) string {
-	return "📢 <b>Annonce de Sentinelle</b>\n\n" + esc(text)
+	return announcementHead + esc(text)
 }
+
+// announcementHead is an announcement's heading, up to where its text
+// starts.
+const announcementHead = "📢 <b>Annonce de Sentinelle</b>\n\n"
 
 // announcementLabel names an announcement's audience: "tous les abonnés",
 // "académie : Versailles".

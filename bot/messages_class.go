@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"sentinelle/catalog"
@@ -95,11 +96,16 @@ func noMembersText(c storage.Class, link string) string {
 
 // noticeText is a notice as its readers see it, headed with the class.
 func noticeText(class, teacher, text string) string {
+	return noticeHead(class, teacher) + esc(text)
+}
+
+// noticeHead is a notice's heading, up to where its text starts.
+func noticeHead(class, teacher string) string {
 	head := fmt.Sprintf("📣 <b>Classe %s</b>", esc(class))
 	if teacher != "" {
 		head += " · " + esc(teacher)
 	}
-	return head + "\n\n" + esc(text)
+	return head + "\n\n"
 }
 
 func broadcastPreview(c storage.Class, members int, notice string) string {
@@ -137,9 +143,11 @@ func planBTooLongText(n int) string {
 		number(n), number(maxPlanBRunes))
 }
 
+// planBSavedText repeats the start of the plan B only: the whole text is
+// one /planb CODE away, and a reply repeating it would be stored again.
 func planBSavedText(c storage.Class, text string) string {
-	return fmt.Sprintf("✅ Plan B de la classe <b>%s</b> enregistré. Ses membres le recevront avec l'alerte si l'ENT tombe en panne :\n\n%s",
-		esc(c.Name), esc(text))
+	return fmt.Sprintf("✅ Plan B de la classe <b>%s</b> enregistré. Ses membres le recevront avec l'alerte si l'ENT tombe en panne :\n\n« %s »",
+		esc(c.Name), esc(truncate(text, excerptRunes)))
 }
 
 func classClosedText(c storage.Class, members int) string {
@@ -163,6 +171,14 @@ func joinedText(cat *catalog.Catalog, c storage.Class, teacher string) string {
 	return fmt.Sprintf("✅ Vous avez rejoint la classe <b>%s</b>%s, académie : %s.\n"+
 		"Vous recevrez ses messages et, si l'ENT tombe en panne, son plan B.", esc(c.Name), who,
 		esc(academyName(cat, c.Academie)))
+}
+
+// teacherInJoined is the teacher's name in joinedText.
+var teacherInJoined = regexp.MustCompile(`</b> \(.*?\), académie : `)
+
+// withoutTeacherName is a joinedText without the teacher's name.
+func withoutTeacherName(text string) string {
+	return teacherInJoined.ReplaceAllLiteralString(text, "</b>, académie : ")
 }
 
 func leaveUsageText(joined []storage.Class) string {

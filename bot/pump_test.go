@@ -240,3 +240,26 @@ func decodePNG(t testing.TB, data []byte) {
 		t.Fatalf("QR code is %v, want a square of at least 200 px", b)
 	}
 }
+
+// settleOnly expands every new event and marks every due delivery sent,
+// without sending anything: for tests that need the outbox to move on
+// without the cost of the network.
+func (p *testPump) settleOnly(ctx context.Context) {
+	p.t.Helper()
+	var results []storage.DeliveryResult
+	for range 1000 {
+		p.expandOnly(ctx)
+		cl, err := p.store.SettleAndClaim(ctx, results, 500, storage.ClaimFilter{}, time.Minute)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		results = results[:0]
+		if len(cl.Deliveries) == 0 {
+			return
+		}
+		for _, d := range cl.Deliveries {
+			results = append(results, storage.DeliveryResult{Delivery: d, Outcome: storage.OutcomeSent, MessageID: 1})
+		}
+	}
+	p.t.Fatal("the outbox never emptied")
+}

@@ -7,10 +7,11 @@ import (
 	"sentinelle/storage"
 )
 
-// purgeEvery is how often settled events older than storage.OutboxRetention
-// are deleted; purgeBatch bounds one transaction.
+// purgeEvery is how often settled events older than storage.OutboxRetention,
+// and settled replies older than storage.ReplyRetention, are deleted;
+// purgeBatch bounds one transaction.
 const (
-	purgeEvery = time.Hour
+	purgeEvery = 10 * time.Minute
 	purgeBatch = 100
 )
 
@@ -30,9 +31,20 @@ func (d *Dispatcher) purgeLoop(ctx context.Context) {
 }
 
 func (d *Dispatcher) purge(ctx context.Context) {
+	now := d.now()
+	d.purgeWith(ctx, "old settled events purged", func() (int64, error) {
+		return d.store.PurgeOutbox(ctx, now.Add(-storage.OutboxRetention), purgeBatch)
+	})
+	d.purgeWith(ctx, "settled replies purged", func() (int64, error) {
+		return d.store.PurgeReplies(ctx, now.Add(-storage.ReplyRetention), purgeBatch)
+	})
+}
+
+// purgeWith runs one purge a batch at a time until a batch is short.
+func (d *Dispatcher) purgeWith(ctx context.Context, what string, step func() (int64, error)) {
 	var total int64
 	for ctx.Err() == nil {
-		n, err := d.store.PurgeOutbox(ctx, d.now().Add(-storage.OutboxRetention), purgeBatch)
+		n, err := step()
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("purge old outbox rows", "error", err)
@@ -45,6 +57,6 @@ func (d *Dispatcher) purge(ctx context.Context) {
 		}
 	}
 	if total > 0 {
-		d.log.Info("old settled events purged", "events", total)
+		d.log.Info(what, "events", total)
 	}
 }

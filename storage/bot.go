@@ -139,15 +139,18 @@ const (
 // Confirmation is a question waiting for a button. ID is random and is the
 // button's callback data; UserID is the only person who may answer.
 type Confirmation struct {
-	ID        string
-	ChatID    int64
-	UserID    int64
-	Kind      string
-	ClassID   int64 // 0: none
-	Target    string
-	Text      string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	ID      string
+	ChatID  int64
+	UserID  int64
+	Kind    string
+	ClassID int64 // 0: none
+	Target  string
+	Text    string
+	// PreviewKey is the dedup key of the reply that showed a preview: its
+	// Quote is the text « Envoyer » sends, kept there once instead of twice.
+	PreviewKey string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // CreateConfirmation stores a question; its id must be new.
@@ -157,8 +160,8 @@ func (t *Tx) CreateConfirmation(ctx context.Context, c Confirmation) error {
 		class = c.ClassID
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO confirmations (id, chat_id, user_id, kind, class_id, target, text,
-			created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.ChatID, c.UserID, c.Kind, class, c.Target, c.Text, t.now, ms(c.ExpiresAt))
+			preview_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.ChatID, c.UserID, c.Kind, class, c.Target, c.Text, c.PreviewKey, t.now, ms(c.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("storage: create confirmation: %w", err)
 	}
@@ -174,8 +177,8 @@ func (t *Tx) TakeConfirmation(ctx context.Context, id string) (Confirmation, err
 	var class sql.NullInt64
 	var created, expires int64
 	err := t.tx.QueryRowContext(ctx, `DELETE FROM confirmations WHERE id = ?
-		RETURNING id, chat_id, user_id, kind, class_id, target, text, created_at, expires_at`, id).
-		Scan(&c.ID, &c.ChatID, &c.UserID, &c.Kind, &class, &c.Target, &c.Text, &created, &expires)
+		RETURNING id, chat_id, user_id, kind, class_id, target, text, preview_key, created_at, expires_at`, id).
+		Scan(&c.ID, &c.ChatID, &c.UserID, &c.Kind, &class, &c.Target, &c.Text, &c.PreviewKey, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Confirmation{}, ErrNotFound
 	}
@@ -200,6 +203,69 @@ func (s *Store) PurgeConfirmations(ctx context.Context, t time.Time) (int64, err
 		return nil
 	})
 	return n, err
+}
+
+// Reply returns the stored message of the reply written under a dedup key,
+// as stored (Quote apart), or ErrNotFound.
+func (t *Tx) Reply(ctx context.Context, key string) (OutMessage, error) {
+	var id int64
+	var payload string
+	err := t.tx.QueryRowContext(ctx, `SELECT id, payload FROM events WHERE dedup_key = ? AND kind = 'reply'`, key).
+		Scan(&id, &payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutMessage{}, ErrNotFound
+	}
+	if err != nil {
+		return OutMessage{}, fmt.Errorf("storage: read reply: %w", err)
+	}
+	return decodeReply(id, payload)
+}
+
+// StoredReply is a reply event's message as stored, for rewriting.
+type StoredReply struct {
+	EventID int64
+	Message OutMessage
+}
+
+// RepliesAbout lists the stored replies whose text names a chat's person
+// (OutMessage.About), so that their /oublier can rewrite them.
+func (t *Tx) RepliesAbout(ctx context.Context, chatID int64) ([]StoredReply, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, payload FROM events
+		WHERE kind = 'reply' AND json_extract(payload, '$.about') = ?`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: replies about a chat: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredReply
+	for rows.Next() {
+		var r StoredReply
+		var payload string
+		if err := rows.Scan(&r.EventID, &payload); err != nil {
+			return nil, fmt.Errorf("storage: replies about a chat: %w", err)
+		}
+		if r.Message, err = decodeReply(r.EventID, payload); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: replies about a chat: %w", err)
+	}
+	return out, nil
+}
+
+// RewriteReply replaces the stored message of a reply event; a delivery
+// not sent yet sends the new one.
+func (t *Tx) RewriteReply(ctx context.Context, eventID int64, m OutMessage) error {
+	payload, err := marshalPayload(m)
+	if err != nil {
+		return fmt.Errorf("storage: rewrite reply: %w", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE events SET payload = ? WHERE id = ? AND kind = 'reply'`,
+		payload, eventID); err != nil {
+		return fmt.Errorf("storage: rewrite reply: %w", err)
+	}
+	return nil
 }
 
 // RepliesTo lists the reply events written for a chat, oldest first: what

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -90,10 +92,32 @@ type NewEvent struct {
 // Photo is set) and extra Bot API fields (reply_markup JSON…). It is also
 // the payload of a reply event, stored as JSON, so that a reply is rendered
 // when the command is processed and sent as is.
+//
+// Quote is text a person typed, kept raw and escaped once at send time, so
+// that what a reply repeats of it (a notice's preview) costs its own size in
+// the database, not six times that (HTML then JSON escaping). The message
+// sent is Text followed by Quote escaped. About is the chat of a person the
+// text names (a teacher, in « vous avez rejoint … (Mme Dupont) »), so that
+// their /oublier finds it.
 type OutMessage struct {
 	Text   string            `json:"text"`
+	Quote  string            `json:"quote,omitempty"`
+	About  int64             `json:"about,omitempty"`
 	Params map[string]string `json:"params,omitempty"`
 	Photo  []byte            `json:"photo,omitempty"`
+}
+
+// marshalPayload is JSON without the HTML escaping of encoding/json's
+// Marshal (which writes each <, > and & as six bytes): payloads are never
+// put in a web page.
+func marshalPayload(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // ClassRef is a class a recipient belongs to, with the plan B its teacher
@@ -127,19 +151,32 @@ type Recipient struct {
 // (e.g. "reply:<chat>:<message id>") so that a re-delivered update does not
 // answer twice.
 func NewReply(key string, chatID int64, msg OutMessage) (NewEvent, error) {
-	b, err := json.Marshal(msg)
+	payload, err := marshalPayload(msg)
 	if err != nil {
 		return NewEvent{}, fmt.Errorf("storage: reply payload: %w", err)
 	}
 	return NewEvent{DedupKey: key, Kind: KindReply, Priority: PriorityReply,
-		Audience: AudienceChat(chatID), Payload: string(b)}, nil
+		Audience: AudienceChat(chatID), Payload: payload}, nil
 }
 
-// ReplyMessage decodes the message stored in a reply event.
+// ReplyMessage decodes the message stored in a reply event, as it is sent:
+// its Quote escaped and appended to its Text.
 func (e Event) ReplyMessage() (OutMessage, error) {
+	m, err := decodeReply(e.ID, e.Payload)
+	if err != nil {
+		return OutMessage{}, err
+	}
+	if m.Quote != "" {
+		m.Text += html.EscapeString(strings.ToValidUTF8(m.Quote, "\uFFFD"))
+		m.Quote = ""
+	}
+	return m, nil
+}
+
+func decodeReply(id int64, payload string) (OutMessage, error) {
 	var m OutMessage
-	if err := json.Unmarshal([]byte(e.Payload), &m); err != nil {
-		return OutMessage{}, fmt.Errorf("storage: reply payload of event %d: %w", e.ID, err)
+	if err := json.Unmarshal([]byte(payload), &m); err != nil {
+		return OutMessage{}, fmt.Errorf("storage: reply payload of event %d: %w", id, err)
 	}
 	return m, nil
 }

@@ -10,14 +10,7 @@ import (
 func TestPurgeOutbox(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.CreateOrUpdateChat(ctx, NewChat(1)); err != nil {
-		t.Fatal(err)
-	}
+	s := purgeStore(t, &now, 1)
 	insert := func(key, kind, service string, prio int, audience string) int64 {
 		t.Helper()
 		id, ok, err := s.InsertEvent(ctx, NewEvent{DedupKey: key, Kind: kind, Priority: prio, ServiceID: service,
@@ -52,24 +45,102 @@ func TestPurgeOutbox(t *testing.T) {
 	if n != 2 {
 		t.Errorf("purged %d events, want 2 (the older event of svc-a and the old announcement)", n)
 	}
-	for _, tt := range []struct {
-		name string
-		id   int64
-		kept bool
-	}{
+	wantKept(t, s, []keptCase{
 		{"event with a pending delivery", pending, true},
 		{"older event of a service", olderOfA, false},
 		{"latest event of a service", latestOfA, true},
 		{"old settled announcement", announcement, false},
 		{"recent event", recent, true},
-	} {
-		_, err := s.Event(ctx, tt.id)
-		if kept := err == nil; kept != tt.kept {
-			t.Errorf("%s: kept=%v (err %v), want kept=%v", tt.name, kept, err, tt.kept)
-		}
-	}
+	})
 	rows, err := s.DeliveriesOf(ctx, pending)
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("the pending delivery: %v, %v", rows, err)
 	}
+}
+
+// TestPurgeReplies: settled replies go after ReplyRetention, not 30 days;
+// a reply still to send, a recent one and other kinds of event stay.
+func TestPurgeReplies(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
+	s := purgeStore(t, &now, 1, 2)
+	reply := func(key string, chat int64) int64 {
+		t.Helper()
+		ev, err := NewReply(key, chat, OutMessage{Text: "Abonné."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := s.InsertEvent(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, ChatID: chat}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	sent := reply("u1:0", 1)
+	unsent := reply("u2:0", 2)
+	claimed, err := s.SettleAndClaim(ctx, nil, 10, ClaimFilter{ChatBusy: func(c int64) bool { return c == 2 }}, time.Minute)
+	if err != nil || len(claimed.Deliveries) != 1 {
+		t.Fatalf("claim: %v %v", claimed.Deliveries, err)
+	}
+	if _, err := s.SettleAndClaim(ctx, []DeliveryResult{{Delivery: claimed.Deliveries[0], Outcome: OutcomeSent, MessageID: 7}},
+		0, ClaimFilter{}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	announcement, _, err := s.InsertEvent(ctx, NewEvent{DedupKey: "annonce:1", Kind: KindAnnouncement,
+		Priority: PriorityNotice, Audience: AudienceAll, At: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkEventDead(ctx, announcement, "test"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(ReplyRetention + time.Minute)
+	recent := reply("u3:0", 1)
+
+	n, err := s.PurgeReplies(ctx, now.Add(-ReplyRetention), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d replies (%v), want 1: the old sent one", n, err)
+	}
+	wantKept(t, s, []keptCase{
+		{"old sent reply", sent, false},
+		{"old reply not sent yet", unsent, true},
+		{"recent reply", recent, true},
+		{"old announcement", announcement, true},
+	})
+}
+
+// keptCase is an event a purge must keep or delete.
+type keptCase struct {
+	name string
+	id   int64
+	kept bool
+}
+
+func wantKept(t *testing.T, s *Store, cases []keptCase) {
+	t.Helper()
+	for _, tt := range cases {
+		_, err := s.Event(context.Background(), tt.id)
+		if kept := err == nil; kept != tt.kept {
+			t.Errorf("%s: kept=%v (err %v), want kept=%v", tt.name, kept, err, tt.kept)
+		}
+	}
+}
+
+// purgeStore opens a store on the clock *now with the given chats.
+func purgeStore(t *testing.T, now *time.Time, chats ...int64) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), func() time.Time { return *now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, chat := range chats {
+		if err := s.CreateOrUpdateChat(context.Background(), NewChat(chat)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }

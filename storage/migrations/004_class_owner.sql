@@ -7,3 +7,8 @@
 ALTER TABLE classes ADD COLUMN owner_user_id INTEGER NOT NULL DEFAULT 0;
 UPDATE classes SET owner_user_id = owner_chat_id
     WHERE owner_chat_id IN (SELECT chat_id FROM chats WHERE kind = 'private');
+
+-- A preview waiting for « Envoyer » keeps its text once: in the reply that
+-- showed it, named here by its dedup key ('' for the other questions, and
+-- for previews from before this migration, which keep their text).
+ALTER TABLE confirmations ADD COLUMN preview_key TEXT NOT NULL DEFAULT '';
