@@ -68,6 +68,18 @@ func NewRenderer(o RendererOptions) *Renderer {
 
 // Render writes the message ev means for to.
 func (r *Renderer) Render(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
+	return r.render(ctx, ev, to, false)
+}
+
+// RenderPlain writes the message without its optional parts: the
+// alternatives (and the plan Bs, which the dispatcher takes out of to). The
+// dispatcher sends it once Telegram refused the full text, so that a
+// recipient still hears the outage.
+func (r *Renderer) RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
+	return r.render(ctx, ev, to, true)
+}
+
+func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Recipient, plain bool) (storage.OutMessage, error) {
 	switch ev.Kind {
 	case storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement:
 		return ev.ReplyMessage()
@@ -80,6 +92,9 @@ func (r *Renderer) Render(ctx context.Context, ev storage.Event, to storage.Reci
 		return storage.OutMessage{}, err
 	}
 	v := r.view(ev, to, states)
+	if plain {
+		v.alts = nil
+	}
 	switch ev.Kind {
 	case storage.KindOutage:
 		return storage.OutMessage{Text: outageText(v)}, nil

@@ -122,6 +122,27 @@ func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 	}
 }
 
+// TestRenderPlain: the message sent again after Telegram refused the full
+// one keeps the outage and drops the alternatives; the dispatcher finds the
+// method through notify.PlainRenderer.
+func TestRenderPlain(t *testing.T) {
+	r := testRenderer(t)
+	to := storage.Recipient{ChatID: 1, Levels: storage.LevelCollege, Academies: []string{"versailles"}}
+	ev := stateEvent("outage", "enc92", "up", "down", "timeout", testNow, time.Time{}, 0)
+	full, err := r.Render(context.Background(), ev, to)
+	if err != nil || !strings.Contains(full.Text, "lumni.fr") {
+		t.Fatalf("the full message lacks its alternatives (%v):\n%s", err, full.Text)
+	}
+	plain, err := r.RenderPlain(context.Background(), ev, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTelegram(t, "plain outage", plain.Text)
+	if strings.Contains(plain.Text, "lumni.fr") || !strings.Contains(plain.Text, "ENC 92") {
+		t.Errorf("the plain message should name the ENT and nothing to use instead:\n%s", plain.Text)
+	}
+}
+
 func TestRenderPassesStoredMessages(t *testing.T) {
 	r := testRenderer(t)
 	for _, kind := range []string{storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement} {

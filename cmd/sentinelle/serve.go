@@ -19,6 +19,10 @@ import (
 	"sentinelle/web"
 )
 
+// The bot's renderer writes the dispatcher's messages, and their plain
+// version after Telegram refused one.
+var _ notify.PlainRenderer = (*bot.Renderer)(nil)
+
 // serve runs the service until ctx is cancelled, then stops its parts in
 // order: checker (letting a running round finish), update poller,
 // dispatcher (finishing the sends in flight), HTTP server (5 s), database
