@@ -123,6 +123,9 @@ func (t *turn) abonner() error {
 	for _, u := range unknown {
 		parts = append(parts, unknownAcademyText(t.b.cat, u, "abonner"))
 	}
+	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
+		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, "abonner"))
+	}
 	if len(added) > 0 && t.chat.Role == "" && !t.inGroup() {
 		return t.reply(strings.Join(parts, "\n")+"\n\n"+msgAskRole, roleKeyboard())
 	}
@@ -175,6 +178,9 @@ func (t *turn) desabonner() error {
 	parts := unsubscribedParts(t.b.cat, removed, absent, left)
 	for _, u := range unknown {
 		parts = append(parts, unknownAcademyText(t.b.cat, u, "desabonner"))
+	}
+	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
+		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, "desabonner"))
 	}
 	return t.reply(strings.Join(parts, "\n"), nil)
 }
