@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"sentinelle/storage"
@@ -59,7 +60,9 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 				return false, err
 			}
 			p.superseded[ev.ID] = sup
-			p.dropQueued(func(j *job) bool { return olderSameService(j.ev, ev) }, "superseded")
+			// The same words as the rows cancelled in the database.
+			p.dropQueued(func(j *job) bool { return olderSameService(j.ev, ev) },
+				fmt.Sprintf("superseded by event %d", ev.ID))
 		}
 		if ev.Kind == storage.KindRecovery || (ev.Kind == storage.KindDegraded && ev.FromState == storage.StateDown) {
 			if p.priorInflight(ev) {
