@@ -242,3 +242,36 @@ func TestSecureDelete(t *testing.T) {
 		t.Errorf("a connection without secure_delete passed the check: %v", err)
 	}
 }
+
+// TestWriteSurvivesAPanic: a panic inside a write transaction rolls it back,
+// so that the single writer connection serves the next write.
+func TestWriteSurvivesAPanic(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic did not reach the caller")
+			}
+		}()
+		_ = s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'half', 0)`); err != nil {
+				t.Fatal(err)
+			}
+			panic("boom")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() { done <- s.SetMeta(ctx, "y", "after") }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the writer is still held by the panicked transaction")
+	}
+	if v, err := s.Meta(ctx, "x"); err == nil {
+		t.Fatalf("the panicked transaction was committed: x = %q", v)
+	}
+}
