@@ -14,7 +14,7 @@ import (
 // watchStore adds the metrics read from the database at scrape time: the
 // outbox depth per lane, the judged state of each service and the last
 // round. The first store given wins.
-func (m *Metrics) watchStore(store *storage.Store, now func() time.Time, log *slog.Logger) {
+func (m *Metrics) watchStore(store metricsStore, now func() time.Time, log *slog.Logger) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.watching {
@@ -32,7 +32,7 @@ const outboxSizeEvery = 10 * time.Second
 // storeCollector reads the database on each scrape, with a short timeout
 // so that a stuck database does not hang Prometheus.
 type storeCollector struct {
-	store                      *storage.Store
+	store                      metricsStore
 	now                        func() time.Time
 	log                        *slog.Logger
 	outboxDepth, serviceState  *prometheus.Desc
@@ -41,7 +41,7 @@ type storeCollector struct {
 	outboxSize                 *ttlCache // the last read of the outbox's size
 }
 
-func newStoreCollector(store *storage.Store, now func() time.Time, log *slog.Logger) *storeCollector {
+func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logger) *storeCollector {
 	return &storeCollector{store: store, now: now, log: log, outboxSize: newTTLCache(outboxSizeEvery, 1),
 		outboxDepth: prometheus.NewDesc("sentinelle_outbox_depth",
 			"Messages waiting to be sent, by priority lane (reply, notice, bulk).", []string{"priority"}, nil),

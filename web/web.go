@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"sentinelle/catalog"
-	"sentinelle/storage"
 )
 
 // Server holds what the handlers need. It has no package-level state: cmd
@@ -31,7 +30,7 @@ type Server struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	handler     http.Handler
-	store       *storage.Store
+	store       Store
 	cat         *catalog.Catalog
 	now         func() time.Time
 	loc         *time.Location
@@ -55,7 +54,7 @@ type Server struct {
 // needed for everything but /healthz; without them the status routes answer
 // 503.
 type Options struct {
-	Store   *storage.Store
+	Store   Store
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
 	Now     func() time.Time // nil: time.Now
@@ -105,8 +104,8 @@ func New(opts Options) *Server {
 	if s.cacheTTL == 0 {
 		s.cacheTTL = 10 * time.Second
 	}
-	if s.metrics != nil && s.store != nil {
-		s.metrics.watchStore(s.store, s.now, s.log)
+	if ms, ok := s.store.(metricsStore); ok && s.metrics != nil {
+		s.metrics.watchStore(ms, s.now, s.log)
 	}
 	s.cache = newTTLCache(s.cacheTTL, maxPageEntries)
 	s.queries = newTTLCache(s.cacheTTL, maxQueryEntries)
