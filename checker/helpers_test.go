@@ -31,6 +31,12 @@ func testCatalog(tb testing.TB, services ...catalog.Service) *catalog.Catalog {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return testCatalogMarkers(tb, def.WaitingRoomMarkers, services...)
+}
+
+// testCatalogMarkers is testCatalog with the given waiting-room markers.
+func testCatalogMarkers(tb testing.TB, markers []string, services ...catalog.Service) *catalog.Catalog {
+	tb.Helper()
 	ac := catalog.Academy{Slug: "creteil", Code: "24", Name: "Créteil", Region: "Île-de-France", Services: []string{}}
 	for i := range services {
 		if len(services[i].Levels) == 0 {
@@ -43,7 +49,7 @@ func testCatalog(tb testing.TB, services ...catalog.Service) *catalog.Catalog {
 			ac.Services = append(ac.Services, services[i].ID)
 		}
 	}
-	src := &catalog.Catalog{WaitingRoomMarkers: def.WaitingRoomMarkers, Services: services, Academies: []catalog.Academy{ac}}
+	src := &catalog.Catalog{WaitingRoomMarkers: markers, Services: services, Academies: []catalog.Academy{ac}}
 	data, err := yaml.Marshal(src)
 	if err != nil {
 		tb.Fatal(err)

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,7 @@ type Result struct {
 //
 //  1. no complete answer: down, with the transport's reason (timeout,
 //     connection, tls, redirect_loop);
-//  2. a waiting-room marker of the catalog in the page's text: down,
+//  2. a waiting-room marker of the catalog in what the page shows: down,
 //     waiting_room, whatever the status (the 2021 quota pages were HTTP 200);
 //  3. a status the service does not answer when healthy: down, http_status;
 //  4. a 2xx page with nothing to read, fill in or run: down, blank_page;
@@ -34,9 +35,10 @@ type Result struct {
 //  6. slower than the service's slow_ms: degraded, slow;
 //  7. otherwise up, ok.
 //
-// Markers are looked for in the text outside scripts and styles, so that a
-// healthy page whose JavaScript merely contains « service indisponible »
-// among its messages is not judged down. cat may be nil (no markers).
+// Markers are looked for in what a visitor reads (see waitingRoomMarker),
+// so that a healthy page whose JavaScript, hidden footer or maintenance
+// notice merely contains « service indisponible » is not judged down. cat
+// may be nil (no markers).
 func Judge(cat *catalog.Catalog, svc catalog.Service, f Fetch) Result {
 	r := Result{ServiceID: svc.ID, URL: svc.URL, HTTPStatus: f.HTTPStatus, Latency: f.Latency,
 		FinalURL: f.FinalURL, Answered: f.Answered()}
@@ -47,7 +49,7 @@ func Judge(cat *catalog.Catalog, svc catalog.Service, f Fetch) Result {
 	body := decodeBody(f.Body)
 	pg := readPage(body, f.ContentType)
 	if cat != nil {
-		if m, ok := cat.WaitingRoomMarker(pg.text); ok {
+		if m, ok := waitingRoomMarker(cat.WaitingRoomMarkers, pg); ok {
 			r.State, r.Reason, r.Marker = Down, ReasonWaitingRoom, m
 			return r
 		}
@@ -108,4 +110,33 @@ func runAll(limit int, jobs []func()) {
 		})
 	}
 	wg.Wait()
+}
+
+// genericMarkers are the markers, normalised, that also read as a notice
+// on a working portal (« service indisponible le samedi de 8 h à 10 h »).
+// They count only where they are the page's message: in its title, or on
+// a short page. The others (« logique de quota ») name a waiting room
+// wherever they are shown.
+var genericMarkers = map[string]bool{"service indisponible": true, "momentanement indisponible": true}
+
+// waitingRoomMarker returns the first of markers that the page shows: in
+// its title, or in its visible text outside hidden elements, scripts,
+// styles and comments, as whole words with case, accents, tags and
+// entities ignored; a generic marker only in the title or on a page of
+// less than shortPageText. The marker is returned as written in the
+// catalog.
+func waitingRoomMarker(markers []string, pg page) (string, bool) {
+	shown, title := " "+pg.shown+" ", " "+pg.title+" "
+	short := len(pg.shown) < shortPageText
+	for _, m := range markers {
+		n := catalog.Normalize(m)
+		if n == "" {
+			continue
+		}
+		w := " " + n + " "
+		if strings.Contains(title, w) || strings.Contains(shown, w) && (short || !genericMarkers[n]) {
+			return m, true
+		}
+	}
+	return "", false
 }

@@ -13,13 +13,22 @@ import (
 // login page has far more, a white page has none or a stray word.
 const blankTextLen = 16
 
-// page is what the judgement reads of a body: its text, where a
-// waiting-room marker would be; what a reader would see of it; and whether
-// it has something a browser shows or runs without text (a form, an image,
-// a script, a frame).
+// shortPageText is the length of shown text (normalised, in bytes) under
+// which a page is short: an error or waiting page says one thing, a
+// portal's home page says many. The generic markers count only on a short
+// page or in the title.
+const shortPageText = 2 << 10
+
+// page is what the judgement reads of a body: its text, for body_contains;
+// what a reader would see of it; the part of that outside hidden elements
+// and its title, where a waiting-room marker would be; and whether it has
+// something a browser shows or runs without text (a form, an image, a
+// script, a frame).
 type page struct {
 	text       string // tags turned into spaces, scripts, styles and comments left out, entities not decoded
 	visible    string // normalised text without the title: what the page shows
+	shown      string // normalised visible text outside hidden elements
+	title      string // normalised text of the <title>
 	meaningful bool
 }
 
@@ -74,14 +83,21 @@ func isMarkup(contentType, body string) bool {
 // little text.
 func readPage(body, contentType string) page {
 	if !isMarkup(contentType, body) {
-		return page{text: body, visible: catalog.Normalize(body)}
+		v := catalog.Normalize(body)
+		return page{text: body, visible: v, shown: v}
 	}
 	var sc pageScanner
 	for i := 0; i < len(body); {
 		c := body[i]
 		if c != '<' {
 			sc.text.WriteByte(c)
-			if !sc.inTitle {
+			switch {
+			case sc.inTitle:
+				sc.title.WriteByte(c)
+			case sc.hidden.depth == 0:
+				sc.shown.WriteByte(c)
+				fallthrough
+			default:
 				sc.visible.WriteByte(c)
 			}
 			i++
@@ -89,6 +105,7 @@ func readPage(body, contentType string) page {
 		}
 		sc.text.WriteByte(' ')
 		sc.visible.WriteByte(' ')
+		sc.shown.WriteByte(' ')
 		if strings.HasPrefix(body[i:], "<!--") {
 			end := strings.Index(body[i+4:], "-->")
 			if end < 0 {
@@ -103,14 +120,16 @@ func readPage(body, contentType string) page {
 		}
 		i = sc.tag(body, i+end+1, body[i+1:i+end])
 	}
-	v := catalog.Normalize(html.UnescapeString(sc.visible.String()))
-	return page{text: sc.text.String(), visible: v, meaningful: sc.meaningful}
+	norm := func(b *strings.Builder) string { return catalog.Normalize(html.UnescapeString(b.String())) }
+	return page{text: sc.text.String(), visible: norm(&sc.visible), shown: norm(&sc.shown),
+		title: norm(&sc.title), meaningful: sc.meaningful}
 }
 
 // pageScanner is readPage's state between tags.
 type pageScanner struct {
-	text, visible       strings.Builder
-	meaningful, inTitle bool
+	text, visible, shown, title strings.Builder
+	meaningful, inTitle         bool
+	hidden                      hiddenElement
 }
 
 // tag notes what the tag (its inside, without the brackets) says about the
@@ -128,6 +147,9 @@ func (sc *pageScanner) tag(body string, next int, tag string) int {
 		}
 	case name == "title":
 		sc.inTitle = !closing
+	}
+	sc.hidden.see(name, tag, closing)
+	switch {
 	case isMeaningfulTag(name):
 		sc.meaningful = true
 	case name == "meta" && strings.Contains(strings.ToLower(tag), "refresh"):

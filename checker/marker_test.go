@@ -1,0 +1,77 @@
+package checker
+
+import (
+	"strings"
+	"testing"
+
+	"sentinelle/catalog"
+)
+
+// markers2021 are the waiting-room markers of the 2021 catalog, fixed here
+// so that these tests keep their meaning whatever the embedded catalog
+// lists.
+var markers2021 = []string{
+	"patienter pour y accéder à votre tour", "nombre d'utilisateurs maximum est atteint", "logique de quota",
+	"quota de connexion atteint", "très grand nombre de connexions", "temporairement restreint",
+	"momentanément indisponible", "attendre votre tour", "l'application a rencontré une erreur",
+	"service indisponible", "salle d'attente virtuelle",
+}
+
+// healthyPortal is a long login page, as portals serve them: a menu, news,
+// a form and a footer, well over shortPageText of visible text.
+func healthyPortal(title, footer string) string {
+	news := strings.Repeat(`<article><h2>Actualité de l'établissement</h2><p>Les conseils de classe du deuxième trimestre
+se tiendront du 8 au 19 mars. Les parents d'élèves sont invités à consulter le cahier de textes et les notes de leurs
+enfants dans leur espace.</p></article>`, 12)
+	return `<!doctype html><html><head><title>` + title + `</title><style>.footer{color:#666}</style></head><body>
+<nav><a href="/">Accueil</a> <a href="/aide">Aide</a></nav>` + news + `
+<form method="post" action="/auth/login"><label>Identifiant</label><input name="email">
+<label>Mot de passe</label><input type="password" name="password"><button>Se connecter</button></form>
+<footer>` + footer + `</footer></body></html>`
+}
+
+func TestWaitingRoomMarkerOnlyInVisibleText(t *testing.T) {
+	cat := testCatalogMarkers(t, markers2021)
+	notice := "Service indisponible le samedi 12 de 8 h à 10 h pour maintenance"
+	short := func(body string) string {
+		return "<html><head><title>Mon ENT</title></head><body>" + body + "</body></html>"
+	}
+	tests := []struct {
+		name, body string
+		want       Reason
+	}{
+		{"hidden attribute in the footer", healthyPortal("Connexion", `<div hidden>`+notice+`</div>`), ReasonOK},
+		{"display none", healthyPortal("Connexion", `<p style="color: red; DISPLAY : none">`+notice+`</p>`), ReasonOK},
+		{"visibility hidden", healthyPortal("Connexion", `<span style="visibility:hidden">`+notice+`</span>`), ReasonOK},
+		{"aria-hidden", healthyPortal("Connexion", `<div aria-hidden="true"><p>`+notice+`</p></div>`), ReasonOK},
+		{"nested in a hidden element", healthyPortal("Connexion", `<div hidden><div><div>x</div><p>`+notice+`</p></div></div>`), ReasonOK},
+		{"script", healthyPortal("Connexion", `<script>var m = "`+notice+`";</script>`), ReasonOK},
+		{"comment", healthyPortal("Connexion", `<!-- `+notice+` -->`), ReasonOK},
+		{"style", healthyPortal("Connexion", `<style>/* `+notice+` */</style>`), ReasonOK},
+		{"long page, visible footer", healthyPortal("Connexion", `<p>`+notice+`</p>`), ReasonOK},
+		{"long page, momentanément indisponible in the footer", healthyPortal("Connexion", "<p>Accès momentanément indisponible aux bulletins</p>"), ReasonOK},
+		{"short page", short("<h1>" + notice + "</h1>"), ReasonWaitingRoom},
+		{"short page with the marker split by tags", short("<h1>Service <b>indisponible</b></h1>"), ReasonWaitingRoom},
+		{"title of a long page", healthyPortal("Service indisponible", ""), ReasonWaitingRoom},
+		{"a specific marker in the footer of a long page", healthyPortal("Connexion", "<p>Logique de quota en vigueur</p>"), ReasonWaitingRoom},
+		{"hidden element closed before the marker", short(`<div hidden><p>menu</p></div><h1>Service indisponible</h1>`), ReasonWaitingRoom},
+		{"hidden void element", short(`<input type=hidden hidden><h1>Service indisponible</h1>`), ReasonWaitingRoom},
+		{"hidden paragraph ended by a block", short(`<p hidden>menu<div>Service indisponible</div>`), ReasonWaitingRoom},
+		{"hidden list item ended by the next", short(`<ul><li hidden>menu<li>Service indisponible</ul>`), ReasonWaitingRoom},
+		{"hidden until found", short(`<div hidden="until-found">Service indisponible</div>`), ReasonWaitingRoom},
+		{"aria-hidden false", short(`<div aria-hidden="false">Service indisponible</div>`), ReasonWaitingRoom},
+		{"MonLycée quota page", "<html><body><div class=msg>" + monlyceeQuota + "</div></body></html>", ReasonWaitingRoom},
+		{"MonLycée quota page inside a long portal", healthyPortal("ENT", "<div class=msg>"+monlyceeQuota+"</div>"), ReasonWaitingRoom},
+		{"Grand Est", "<p>" + grandEstRestricted + "</p>", ReasonWaitingRoom},
+		{"Occitanie", "<h1>" + occitanieDown + "</h1>", ReasonWaitingRoom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Fetch{HTTPStatus: 200, ContentType: "text/html; charset=utf-8", Body: []byte(tt.body)}
+			got := Judge(cat, catalog.Service{ID: "ent", URL: "https://ent.example"}, f)
+			if got.Reason != tt.want {
+				t.Fatalf("got %s/%s (marker %q), want %s", got.State, got.Reason, got.Marker, tt.want)
+			}
+		})
+	}
+}
