@@ -22,12 +22,14 @@ const (
 // ProbeOptions configures a Probe. Only Timeout and UserAgent matter in
 // production; the rest lets tests and operators adjust the transport.
 type ProbeOptions struct {
-	// Timeout bounds the whole exchange: dial, TLS, headers and body.
-	// CHECK_TIMEOUT; DefaultTimeout when zero.
+	// Timeout bounds the whole exchange, and is its only deadline by
+	// default: dial, TLS, headers and body share it, so a portal that
+	// answers at 0.9 × Timeout is judged on its answer. CHECK_TIMEOUT;
+	// DefaultTimeout when zero.
 	Timeout time.Duration
-	// DialTimeout, TLSHandshakeTimeout and ResponseHeaderTimeout fail a
-	// probe early on the step that hangs. Zero derives them from Timeout:
-	// half of it (at most 5 s) for dial and TLS, four fifths for headers.
+	// DialTimeout, TLSHandshakeTimeout and ResponseHeaderTimeout, when set,
+	// also fail a probe early on the step that hangs. Zero: no limit of
+	// their own, only Timeout.
 	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout time.Duration
 	// UserAgent identifies Sentinelle to the portals' operators; see
 	// UserAgent.
@@ -106,24 +108,16 @@ func NewProbe(o ProbeOptions) *Probe {
 	return &Probe{client: client, ua: o.UserAgent, timeout: o.Timeout, maxBody: o.MaxBody, now: o.Now}
 }
 
+// newTransport builds the probes' transport. Fetch's context carries the
+// one deadline of a probe; the step timeouts are zero (no limit) unless
+// set.
 func newTransport(o ProbeOptions) *http.Transport {
-	step := min(o.Timeout/2, 5*time.Second)
-	dial, handshake, header := o.DialTimeout, o.TLSHandshakeTimeout, o.ResponseHeaderTimeout
-	if dial <= 0 {
-		dial = step
-	}
-	if handshake <= 0 {
-		handshake = step
-	}
-	if header <= 0 {
-		header = o.Timeout * 4 / 5
-	}
 	return &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            (&net.Dialer{Timeout: dial}).DialContext,
+		DialContext:            (&net.Dialer{Timeout: max(o.DialTimeout, 0)}).DialContext,
 		TLSClientConfig:        &tls.Config{RootCAs: o.RootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    handshake,
-		ResponseHeaderTimeout:  header,
+		TLSHandshakeTimeout:    max(o.TLSHandshakeTimeout, 0),
+		ResponseHeaderTimeout:  max(o.ResponseHeaderTimeout, 0),
 		DisableKeepAlives:      true,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
@@ -146,7 +140,9 @@ type Fetch struct {
 func (f Fetch) Answered() bool { return f.HTTPStatus != 0 }
 
 // Fetch GETs url within the probe's timeout and reads the body through the
-// cap. It never returns an error: failures are part of the observation.
+// cap. One deadline covers the whole exchange: a body still arriving when
+// it passes is a timeout. It never returns an error: failures are part of
+// the observation.
 func (p *Probe) Fetch(ctx context.Context, url string) (f Fetch) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()

@@ -116,8 +116,8 @@ func TestRoundLastsAsLongAsItsSlowestProbe(t *testing.T) {
 func TestRoundWithTooFewSlotsQueuesHangingProbes(t *testing.T) {
 	// The finding reported to the README: with fewer slots than hanging
 	// services, the hanging probes queue, ceil(hanging/concurrency) waves.
-	// A server that accepts and never answers is cut by the header
-	// timeout, four fifths of Timeout: 160 ms here, so two waves ≥ 320 ms.
+	// A server that accepts and never answers is cut by Timeout, the
+	// probe's one deadline: 200 ms here, so two waves ≥ 400 ms.
 	hang := hangingListener(t)
 	var svcs []catalog.Service
 	for i := range 4 {
@@ -125,8 +125,8 @@ func TestRoundWithTooFewSlotsQueuesHangingProbes(t *testing.T) {
 	}
 	start := time.Now()
 	NewProbe(ProbeOptions{Timeout: 200 * time.Millisecond}).CheckAll(context.Background(), testCatalog(t, svcs...), svcs, 2)
-	if took := time.Since(start); took < 2*160*time.Millisecond {
-		t.Fatalf("4 hanging probes on 2 slots took %v, want two waves (≥ 320ms)", took)
+	if took := time.Since(start); took < 2*200*time.Millisecond {
+		t.Fatalf("4 hanging probes on 2 slots took %v, want two waves (≥ 400ms)", took)
 	}
 }
 
