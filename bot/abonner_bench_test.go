@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 // BenchmarkAbonner10k measures the bot end to end: 10,000 /abonner from
@@ -39,7 +40,7 @@ func BenchmarkAbonner10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		client, err := NewClient(context.Background(), ClientOptions{Token: srv.Token(), APIURL: srv.URL(), PollTimeout: time.Second})
+		client, err := telegram.NewClient(context.Background(), telegram.ClientOptions{Token: srv.Token(), APIURL: srv.URL(), PollTimeout: time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,12 +12,13 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
 )
 
 // Options are the Bot's dependencies. Client, Store and Catalog are
 // required; the rest have defaults.
 type Options struct {
-	Client  *Client
+	Client  *telegram.Client
 	Store   *storage.Store
 	Catalog *catalog.Catalog
 	// Logger receives the bot's lines; nil discards them. Chat ids are
@@ -63,7 +64,7 @@ type Options struct {
 // that carried the buttons go straight to Telegram.
 type Bot struct {
 	opt       Options
-	client    *Client
+	client    *telegram.Client
 	store     *storage.Store
 	cat       *catalog.Catalog
 	log       *slog.Logger

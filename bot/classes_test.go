@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // teacherWithClass makes the teacher follow Versailles and open "6e B"

@@ -9,6 +9,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"sentinelle/storage"
+	"sentinelle/telegram"
 )
 
 // request is one update as the handlers see it, filled in by prepare.
@@ -221,7 +222,7 @@ func (b *Bot) finish(ctx context.Context, r *request) {
 	}
 	if e := r.out.edit; e != nil && r.cbMsgID != 0 {
 		err := b.client.EditMessageText(ctx, r.chatID, r.cbMsgID, e.Text, e.Params)
-		var te *Error
+		var te *telegram.Error
 		if err != nil && !(errors.As(err, &te) && te.NotModified()) {
 			b.log.Warn("cannot edit a menu", "error", err)
 		}

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -50,7 +51,7 @@ type harness struct {
 	store  *storage.Store
 	cat    *catalog.Catalog
 	bot    *Bot
-	client *Client
+	client *telegram.Client
 	pump   *testPump
 	paris  *time.Location
 
@@ -84,7 +85,7 @@ func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.store.Close() })
-	h.client, err = NewClient(context.Background(), ClientOptions{Token: h.srv.Token(), APIURL: h.srv.URL(),
+	h.client, err = telegram.NewClient(context.Background(), telegram.ClientOptions{Token: h.srv.Token(), APIURL: h.srv.URL(),
 		PollTimeout: time.Second, RequestTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

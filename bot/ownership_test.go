@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // teacherGroup makes groupChat a teachers' group that follows Versailles,

@@ -66,12 +66,12 @@ func asPanic(err error) (*panicError, bool) {
 // logPanic logs a recovered panic with its stack, token removed, and
 // counts it. attempt is 0 when the update will not be tried again anyway.
 func (b *Bot) logPanic(id int64, p *panicError, attempt int) {
-	red := b.client.red
-	args := []any{"update_id", id, "phase", p.phase, "error", red.String(fmt.Sprint(p.value))}
+	red := b.client.Redact
+	args := []any{"update_id", id, "phase", p.phase, "error", red(fmt.Sprint(p.value))}
 	if attempt > 0 {
 		args = append(args, "attempt", attempt, "max_attempts", maxUpdateAttempts)
 	}
-	b.log.Error("panic while handling an update", append(args, "stack", red.String(string(p.stack)))...)
+	b.log.Error("panic while handling an update", append(args, "stack", red(string(p.stack)))...)
 	if b.opt.OnPanic != nil {
 		b.opt.OnPanic("update")
 	}

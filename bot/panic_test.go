@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 // bareBot is a Bot on the fake Telegram and a database file that nothing
@@ -23,7 +24,7 @@ import (
 type bareBot struct {
 	srv    *telegramtest.Server
 	store  *storage.Store
-	client *Client
+	client *telegram.Client
 	bot    *Bot
 	pump   *testPump
 	panics atomic.Int32 // OnPanic("update") calls
@@ -74,12 +75,12 @@ func newBareBot(t testing.TB) *bareBot {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bb.store.Close() })
-	bb.client, err = NewClient(context.Background(), ClientOptions{Token: bb.srv.Token(), APIURL: bb.srv.URL(),
-		PollTimeout: time.Second, RequestTimeout: 5 * time.Second})
+	bb.client, err = telegram.NewClient(context.Background(), telegram.ClientOptions{Token: bb.srv.Token(), APIURL: bb.srv.URL(),
+		PollTimeout: time.Second, RequestTimeout: 5 * time.Second,
+		Sleep: func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bb.client.sleep = func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil }
 	bb.bot = bb.newBot(t)
 	bb.pump = &testPump{t: t, store: bb.store, cat: cat, render: bb.bot.Renderer(), client: bb.client}
 	return bb
@@ -289,7 +290,7 @@ func TestPanicInFinish(t *testing.T) {
 	if !strings.Contains(logs, "panic while handling an update") || !strings.Contains(logs, "panic.go") {
 		t.Errorf("the panic was not logged with its stack:\n%s", logs)
 	}
-	if strings.Contains(logs, bb.srv.Token()) || !strings.Contains(logs, redacted) {
+	if strings.Contains(logs, bb.srv.Token()) || !strings.Contains(logs, "<redacted>") {
 		t.Errorf("the token was not redacted from the log:\n%s", logs)
 	}
 }
@@ -313,5 +314,17 @@ func TestPanicOutsideUpdates(t *testing.T) {
 	}
 	if sent := bb.srv.SentTo(parentChat.ID); len(sent) != 1 {
 		t.Errorf("%d answers, want 1", len(sent))
+	}
+}
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 // testPump plays the dispatcher in the bot's tests (which may not import
@@ -27,7 +28,7 @@ type testPump struct {
 	store  *storage.Store
 	cat    *catalog.Catalog
 	render *Renderer
-	client *Client
+	client *telegram.Client
 }
 
 // drain sends everything the outbox holds now.
@@ -157,8 +158,8 @@ func (p *testPump) deliver(ctx context.Context, d storage.Delivery) storage.Deli
 		res.MessageID, err = p.client.SendMessage(ctx, d.ChatID, msg.Text, msg.Params)
 	}
 	if err != nil {
-		var te *Error
-		if asErr(err, &te) && (te.Class == ClassBlocked || te.Class == ClassChatNotFound) {
+		var te *telegram.Error
+		if asErr(err, &te) && (te.Class == telegram.ClassBlocked || te.Class == telegram.ClassChatNotFound) {
 			res.Outcome, res.Error = storage.OutcomeUndeliverable, te.Class
 			return res
 		}
@@ -188,8 +189,8 @@ func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipi
 	return rc
 }
 
-func asErr(err error, target **Error) bool {
-	e, ok := err.(*Error)
+func asErr(err error, target **telegram.Error) bool {
+	e, ok := err.(*telegram.Error)
 	if ok {
 		*target = e
 	}

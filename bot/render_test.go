@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // checkTelegram fails unless text is HTML Telegram accepts, within its

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // crowd is n parents of académie gamma, whose ENT (ent-ecoles) has no

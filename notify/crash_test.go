@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // The crash test re-runs this test binary as a child process that runs a

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // The fairness benchmarks run the dispatcher at TELEGRAM_RATE_LIMIT=25

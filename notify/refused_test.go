@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // breakingRenderer writes what a renderer with a bug would: a class's plan

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"sentinelle/bot"
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
 	"sentinelle/notify"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 // BenchmarkReplyLatencyDuringFanOut measures how long a family waits for
@@ -46,7 +47,7 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		if err := store.ImportSubscribers(context.Background(), subs); err != nil {
 			b.Fatal(err)
 		}
-		client, err := bot.NewClient(context.Background(), bot.ClientOptions{Token: srv.Token(), APIURL: srv.URL(),
+		client, err := telegram.NewClient(context.Background(), telegram.ClientOptions{Token: srv.Token(), APIURL: srv.URL(),
 			PollTimeout: time.Second})
 		if err != nil {
 			b.Fatal(err)

@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot"
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/telegram/telegramtest"
 )
 
 // tgSender is the real client with the one method notify wants beyond it:
-// posting to a channel by its @name. It shows what bot.Client needs for
+// posting to a channel by its @name. It shows what telegram.Client needs for
 // académie channels (see ChannelSender).
-type tgSender struct{ *bot.Client }
+type tgSender struct{ *telegram.Client }
 
 func (s tgSender) SendToChannel(ctx context.Context, channel, text string, params map[string]string) (int64, error) {
 	p := map[string]string{"parse_mode": "HTML", "link_preview_options": `{"is_disabled":true}`}
@@ -46,8 +46,8 @@ func newClient(t testing.TB, srv *telegramtest.Server, paid bool) tgSender {
 	return tgSender{c}
 }
 
-func newBotClient(api, token string, paid bool) (*bot.Client, error) {
-	return bot.NewClient(context.Background(), bot.ClientOptions{
+func newBotClient(api, token string, paid bool) (*telegram.Client, error) {
+	return telegram.NewClient(context.Background(), telegram.ClientOptions{
 		Token: token, APIURL: api, PaidBroadcast: paid, RequestTimeout: 10 * time.Second,
 	})
 }

@@ -1,11 +1,11 @@
-package bot
+package telegram
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // BenchmarkSendAtTelegramLimit sends b.N messages through the Client to the

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -58,6 +58,12 @@ type ClientOptions struct {
 	// RequestTimeout bounds each call other than getUpdates. Zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Sleep waits between two tries of Poll (after a failed getUpdates or
+	// a failed handler) and reports whether the whole wait elapsed; it
+	// returns false as soon as ctx is done. Nil means a real timer. Tests
+	// of a handler that fails on purpose pass one that returns at once, so
+	// the batch comes back without the 1–30 s backoff.
+	Sleep func(ctx context.Context, d time.Duration) bool
 }
 
 // Client is the one door to the Bot API. It is safe for concurrent use: the
@@ -110,7 +116,10 @@ func newClient(opts ClientOptions) (*Client, error) {
 		pollTimeout: pollTimeout(opts.PollTimeout),
 		reqTimeout:  opts.RequestTimeout,
 		backoff:     backoff{min: time.Second, max: 30 * time.Second},
-		sleep:       sleep,
+		sleep:       opts.Sleep,
+	}
+	if c.sleep == nil {
+		c.sleep = sleep
 	}
 	if c.reqTimeout <= 0 {
 		c.reqTimeout = DefaultRequestTimeout
@@ -178,13 +187,18 @@ func (c *Client) BotID() int64 { return c.api.Self.ID }
 
 // String names the bot without its token, so that printing a Client (%v,
 // %+v) cannot leak it.
-func (c *Client) String() string { return "bot.Client(@" + c.Username() + ")" }
+func (c *Client) String() string { return "telegram.Client(@" + c.Username() + ")" }
 
 // GoString is String for %#v, which would otherwise print the token.
 func (c *Client) GoString() string { return c.String() }
 
 // LogValue keeps the token out of logs when a Client is logged.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// Redact returns s without the bot token (in any spelling a URL gives it)
+// nor anything shaped like a token. The bot uses it for what it logs on its
+// own, such as the stack of a recovered panic, which may hold a Bot API URL.
+func (c *Client) Redact(s string) string { return c.red.String(s) }
 
 // doer is the library's HTTPClient for one call: it binds the request to the
 // call's context, remembers the status for classification, and redacts

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"errors"
@@ -76,7 +76,7 @@ type Error struct {
 // was built, and a last pattern pass catches anything token-shaped.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("bot: ")
+	b.WriteString("telegram: ")
 	b.WriteString(e.Method)
 	b.WriteString(": ")
 	switch {

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // TestErrorClasses drives every failure the fake can produce through the
@@ -135,11 +135,11 @@ func TestErrorText(t *testing.T) {
 		want string
 	}{
 		{&Error{Method: "sendMessage", Code: 403, Description: "Forbidden: bot was blocked by the user", Class: ClassBlocked},
-			"bot: sendMessage: 403 Forbidden: bot was blocked by the user"},
+			"telegram: sendMessage: 403 Forbidden: bot was blocked by the user"},
 		{&Error{Method: "sendMessage", Code: 429, Description: "Too Many Requests: retry after 3", Class: ClassRateLimited, RetryAfter: 3 * time.Second},
-			"bot: sendMessage: 429 Too Many Requests: retry after 3 (retry after 3s)"},
+			"telegram: sendMessage: 429 Too Many Requests: retry after 3 (retry after 3s)"},
 		{&Error{Method: "getUpdates", Class: ClassNetwork, Err: errors.New(`Post "http://x/bot123456789:TEST-token-for-telegramtest-000000/getUpdates": EOF`)},
-			`bot: getUpdates: network: Post "http://x/bot<redacted>/getUpdates": EOF`},
+			`telegram: getUpdates: network: Post "http://x/bot<redacted>/getUpdates": EOF`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

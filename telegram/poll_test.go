@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 var (

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 func TestRedactHandler(t *testing.T) {
@@ -54,7 +54,7 @@ func TestClientDoesNotPrintItsToken(t *testing.T) {
 			t.Fatalf("printing the client leaks the token: %s", s)
 		}
 	}
-	if got := c.String(); got != "bot.Client(@sentinelle_test_bot)" {
+	if got := c.String(); got != "telegram.Client(@sentinelle_test_bot)" {
 		t.Fatalf("String() = %q", got)
 	}
 }

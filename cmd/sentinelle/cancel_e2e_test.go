@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // TestRecoveryCancelsQueuedOutage runs the service with 300 parents and a

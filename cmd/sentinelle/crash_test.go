@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/storage"
+	"sentinelle/telegram/telegramtest"
 )
 
 // TestCrashMidFanOut builds the real binary, lets it start announcing an

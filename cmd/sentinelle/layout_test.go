@@ -11,13 +11,13 @@ import (
 var allowedImports = map[string][]string{
 	"sentinelle/checker": {"sentinelle/storage", "sentinelle/catalog"},
 	"sentinelle/notify":  {"sentinelle/storage", "sentinelle/catalog"},
-	"sentinelle/bot":     {"sentinelle/storage", "sentinelle/catalog"},
+	"sentinelle/bot":     {"sentinelle/storage", "sentinelle/catalog", "sentinelle/telegram"},
 	"sentinelle/web":     {"sentinelle/storage", "sentinelle/catalog"},
 }
 
 // testOnlyImports are allowed in _test.go files on top of the rule above:
 // the fake Bot API and the client every delivery test talks through.
-var testOnlyImports = []string{"sentinelle/bot/telegramtest", "sentinelle/bot"}
+var testOnlyImports = []string{"sentinelle/telegram/telegramtest", "sentinelle/telegram", "sentinelle/bot"}
 
 // TestImportRule fails when a forbidden import between project packages
 // appears, for example notify importing bot or storage importing catalog.
@@ -87,7 +87,7 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"bot imports notify", "sentinelle/bot", []string{"sentinelle/notify"}, nil, true},
 		{"checker imports bot", "sentinelle/checker", []string{"sentinelle/bot"}, nil, true},
 		{"checker uses storage", "sentinelle/checker", []string{"sentinelle/storage", "sentinelle/catalog"}, nil, false},
-		{"notify tests use the fake", "sentinelle/notify", nil, []string{"sentinelle/bot/telegramtest", "sentinelle/bot"}, false},
+		{"notify tests use the fake", "sentinelle/notify", nil, []string{"sentinelle/telegram/telegramtest", "sentinelle/bot"}, false},
 		{"web tests import checker", "sentinelle/web", nil, []string{"sentinelle/checker"}, true},
 		{"catalog imports storage", "sentinelle/catalog", []string{"sentinelle/storage"}, nil, true},
 		{"cmd imports all", "sentinelle/cmd/sentinelle", []string{"sentinelle/bot", "sentinelle/notify"}, nil, false},

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // TestPeakMemory100k measures the peak resident memory (VmHWM) of the real

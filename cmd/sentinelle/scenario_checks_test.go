@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // checkOutages: nobody outside the expected pairs heard anything, and each

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
+	"sentinelle/telegram/telegramtest"
 )
 
 // proc is one run of the built binary.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
+	"sentinelle/telegram/telegramtest"
 )
 
 // TestMorningOf6April replays the morning of 6 April 2021 against the real

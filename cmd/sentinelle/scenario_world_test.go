@@ -15,8 +15,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"sentinelle/bot/telegramtest"
 	"sentinelle/catalog"
+	"sentinelle/telegram/telegramtest"
 )
 
 // failures6April are the portals that failed on the morning of 6 April

@@ -16,6 +16,7 @@ import (
 	"sentinelle/checker"
 	"sentinelle/notify"
 	"sentinelle/storage"
+	"sentinelle/telegram"
 	"sentinelle/web"
 )
 
@@ -68,7 +69,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	defer ln.Close()
 
 	metrics := web.NewMetrics()
-	var client *bot.Client
+	var client *telegram.Client
 	if cfg.TelegramToken == "" {
 		log.Info("bot off: set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to turn it on")
 	} else if client, err = connectBot(ctx, cfg, log); err != nil {
@@ -194,17 +195,17 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 // connectBot builds the Telegram client. A revoked or wrong token stops the
 // start; a network failure is retried for a minute, so that a service
 // started with the machine does not give up before the network is up.
-func connectBot(ctx context.Context, cfg Config, log *slog.Logger) (*bot.Client, error) {
+func connectBot(ctx context.Context, cfg Config, log *slog.Logger) (*telegram.Client, error) {
 	delay := time.Second
 	deadline := time.Now().Add(time.Minute)
 	for {
-		c, err := bot.NewClient(ctx, bot.ClientOptions{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL,
+		c, err := telegram.NewClient(ctx, telegram.ClientOptions{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL,
 			Logger: log.With("part", "telegram"), PaidBroadcast: cfg.PaidBroadcast})
 		if err == nil {
 			return c, nil
 		}
-		var te *bot.Error
-		if errors.As(err, &te) && te.Class == bot.ClassUnauthorized {
+		var te *telegram.Error
+		if errors.As(err, &te) && te.Class == telegram.ClassUnauthorized {
 			return nil, fmt.Errorf("TELEGRAM_BOT_TOKEN refused by Telegram (revoked or mistyped): %w", err)
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {

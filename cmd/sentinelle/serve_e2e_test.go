@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 // switchableENT is a fake portal whose answer a test changes: "ok" (a

@@ -1,10 +1,10 @@
-package bot
+package telegram
 
 import (
 	"context"
 	"testing"
 
-	"sentinelle/bot/telegramtest"
+	"sentinelle/telegram/telegramtest"
 )
 
 func TestSendToChannel(t *testing.T) {
