@@ -78,11 +78,12 @@ func (p *Probe) Check(ctx context.Context, cat *catalog.Catalog, svc catalog.Ser
 	return Judge(cat, svc, p.Fetch(ctx, svc.URL))
 }
 
-// CheckAll probes services concurrently, at most concurrency at a time, and
-// returns their results in the order of services. A round lasts about as
-// long as its slowest probe only when concurrency is at least the number of
-// services that hang: otherwise the hanging probes queue behind each other,
-// about ceil(hanging/concurrency) × Timeout.
+// CheckAll probes services concurrently, at most concurrency at a time (≤ 0:
+// all of them at once, CHECK_CONCURRENCY's default), and returns their
+// results in the order of services. A round lasts about as long as its
+// slowest probe only when concurrency is at least the number of services
+// that hang: otherwise the hanging probes queue behind each other, about
+// ceil(hanging/concurrency) × Timeout.
 func (p *Probe) CheckAll(ctx context.Context, cat *catalog.Catalog, services []catalog.Service, concurrency int) []Result {
 	out := make([]Result, len(services))
 	jobs := make([]func(), len(services))
@@ -93,12 +94,12 @@ func (p *Probe) CheckAll(ctx context.Context, cat *catalog.Catalog, services []c
 	return out
 }
 
-// runAll runs jobs with at most limit at once, starting them in order (so
-// that jobs placed first, such as the canaries, are never starved), and
-// waits for all of them.
+// runAll runs jobs with at most limit at once (≤ 0: all at once),
+// starting them in order (so that jobs placed first, such as the canaries,
+// are never starved), and waits for all of them.
 func runAll(limit int, jobs []func()) {
 	if limit <= 0 {
-		limit = 1
+		limit = max(len(jobs), 1)
 	}
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup

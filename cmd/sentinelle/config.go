@@ -26,7 +26,7 @@ type Config struct {
 	CatalogFile       string
 	CheckSchedule     string
 	CheckTimeout      time.Duration
-	CheckConcurrency  int
+	CheckConcurrency  int // 0 (unset): one probe slot per service and canary, resolved by checker
 	DownAfter         int
 	UpAfter           int
 	CanaryURLs        []string
@@ -71,7 +71,7 @@ var defaults = map[string]string{
 	"PUBLIC_URL":              "http://localhost:8080",
 	"CHECK_SCHEDULE":          "@every 1m",
 	"CHECK_TIMEOUT":           "10s",
-	"CHECK_CONCURRENCY":       "32",
+	"CHECK_CONCURRENCY":       "", // as many as there are services and canaries
 	"DOWN_AFTER":              "2",
 	"UP_AFTER":                "2",
 	"CANARY_URLS":             "https://www.wikipedia.org,https://www.debian.org",
@@ -128,7 +128,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		bad("CHECK_SCHEDULE", c.CheckSchedule, "une expression robfig/cron, par exemple @every 1m ou */5 * * * *")
 	}
 	c.CheckTimeout = duration(get, bad, "CHECK_TIMEOUT", time.Second, 5*time.Minute)
-	c.CheckConcurrency = integer(get, bad, "CHECK_CONCURRENCY", 1, 1024)
+	if v := get("CHECK_CONCURRENCY"); v != "" {
+		c.CheckConcurrency = integer(get, bad, "CHECK_CONCURRENCY", 0, 1024)
+	}
 	c.DownAfter = integer(get, bad, "DOWN_AFTER", 1, 100)
 	c.UpAfter = integer(get, bad, "UP_AFTER", 1, 100)
 	c.CanaryURLs = splitList(get("CANARY_URLS"))

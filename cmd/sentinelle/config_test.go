@@ -20,7 +20,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if c.TelegramToken != "" || c.DatabasePath != "sentinelle.db" || c.HTTPAddr != ":8080" ||
-		c.CheckTimeout != 10*time.Second || c.CheckConcurrency != 32 || c.DownAfter != 2 || c.UpAfter != 2 ||
+		c.CheckTimeout != 10*time.Second || c.CheckConcurrency != 0 || c.DownAfter != 2 || c.UpAfter != 2 ||
 		c.TelegramRateLimit != 25 || c.PaidBroadcast || len(c.CanaryURLs) != 2 || c.Timezone.String() != "Europe/Paris" ||
 		!c.QuietHours.Enabled || c.CheckSchedule != "@every 1m" || c.PublicURL != "http://localhost:8080" ||
 		c.TelegramAPIURL != "https://api.telegram.org" || c.LogFormat != "text" {
@@ -66,7 +66,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"schedule", "CHECK_SCHEDULE", "every minute", `CHECK_SCHEDULE="every minute"`},
 		{"timeout unit", "CHECK_TIMEOUT", "10", `CHECK_TIMEOUT="10"`},
 		{"timeout too small", "CHECK_TIMEOUT", "10ms", `CHECK_TIMEOUT="10ms"`},
-		{"concurrency zero", "CHECK_CONCURRENCY", "0", `CHECK_CONCURRENCY="0"`},
+		{"concurrency negative", "CHECK_CONCURRENCY", "-1", `CHECK_CONCURRENCY="-1"`},
+		{"concurrency too high", "CHECK_CONCURRENCY", "1025", `CHECK_CONCURRENCY="1025"`},
+		{"concurrency not a number", "CHECK_CONCURRENCY", "auto", `CHECK_CONCURRENCY="auto"`},
 		{"down after", "DOWN_AFTER", "x", `DOWN_AFTER="x"`},
 		{"up after", "UP_AFTER", "-1", `UP_AFTER="-1"`},
 		{"canary", "CANARY_URLS", "https://ok.example,nope", `CANARY_URLS="nope"`},
@@ -92,6 +94,31 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
 				t.Fatalf("one bad variable gave %d messages: %q", n, err)
+			}
+		})
+	}
+}
+
+// TestCheckConcurrency: unset, empty or 0 is 0, which checker.New and
+// CheckAll read as one slot per service and canary; an explicit value wins.
+func TestCheckConcurrency(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want int
+	}{
+		{"unset", nil, 0},
+		{"empty", map[string]string{"CHECK_CONCURRENCY": ""}, 0},
+		{"zero", map[string]string{"CHECK_CONCURRENCY": "0"}, 0},
+		{"explicit", map[string]string{"CHECK_CONCURRENCY": " 8 "}, 8},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadConfig(envOf(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.CheckConcurrency != tt.want {
+				t.Fatalf("CheckConcurrency = %d, want %d", c.CheckConcurrency, tt.want)
 			}
 		})
 	}
