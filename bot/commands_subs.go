@@ -257,5 +257,5 @@ func (t *turn) lumni() error {
 		return err
 	}
 	isDown := func(id string) bool { return states[id].State == storage.StateDown }
-	return t.reply(alternativesText(t.b.cat, t.chat.Levels, isDown), nil)
+	return t.reply(alternativesText(t.b.cat, t.chat.Levels, t.now.In(t.b.loc), isDown), nil)
 }

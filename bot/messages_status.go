@@ -110,11 +110,12 @@ func (v statusView) line(s catalog.Service) string {
 // pickAlternatives returns up to max alternatives for the levels, taking
 // each level's first, then each one's second…, without repeating a link:
 // Lumni's level page comes first while Lumni is up, and a link whose
-// service is down is replaced by the next one.
-func pickAlternatives(cat *catalog.Catalog, levels []catalog.Level, isDown func(string) bool, max int) []catalog.Alternative {
+// service is down is replaced by the next one. An alternative past its
+// until: day on the day of now is never offered.
+func pickAlternatives(cat *catalog.Catalog, levels []catalog.Level, now time.Time, isDown func(string) bool, max int) []catalog.Alternative {
 	lists := make([][]catalog.Alternative, len(levels))
 	for i, l := range levels {
-		lists[i] = cat.AlternativesFor(l, isDown)
+		lists[i] = cat.AlternativesFor(l, now, isDown)
 	}
 	seen := map[string]bool{}
 	var out []catalog.Alternative
@@ -148,7 +149,7 @@ func alternativeLine(a catalog.Alternative) string {
 
 // alternativesText writes /lumni: for each of the chat's levels (all when
 // none given), up to three places to learn that work now.
-func alternativesText(cat *catalog.Catalog, mask int, isDown func(string) bool) string {
+func alternativesText(cat *catalog.Catalog, mask int, now time.Time, isDown func(string) bool) string {
 	levels := levelsOf(mask)
 	if len(levels) == 0 {
 		levels = catalog.AllLevels()
@@ -157,7 +158,7 @@ func alternativesText(cat *catalog.Catalog, mask int, isDown func(string) bool) 
 	b.WriteString("📚 <b>Pour travailler pendant une panne</b>\n")
 	for _, l := range levels {
 		fmt.Fprintf(&b, "\n<b>%s</b>\n", levelLabel(l))
-		alts := pickAlternatives(cat, []catalog.Level{l}, isDown, 3)
+		alts := pickAlternatives(cat, []catalog.Level{l}, now, isDown, 3)
 		if len(alts) == 0 {
 			b.WriteString("Rien ne fonctionne pour l'instant : réessayez plus tard.\n")
 		}

@@ -20,6 +20,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
+	today := time.Date(2026, time.December, 7, 9, 0, 0, 0, paris)
 	class := storage.Class{ID: 1, Code: "ABCD2345", Name: "6e B <& co>", Academie: "versailles", PlanB: "Fiche <3> & 4"}
 	chat := storage.Chat{ID: 1, Role: "parent", Levels: 6, AlertOutage: true, AlertRecovery: true}
 	aix, _ := cat.Academy("aix-marseille")
@@ -44,8 +45,8 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"no subscription", msgNoSubscription}, {"unsubscribed all", msgUnsubscribedAll},
 		{"unsubscribe menu", kb(unsubscribeMenu(cat, []string{"paris", "lille"}))},
 		{"unsubscribed", strings.Join(unsubscribedParts(cat, []string{"paris"}, []string{"nantes"}, nil), "\n")},
-		{"lumni, all levels", alternativesText(cat, 0, nil)},
-		{"lumni, nothing works", alternativesText(cat, storage.LevelLycee, func(string) bool { return true })},
+		{"lumni, all levels", alternativesText(cat, 0, today, nil)},
+		{"lumni, nothing works", alternativesText(cat, storage.LevelLycee, today, func(string) bool { return true })},
 		{"profile", kb(profileText(cat, chat, nil), roleKeyboard())}, {"bad profile", badProfileText("astro<naute>")},
 		{"profile saved", profileSavedText(storage.Chat{Role: "enseignant", AlertOutage: true}, true)},
 		{"alerts", kb(alertsMenu(chat))}, {"alert off", onOff("Pannes", false)},

@@ -149,7 +149,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 		levels = svc.Levels
 	}
 	isDown := func(id string) bool { return id == svc.ID || states[id].State == storage.StateDown }
-	v.alts = pickAlternatives(r.cat, levels, isDown, 3)
+	v.alts = pickAlternatives(r.cat, levels, v.now.In(v.loc), isDown, 3)
 	return v
 }
 

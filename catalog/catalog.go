@@ -1,6 +1,6 @@
 // Package catalog says what Sentinelle watches and for whom: the académies,
 // the school portals (ENTs) each one relies on, the national services that
-// concern every family (CNED, EduConnect, Lumni), where to learn while a
+// concern every family (EduConnect, Apps Éducation, Lumni), where to learn while a
 // portal is down, and the texts that betray a waiting-room page served with
 // HTTP 200.
 //
@@ -61,11 +61,16 @@ const DefaultSlowMS = 5000
 // page, a TV slot, a CNED platform. Service names the monitored service it
 // depends on, if any, so that the bot does not recommend a site that is down
 // too; Description carries what a link cannot say, such as a broadcast slot.
+// Until, for an alternative tied to an event (a TV schedule), is the last
+// day it is offered: past it, AlternativesFor leaves it out by itself.
+// Source says where its facts come from.
 type Alternative struct {
 	Name        string `yaml:"name"`
 	URL         string `yaml:"url"`
 	Service     string `yaml:"service,omitempty"`
 	Description string `yaml:"description,omitempty"`
+	Until       Date   `yaml:"until,omitempty"`
+	Source      Source `yaml:"source,omitempty"`
 }
 
 // Service is one probed site: an ENT, or a national service when National
@@ -74,8 +79,9 @@ type Alternative struct {
 //
 // ExpectStatus is 0 when any 2xx after redirects is healthy. SlowMS is always
 // the effective threshold after parsing (DefaultSlowMS when the file leaves
-// it out). Unsure marks a service whose URL or 2021 status comes from a weak
-// source; Note says why, for whoever maintains the catalog.
+// it out). Unsure marks a service whose URL or status comes from a weak
+// source; Note says why, for whoever maintains the catalog. Source says
+// where the entry comes from and when it was last checked.
 type Service struct {
 	ID           string  `yaml:"id"`
 	Name         string  `yaml:"name"`
@@ -88,6 +94,7 @@ type Service struct {
 	SlowMS       int     `yaml:"slow_ms,omitempty"`
 	Unsure       bool    `yaml:"unsure,omitempty"`
 	Note         string  `yaml:"note,omitempty"`
+	Source       Source  `yaml:"source,omitempty"`
 }
 
 // Serves reports whether the service concerns pupils of level l, which is

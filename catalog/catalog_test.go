@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAllLevels(t *testing.T) {
@@ -146,6 +147,7 @@ func TestAlternativesFor(t *testing.T) {
 		}
 		return strings.Join(out, ", ")
 	}
+	today := time.Date(2026, time.December, 7, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
 		level  Level
@@ -159,8 +161,47 @@ func TestAlternativesFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := names(c.AlternativesFor(tt.level, tt.isDown)); got != tt.want {
+			if got := names(c.AlternativesFor(tt.level, today, tt.isDown)); got != tt.want {
 				t.Errorf("AlternativesFor(%q): got %q, want %q", tt.level, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAlternativesForUntil: an alternative tied to an event is offered up
+// to its until: day included, in the caller's time zone, and never after.
+func TestAlternativesForUntil(t *testing.T) {
+	c, err := Parse([]byte(`
+alternatives:
+  college:
+    - {name: "Lumni collège", url: "https://www.lumni.fr/college"}
+    - {name: "France 4", url: "https://www.france.tv/france-4/direct.html", until: 2021-04-30,
+       description: "Cours à la télévision de 14h à 16h (avril 2021)."}
+academies:
+  - {slug: paris, code: "01", name: Paris, region: Île-de-France, services: []}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris := time.FixedZone("CEST", 2*3600)
+	tests := []struct {
+		name string
+		now  time.Time
+		want int
+	}{
+		{"during the event", time.Date(2021, 4, 6, 9, 0, 0, 0, paris), 2},
+		{"on its last day, late", time.Date(2021, 4, 30, 23, 59, 0, 0, paris), 2},
+		{"the day after, just past midnight in Paris", time.Date(2021, 5, 1, 0, 5, 0, 0, paris), 1},
+		{"years later", time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.AlternativesFor(College, tt.now, nil)
+			if len(got) != tt.want {
+				t.Errorf("AlternativesFor(college, %s): got %d alternatives %+v, want %d", tt.now, len(got), got, tt.want)
+			}
+			if len(got) == 1 && got[0].Name != "Lumni collège" {
+				t.Errorf("kept %q, want Lumni collège", got[0].Name)
 			}
 		})
 	}

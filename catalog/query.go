@@ -5,6 +5,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Service returns the service with this id. The bool is false for an id the
@@ -61,7 +62,7 @@ func (c *Catalog) ServicesOf(slug string) []Service {
 }
 
 // NationalServices returns the services that concern every subscriber
-// whatever the académie (CNED, EduConnect, Lumni), in catalog order.
+// whatever the académie (EduConnect, Apps Éducation, Lumni), in catalog order.
 func (c *Catalog) NationalServices() []Service {
 	var out []Service
 	for _, s := range c.Services {
@@ -114,13 +115,18 @@ func (c *Catalog) AcademiesIn(region string) []Academy {
 	return out
 }
 
-// AlternativesFor returns the alternatives for a level in catalog order,
-// leaving out those whose service isDown reports as down: recommending a
-// saturated site to a family already stuck would add to their trouble.
-// A nil isDown keeps them all.
-func (c *Catalog) AlternativesFor(l Level, isDown func(serviceID string) bool) []Alternative {
+// AlternativesFor returns the alternatives for a level that are offered on
+// the day of now, in catalog order. It leaves out those past their until:
+// day (a TV schedule of a given week must not outlive it), and those whose
+// service isDown reports as down: recommending a saturated site to a family
+// already stuck would add to their trouble. A nil isDown keeps them all.
+// Pass now in the families' time zone: the day changes at its midnight.
+func (c *Catalog) AlternativesFor(l Level, now time.Time, isDown func(serviceID string) bool) []Alternative {
 	var out []Alternative
 	for _, alt := range c.Alternatives[l] {
+		if alt.Expired(now) {
+			continue
+		}
 		if alt.Service != "" && isDown != nil && isDown(alt.Service) {
 			continue
 		}

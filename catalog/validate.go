@@ -78,6 +78,7 @@ func validateServices(p *problems, services []Service) map[string]bool {
 		case s.SlowMS == 0:
 			s.SlowMS = DefaultSlowMS
 		}
+		checkSource(p, where, s.Source)
 	}
 	delete(known, "")
 	return known
@@ -132,6 +133,8 @@ func validateAlternatives(p *problems, c *Catalog, known map[string]bool) {
 			if _, ok := known[alt.Service]; alt.Service != "" && !ok {
 				p.add(where, "service %q: unknown service", alt.Service)
 			}
+			checkUntil(p, where, alt.Until)
+			checkSource(p, where, alt.Source)
 		}
 	}
 	c.Alternatives = canonical
