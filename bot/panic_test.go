@@ -123,7 +123,11 @@ func (bb *bareBot) run(t *testing.T) {
 // confirm.
 func (bb *bareBot) idle(t *testing.T) {
 	t.Helper()
-	eventually(t, "every update confirmed", func() bool { return bb.srv.Pending() == 0 })
+	for deadline := time.Now().Add(5 * time.Second); bb.srv.Pending() > 0; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for every update confirmed")
+		}
+	}
 }
 
 // poison makes the handling of update id panic in phase, the first n
@@ -314,17 +318,5 @@ func TestPanicOutsideUpdates(t *testing.T) {
 	}
 	if sent := bb.srv.SentTo(parentChat.ID); len(sent) != 1 {
 		t.Errorf("%d answers, want 1", len(sent))
-	}
-}
-
-// eventually polls cond for up to 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }

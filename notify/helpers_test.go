@@ -14,6 +14,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/telegram"
 )
 
 // testCatalogYAML has a shared ENT (alpha and beta), ENTs of one level, a
@@ -178,18 +179,19 @@ func (f *fakeSender) waitCount(t testing.TB, n int) []sent {
 	return f.waitFor(t, fmt.Sprintf("%d messages", n), func(m []sent) bool { return len(m) >= n })
 }
 
-// tgErr is a Telegram failure as bot.Error presents it to notify.
+// tgErr is a Telegram failure of one class; the dispatcher reads it
+// through the *telegram.Error it unwraps to, as it reads the real client's.
 type tgErr struct {
 	class   string
 	delay   time.Duration
 	newChat int64
 }
 
-func (e tgErr) Error() string              { return "fake telegram error: " + e.class }
-func (e tgErr) TelegramClass() string      { return e.class }
-func (e tgErr) RetryDelay() time.Duration  { return e.delay }
-func (e tgErr) NewChatID() int64           { return e.newChat }
-func wrapped(e tgErr) error                { return fmt.Errorf("bot: sendMessage: %w", e) }
+func (e tgErr) Error() string { return "fake telegram error: " + e.class }
+func (e tgErr) Unwrap() error {
+	return &telegram.Error{Method: "sendMessage", Class: e.class, RetryAfter: e.delay, MigrateToChatID: e.newChat}
+}
+func wrapped(e tgErr) error                { return fmt.Errorf("telegram: sendMessage: %w", e) }
 func isNetwork() error                     { return errors.New("dial tcp 127.0.0.1:1: connection refused") }
 func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

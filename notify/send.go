@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/telegram"
 )
 
 // Sender is the part of the Telegram client the dispatcher needs. Text is
 // Telegram HTML; params are extra Bot API fields (disable_notification,
-// allow_paid_broadcast, reply_markup…). bot.Client implements it.
+// allow_paid_broadcast, reply_markup…). *telegram.Client implements it; a
+// failure is read with telegram.AsError, so a Sender's errors should be
+// (or wrap) *telegram.Error; any other error counts as a network failure.
 type Sender interface {
 	SendMessage(ctx context.Context, chatID int64, text string, params map[string]string) (messageID int64, err error)
 	SendPhoto(ctx context.Context, chatID int64, png []byte, caption string, params map[string]string) (messageID int64, err error)
@@ -26,28 +29,6 @@ type Sender interface {
 type ChannelSender interface {
 	SendToChannel(ctx context.Context, channel string, text string, params map[string]string) (messageID int64, err error)
 }
-
-// telegramError is how the dispatcher reads a Sender's failure without
-// importing package bot (bot.Error implements it). Any other error counts
-// as a network error: transient, retried.
-type telegramError interface {
-	error
-	TelegramClass() string
-	RetryDelay() time.Duration
-	NewChatID() int64
-}
-
-// Telegram error classes, as TelegramClass returns them.
-const (
-	classRateLimited  = "rate_limited"
-	classBlocked      = "blocked"
-	classChatNotFound = "chat_not_found"
-	classMigrated     = "migrated"
-	classParseError   = "parse_error"
-	classBadRequest   = "bad_request"
-	classUnauthorized = "unauthorized"
-	classNetwork      = "network"
-)
 
 // unauthorizedPause is how long sending stops when Telegram rejects the
 // token: nothing can succeed until an operator fixes it, and hammering
@@ -159,17 +140,14 @@ var errNoChannels = errors.New("notify: the sender cannot post to channels")
 // classify turns a failed send into an outcome. again is true when the job
 // must wait in the queue (429, revoked token) without counting an attempt.
 func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (storage.DeliveryResult, bool) {
-	class, delay, newChat := classNetwork, time.Duration(0), int64(0)
-	var te telegramError
-	if errors.As(err, &te) {
-		class, delay, newChat = te.TelegramClass(), te.RetryDelay(), te.NewChatID()
-	}
+	te := telegram.AsError(err)
+	class, delay, newChat := te.Class, te.RetryDelay(), te.NewChatID()
 	r.Error = err.Error()
 	attrs := []any{"event_id", j.ev.ID, "kind", j.ev.Kind, "class", class, "attempt", j.del.Attempts + 1}
 	switch {
 	case errors.Is(err, errNoChannels):
 		r.Outcome = storage.OutcomeFailed
-	case class == classRateLimited:
+	case class == telegram.ClassRateLimited:
 		if delay <= 0 {
 			delay = time.Second
 		}
@@ -178,19 +156,19 @@ func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (stor
 		d.stats.report("429")
 		d.log.Warn("Telegram asked to slow down; all sending paused", append(attrs, "retry_after_ms", delay.Milliseconds())...)
 		return r, true
-	case class == classUnauthorized:
+	case class == telegram.ClassUnauthorized:
 		d.queue.pauseUntil(time.Now().Add(unauthorizedPause))
 		d.log.Error("Telegram refused the bot token; sending paused (check TELEGRAM_BOT_TOKEN)", attrs...)
 		return r, true
-	case class == classBlocked || class == classChatNotFound:
+	case class == telegram.ClassBlocked || class == telegram.ClassChatNotFound:
 		r.Outcome = storage.OutcomeUndeliverable
 		d.log.Info("chat or channel refuses our messages; no more sends there", attrs...)
-	case class == classMigrated && newChat != 0 && j.del.Channel == "":
+	case class == telegram.ClassMigrated && newChat != 0 && j.del.Channel == "":
 		r.Outcome, r.NewChatID = storage.OutcomeMigrated, newChat
 		d.log.Info("group became a supergroup; moved and resent", attrs...)
-	case class == classParseError:
+	case class == telegram.ClassParseError:
 		return d.refused(j, r, err, attrs)
-	case class == classBadRequest || class == classMigrated:
+	case class == telegram.ClassBadRequest || class == telegram.ClassMigrated:
 		r.Outcome = storage.OutcomeFailed
 		d.log.Warn("Telegram refused a message", append(attrs, "error", err)...)
 	case j.del.Attempts+1 >= d.opt.MaxAttempts:

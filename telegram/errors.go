@@ -96,9 +96,18 @@ func (e *Error) Error() string {
 // Unwrap gives errors.Is/As access to the (redacted) cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// TelegramClass returns Class. notify cannot import bot; it declares an
-// interface with these three methods and finds it with errors.As.
-func (e *Error) TelegramClass() string { return e.Class }
+// AsError returns the *Error inside err, or, for any other error, an Error
+// of ClassNetwork wrapping it: nothing usable came back, so the failure is
+// transient. The Client returns only *Error; the poll loop and the
+// dispatcher read every failure through AsError, so that this rule is
+// written once.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Class: ClassNetwork, Err: err}
+}
 
 // RetryDelay is how long to pause all sending; > 0 only for rate_limited.
 func (e *Error) RetryDelay() time.Duration {

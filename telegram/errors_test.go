@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,8 +80,8 @@ func TestErrorClasses(t *testing.T) {
 					e.Class, e.Code, e.RetryAfter, e.MigrateToChatID, e.Permanent, e,
 					tt.class, tt.code, tt.retryAfter, tt.migrateTo, tt.permanent)
 			}
-			if e.TelegramClass() != tt.class || e.RetryDelay() != tt.retryAfter || e.NewChatID() != tt.migrateTo {
-				t.Fatalf("accessors = %s, %v, %d", e.TelegramClass(), e.RetryDelay(), e.NewChatID())
+			if a := AsError(err); a.Class != tt.class || a.RetryDelay() != tt.retryAfter || a.NewChatID() != tt.migrateTo {
+				t.Fatalf("accessors = %s, %v, %d", a.Class, a.RetryDelay(), a.NewChatID())
 			}
 			if strings.Contains(e.Error(), srv.Token()) {
 				t.Fatalf("Error() leaks the token: %s", e)
@@ -153,5 +154,31 @@ func TestErrorText(t *testing.T) {
 	}
 	if api.RetryDelay() != 0 || api.NewChatID() != 0 {
 		t.Fatalf("RetryDelay/NewChatID must be zero outside their classes")
+	}
+}
+
+// TestAsError: the dispatcher and the poll loop read every failure through
+// AsError; a foreign error is a network failure, a wrapped *Error is found.
+func TestAsError(t *testing.T) {
+	blocked := &Error{Method: "sendMessage", Code: 403, Class: ClassBlocked, Permanent: true}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"the client's error", blocked, ClassBlocked},
+		{"wrapped", fmt.Errorf("send: %w", blocked), ClassBlocked},
+		{"foreign", errors.New("dial tcp 127.0.0.1:1: connection refused"), ClassNetwork},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := AsError(tt.err)
+			if got.Class != tt.want {
+				t.Fatalf("AsError(%v).Class = %q, want %q", tt.err, got.Class, tt.want)
+			}
+			if !errors.Is(got, tt.err) && !errors.Is(tt.err, got) {
+				t.Fatalf("AsError(%v) lost the error: %v", tt.err, got)
+			}
+		})
 	}
 }

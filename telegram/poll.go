@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -31,7 +30,7 @@ func (c *Client) Poll(ctx context.Context, offset int, handle func(ctx context.C
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if e := asError(err); e.Class == ClassUnauthorized {
+		if e := AsError(err); e.Class == ClassUnauthorized {
 			c.log.Error("Telegram refused the bot token; polling stops", "error", err)
 			return err
 		}
@@ -45,7 +44,7 @@ func (c *Client) Poll(ctx context.Context, offset int, handle func(ctx context.C
 			return ctx.Err()
 		}
 		if err != nil {
-			delay, stop := c.pollFailure(ctx, asError(err), &b)
+			delay, stop := c.pollFailure(ctx, AsError(err), &b)
 			if stop != nil {
 				return stop
 			}
@@ -117,16 +116,6 @@ func (c *Client) pollFailure(ctx context.Context, e *Error, b *backoff) (time.Du
 	c.log.Warn("getUpdates failed; backing off", "error", e, "class", e.Class,
 		"attempt", b.attempt, "retry_in_ms", delay.Milliseconds())
 	return delay, nil
-}
-
-// asError returns the *Error inside err, or wraps a foreign error as a
-// network failure (it should not happen: the Client returns only *Error).
-func asError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &Error{Class: ClassNetwork, Err: err}
 }
 
 // backoff is capped exponential backoff with jitter: attempt n waits a

@@ -10,7 +10,7 @@ import (
 // cmd towards the leaves. A package not listed may import no project package.
 var allowedImports = map[string][]string{
 	"sentinelle/checker": {"sentinelle/storage", "sentinelle/catalog"},
-	"sentinelle/notify":  {"sentinelle/storage", "sentinelle/catalog"},
+	"sentinelle/notify":  {"sentinelle/storage", "sentinelle/catalog", "sentinelle/telegram"},
 	"sentinelle/bot":     {"sentinelle/storage", "sentinelle/catalog", "sentinelle/telegram"},
 	"sentinelle/web":     {"sentinelle/storage", "sentinelle/catalog"},
 }

@@ -24,6 +24,14 @@ import (
 // version after Telegram refused one.
 var _ notify.PlainRenderer = (*bot.Renderer)(nil)
 
+// The one Telegram client sends the dispatcher's messages, channel posts
+// included; notify declares what it needs and reads the client's errors
+// with telegram.AsError.
+var (
+	_ notify.Sender        = (*telegram.Client)(nil)
+	_ notify.ChannelSender = (*telegram.Client)(nil)
+)
+
 // serve runs the service until ctx is cancelled, then stops its parts in
 // order: checker (letting a running round finish), update poller,
 // dispatcher (finishing the sends in flight), HTTP server (5 s), database
