@@ -56,13 +56,17 @@ func TestPageContains(t *testing.T) {
 }
 
 func FuzzReadPage(f *testing.F) {
-	for _, s := range []string{loginPage, "<", "<!--", "<script", "<script>x</scr", "<title>a", "<a\n>b</a >", "\xff\xfe<p>é</p>"} {
+	for _, s := range []string{loginPage, "<", "<!--", "<script", "<script>x</scr", "<title>a", "<a\n>b</a >", "\xff\xfe<p>é</p>",
+		`<div hidden>a<div>b</div>c</div>d`, `<p style="display:none">a<div>b`, `<li aria-hidden=true>a<li>b`, `<x a="b`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		p := readPage(decodeBody([]byte(body)), "text/html")
 		if len(p.text) > len(body)*2+8 {
 			t.Fatalf("text of %d bytes from a body of %d", len(p.text), len(body))
+		}
+		if len(p.shown) > len(p.visible) {
+			t.Fatalf("shown text %q longer than the visible text %q", p.shown, p.visible)
 		}
 		_ = p.blank()
 	})
