@@ -20,7 +20,9 @@
 // only), so nobody reads "ENT en panne" after it came back.
 //
 // notify does not import package bot: it declares the Sender and Renderer
-// it needs and reads Telegram's error classes through a small interface.
+// it needs (*telegram.Client and *bot.Renderer satisfy them), and reads a
+// failed send's class with telegram.AsError, the one reading of Telegram's
+// errors, shared with the bot's update loop.
 package notify
 
 import (
