@@ -113,7 +113,7 @@ func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 	if strings.Contains(msg.Text, "lumni.fr") {
 		t.Errorf("Lumni is the service down, yet recommended:\n%s", msg.Text)
 	}
-	if !strings.Contains(msg.Text, "college.cned.fr") || !strings.Contains(msg.Text, "France 4") {
+	if !strings.Contains(msg.Text, "portail.apps.education.fr") {
 		t.Errorf("the next alternatives did not replace Lumni:\n%s", msg.Text)
 	}
 	msg, _ = r.Render(context.Background(), stateEvent("outage", "enc92", "up", "down", "timeout", at, time.Time{}, 0), to)

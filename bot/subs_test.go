@@ -125,14 +125,14 @@ func TestLumniReplacesWhatIsDown(t *testing.T) {
 	h.say(parentChat, parentUser, "/lumni")
 	h.say(parentChat, parentUser, "/profil parent college")
 	m := lastOf(t, h.say(parentChat, parentUser, "/lumni"))
-	wantText(t, m, "Lumni collège", "France 4")
+	wantText(t, m, "Lumni collège", "Classe virtuelle")
 	setStates(t, h, map[string]string{"lumni": "down:http_status"})
 	h.pump.drain()
 	m = lastOf(t, h.say(parentChat, parentUser, "/alternatives"))
 	if strings.Contains(m.Visible, "Lumni collège") {
 		t.Errorf("Lumni is down but still offered:\n%s", m.Visible)
 	}
-	wantText(t, m, "France 4", "CNED")
+	wantText(t, m, "Classe virtuelle")
 	h.golden("lumni")
 }
 

@@ -27,7 +27,7 @@ func TestService(t *testing.T) {
 		wantOK      bool
 	}{
 		{"monlycee", "https://ent.iledefrance.fr", true},
-		{"cned-ecole", "https://ecole.cned.fr", true},
+		{"educonnect", "https://educonnect.education.gouv.fr", true},
 		{"MonLycee", "", false},
 		{"", "", false},
 	}
@@ -154,9 +154,9 @@ func TestAlternativesFor(t *testing.T) {
 		isDown func(string) bool
 		want   string
 	}{
-		{"all up", College, nil, "Lumni collège, France 4, CNED Ma classe à la maison (collège)"},
-		{"lumni down", College, func(id string) bool { return id == "lumni" }, "France 4, CNED Ma classe à la maison (collège)"},
-		{"cned down", Lycee, func(id string) bool { return strings.HasPrefix(id, "cned") }, "Lumni lycée"},
+		{"all up", College, nil, "Lumni collège, Classe virtuelle (apps.education.fr)"},
+		{"lumni down", College, func(id string) bool { return id == "lumni" }, "Classe virtuelle (apps.education.fr)"},
+		{"apps down", Lycee, func(id string) bool { return id == "apps-education" }, "Lumni lycée"},
 		{"unknown level", Level("fac"), nil, ""},
 	}
 	for _, tt := range tests {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mustDefault(t testing.TB) *Catalog {
@@ -117,11 +119,9 @@ func TestDefaultSharedServices(t *testing.T) {
 func TestDefaultNational(t *testing.T) {
 	c := mustDefault(t)
 	want := map[string][]Level{
-		"cned-ecole":   {Primaire},
-		"cned-college": {College},
-		"cned-lycee":   {Lycee},
-		"educonnect":   {Primaire, College, Lycee},
-		"lumni":        {Primaire, College, Lycee},
+		"educonnect":     {Primaire, College, Lycee},
+		"apps-education": {Primaire, College, Lycee},
+		"lumni":          {Primaire, College, Lycee},
 	}
 	got := map[string][]Level{}
 	for _, s := range c.NationalServices() {
@@ -137,33 +137,104 @@ func TestDefaultNational(t *testing.T) {
 	}
 }
 
+// today is the day the embedded catalog describes (school year 2026-2027).
+var today = time.Date(2026, time.December, 7, 9, 0, 0, 0, time.UTC)
+
+// TestDefaultIsToday: what was gone by the 2026-2027 school year is not in
+// the embedded catalog any more (it lives on in testdata/catalog-2021.yaml
+// for the replay of 6 April 2021).
+func TestDefaultIsToday(t *testing.T) {
+	c := mustDefault(t)
+	gone := map[string]string{
+		"cned-ecole":          "« Ma classe à la maison » replaced by « Classe virtuelle » in Sept 2022",
+		"cned-college":        "« Ma classe à la maison » replaced by « Classe virtuelle » in Sept 2022",
+		"cned-lycee":          "« Ma classe à la maison » replaced by « Classe virtuelle » in Sept 2022",
+		"itslearning-caen":    "one Normandie ENT from Sept 2021",
+		"nero":                "one Normandie ENT from Sept 2021",
+		"entsomme":            "merged into the ENT Hauts-de-France",
+		"savoirsnumeriques62": "merged into the ENT Hauts-de-France",
+		"neo-guadeloupe":      "old opendigitaleducation.com host; Guadeloupe's ENT is Karukera",
+	}
+	for id, why := range gone {
+		if _, ok := c.Service(id); ok {
+			t.Errorf("service %q still in the catalog: %s", id, why)
+		}
+	}
+	for _, s := range c.Services {
+		for _, old := range []string{"cned.fr", "itslearning.com", "entsomme.fr", "savoirsnumeriques62.fr", "opendigitaleducation.com"} {
+			if strings.Contains(s.URL, old) {
+				t.Errorf("service %q: URL %s is a 2021 platform's", s.ID, s.URL)
+			}
+		}
+	}
+	if s, ok := c.Service("educdenormandie"); !ok || !slices.Equal(sortedLevels(s.Levels), sortedLevels(AllLevels())) {
+		t.Errorf("educdenormandie: got %+v, want the one Normandie ENT for every level", s)
+	}
+}
+
+// TestDefaultSources: every service and alternative of the embedded catalog
+// says where it comes from, and no source is older than two school years,
+// so that `sentinelle catalog` prints no warning.
+func TestDefaultSources(t *testing.T) {
+	c := mustDefault(t)
+	for _, s := range c.Services {
+		if strings.TrimSpace(s.Source.Ref) == "" || s.Source.Stale(today) {
+			t.Errorf("service %q: source %+v: want a ref checked since %s", s.ID, s.Source, StaleBefore(today))
+		}
+		if s.Unsure && strings.TrimSpace(s.Note) == "" {
+			t.Errorf("service %q: unsure without a note saying why", s.ID)
+		}
+	}
+	for _, l := range AllLevels() {
+		for _, a := range c.Alternatives[l] {
+			if strings.TrimSpace(a.Source.Ref) == "" || a.Source.Stale(today) {
+				t.Errorf("alternative %s %q: source %+v: want a ref checked since %s", l, a.Name, a.Source, StaleBefore(today))
+			}
+		}
+	}
+}
+
 func TestDefaultAlternatives(t *testing.T) {
 	c := mustDefault(t)
-	cned := map[Level]string{Primaire: "cned-ecole", College: "cned-college", Lycee: "cned-lycee"}
 	for _, l := range AllLevels() {
 		t.Run(string(l), func(t *testing.T) {
-			alts := c.Alternatives[l]
-			if len(alts) == 0 || alts[0].Service != "lumni" || !strings.HasPrefix(alts[0].URL, "https://www.lumni.fr/") {
+			alts := c.AlternativesFor(l, today, nil)
+			if len(alts) != len(c.Alternatives[l]) {
+				t.Errorf("got %d alternatives today, want all %d: none may have expired", len(alts), len(c.Alternatives[l]))
+			}
+			if len(alts) == 0 || alts[0].Service != "lumni" || alts[0].URL != "https://www.lumni.fr/"+string(l) {
 				t.Fatalf("first alternative: got %+v, want Lumni's level page", alts)
 			}
-			var services []string
 			for _, a := range alts {
-				services = append(services, a.Service)
-				if l == Lycee && strings.Contains(a.Name, "France 4") {
-					t.Errorf("lycée alternative %q: no France 4 slot is sourced for lycée", a.Name)
+				if a.Service == "" {
+					t.Errorf("alternative %q: no service, so it would be offered even while it is down", a.Name)
 				}
-			}
-			if !slices.Contains(services, cned[l]) {
-				t.Errorf("services of alternatives: got %v, want %q among them", services, cned[l])
+				for _, old := range []string{"France 4", "CNED", "2021", "Ma classe"} {
+					if strings.Contains(a.Name+a.Description, old) {
+						t.Errorf("alternative %q: %q describes 2021", a.Name, old)
+					}
+				}
 			}
 		})
 	}
 }
 
-// TestDefaultMatchesResearch cross-checks the embedded catalog with the
+// load2021 parses the catalog of the morning of 6 April 2021, the embedded
+// catalog until the 2026-2027 school year, kept for the replay.
+func load2021(t testing.TB) *Catalog {
+	t.Helper()
+	c, err := Load(filepath.Join("testdata", "catalog-2021.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCatalog2021MatchesResearch cross-checks the 2021 catalog with the
 // research file it was built from: every ENT URL is a service of its
-// académie, with the same levels, vendor and unsure flag.
-func TestDefaultMatchesResearch(t *testing.T) {
+// académie, with the same levels, vendor and unsure flag. The research file
+// describes that morning, not today, so it is not compared with Default.
+func TestCatalog2021MatchesResearch(t *testing.T) {
 	data, err := os.ReadFile("../../shared/data/academies.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skip("../../shared/data/academies.json not found: shared/ must sit beside the repository clone")
@@ -184,7 +255,7 @@ func TestDefaultMatchesResearch(t *testing.T) {
 	if err := json.Unmarshal(data, &research); err != nil {
 		t.Fatalf("academies.json: %v", err)
 	}
-	c := mustDefault(t)
+	c := load2021(t)
 	if got, want := len(c.Academies), len(research); got != want {
 		t.Errorf("académies: got %d, want %d as in academies.json", got, want)
 	}

@@ -120,11 +120,15 @@ func (p *portals) resyncFlap(lastDown bool) {
 	}
 }
 
-// writeMirrorCatalog writes the embedded catalog with every service's URL
+// catalog2021 is the catalog of the morning of 6 April 2021 (the embedded
+// one until the 2026-2027 school year), which the replay plays.
+var catalog2021 = filepath.Join("..", "..", "catalog", "testdata", "catalog-2021.yaml")
+
+// writeMirrorCatalog writes the 2021 catalog with every service's URL
 // pointing at the local portals, and returns its path and the catalog.
 func writeMirrorCatalog(t *testing.T, dir, base string) (string, *catalog.Catalog) {
 	t.Helper()
-	cat, err := catalog.Default()
+	cat, err := catalog.Load(catalog2021)
 	if err != nil {
 		t.Fatal(err)
 	}
