@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"sync"
 	"time"
 
 	"sentinelle/bot"
-	"sentinelle/catalog"
 	"sentinelle/checker"
 	"sentinelle/notify"
 	"sentinelle/storage"
@@ -32,131 +29,39 @@ var (
 	_ notify.ChannelSender = (*telegram.Client)(nil)
 )
 
-// serve runs the service until ctx is cancelled, then stops its parts in
-// order: checker (letting a running round finish), update poller,
-// dispatcher (finishing the sends in flight), HTTP server (5 s), database
-// last.
+// serve runs the service until ctx is cancelled: it builds the parts
+// (parts.go), starts them, and stops them in order.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	log := newLogger(cfg, stderr)
-	cat, err := catalog.Load(cfg.CatalogFile)
+	p, err := build(ctx, cfg, log)
 	if err != nil {
-		log.Error("catalog invalid", "error", err)
+		logStartError(log, err)
 		return 1
 	}
-	now := time.Now
-	if cfg.FakeClockFile != "" {
-		clock, err := openFakeClock(cfg.FakeClockFile)
-		if err != nil {
-			log.Error("fake clock", "path", cfg.FakeClockFile, "error", err)
-			return 1
-		}
-		// The clock follows the file until serve returns: the parts keep
-		// dating what they record while they stop.
-		watchCtx, stopWatch := context.WithCancel(context.Background())
-		defer stopWatch()
-		go clock.watch(watchCtx, log, 20*time.Millisecond)
-		now = clock.Now
-		log.Warn("FAKE CLOCK: dates follow SENTINELLE_FAKE_CLOCK_FILE, for rehearsals and tests only",
-			"path", cfg.FakeClockFile, "now", now().Format(time.RFC3339))
-	}
-	store, err := storage.Open(ctx, cfg.DatabasePath, now)
-	if err != nil {
-		log.Error("database unusable", "path", cfg.DatabasePath, "error", err)
-		return 1
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.Error("close database", "error", err)
-		}
-	}()
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		log.Error("cannot listen", "addr", cfg.HTTPAddr, "error", err)
-		return 1
-	}
-	defer ln.Close()
+	defer p.close()
+	return p.run(ctx)
+}
 
-	metrics := web.NewMetrics()
-	var client *telegram.Client
-	if cfg.TelegramToken == "" {
-		log.Info("bot off: set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to turn it on")
-	} else if client, err = connectBot(ctx, cfg, log); err != nil {
-		log.Error("telegram: cannot start the bot", "error", err)
-		return 1
-	}
-
-	renderer := bot.NewRenderer(bot.RendererOptions{Catalog: cat, Store: store, Location: cfg.Timezone, Now: now, PublicURL: cfg.PublicURL})
-	var disp *notify.Dispatcher
-	if client != nil {
-		disp, err = notify.New(notify.Options{
-			Store: store, Catalog: cat, Sender: client, Renderer: renderer, Logger: log.With("part", "notify"),
-			RateLimit: cfg.TelegramRateLimit, PaidBroadcast: cfg.PaidBroadcast, Quiet: quietIn(cfg),
-			OnSend: metrics.SendResult, OnPanic: metrics.Panic, Now: now,
-		})
-		if err != nil {
-			log.Error("dispatcher", "error", err)
-			return 1
-		}
-	}
-	wake := func() {
-		if disp != nil {
-			disp.Wake()
-		}
-	}
-
-	runner, err := checker.New(checker.Options{
-		Catalog: cat, Store: store, Logger: log.With("part", "checker"),
-		Probe:       checker.ProbeOptions{Timeout: cfg.CheckTimeout, UserAgent: checker.UserAgent(buildVersion(), cfg.PublicURL)},
-		Concurrency: cfg.CheckConcurrency, DownAfter: cfg.DownAfter, UpAfter: cfg.UpAfter, CanaryURLs: cfg.CanaryURLs,
-		OnEvents: wake, OnRound: roundMetrics(metrics), Now: now,
-	})
-	if err != nil {
-		log.Error("checker", "error", err)
-		return 1
-	}
-
-	var b *bot.Bot
-	username := ""
-	if client != nil {
-		username = client.Username()
-		b, err = bot.New(bot.Options{
-			Client: client, Store: store, Catalog: cat, Logger: log.With("part", "bot"), Location: cfg.Timezone,
-			PublicURL: cfg.PublicURL, AdminIDs: cfg.AdminIDs, Wake: wake,
-			CheckNow:  func(ctx context.Context) error { _, err := runner.RunOnce(ctx); return err },
-			OnUpdate:  func(string, time.Duration) { metrics.UpdateProcessed() },
-			OnCommand: metrics.CommandLatency, OnPanic: metrics.Panic, Now: now,
-		})
-		if err != nil {
-			log.Error("bot", "error", err)
-			return 1
-		}
-	}
-	started := now()
-	site := web.New(web.Options{
-		Store: store, Catalog: cat, Logger: log.With("part", "web"), Now: now, Location: cfg.Timezone,
-		BotUsername: username, PublicURL: cfg.PublicURL, Metrics: metrics,
-		MaxRoundAge: 3 * scheduleInterval(cfg.CheckSchedule, started), StartedAt: started,
-	})
-	srv := &http.Server{
-		Handler:           site.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+// run starts the parts and waits for ctx to be cancelled (or the HTTP
+// server to fail), then stops them in order: checker (letting a running
+// round finish), update poller, dispatcher (finishing the sends in
+// flight), HTTP server (5 s). The database is closed last, by close.
+func (p *parts) run(ctx context.Context) int {
+	log := p.log
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
-	log.Info("sentinelle started", "version", buildVersion(), "http_addr", ln.Addr().String(),
-		"public_url", cfg.PublicURL, "academies", len(cat.Academies), "services", len(cat.Services), "bot", username != "")
+	go func() { httpDone <- p.srv.Serve(p.ln) }()
+	log.Info("sentinelle started", "version", buildVersion(), "http_addr", p.ln.Addr().String(),
+		"public_url", p.cfg.PublicURL, "academies", len(p.cat.Academies), "services", len(p.cat.Services),
+		"bot", p.bot != nil)
 
 	// Each part has its own context so that shutdown can stop them one
 	// after the other.
 	checkCtx, stopChecks := context.WithCancel(context.Background())
 	defer stopChecks()
-	stopCron, err := runner.Start(checkCtx, cfg.CheckSchedule)
+	stopCron, err := p.runner.Start(checkCtx, p.cfg.CheckSchedule)
 	if err != nil {
 		log.Error("checker schedule", "error", err)
+		p.shutdownHTTP()
 		return 1
 	}
 	botCtx, stopBot := context.WithCancel(context.Background())
@@ -164,14 +69,14 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	defer stopBot()
 	defer stopDisp()
 	var botDone, dispDone sync.WaitGroup
-	if client != nil {
+	if p.bot != nil {
 		dispDone.Go(func() {
-			if err := disp.Run(dispCtx); err != nil {
+			if err := p.disp.Run(dispCtx); err != nil {
 				log.Error("dispatcher stopped", "error", err)
 			}
 		})
 		botDone.Go(func() {
-			if err := b.Run(botCtx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := p.bot.Run(botCtx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("bot stopped", "error", err)
 			}
 		})
@@ -191,13 +96,18 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	botDone.Wait()
 	stopDisp()
 	dispDone.Wait()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("http shutdown", "error", err)
-	}
+	p.shutdownHTTP()
 	log.Info("stopped")
 	return code
+}
+
+// shutdownHTTP lets the requests in progress finish, 5 s at most.
+func (p *parts) shutdownHTTP() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.srv.Shutdown(ctx); err != nil {
+		p.log.Warn("http shutdown", "error", err)
+	}
 }
 
 // connectBot builds the Telegram client. A revoked or wrong token stops the

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"sentinelle/bot"
+	"sentinelle/catalog"
+	"sentinelle/checker"
+	"sentinelle/notify"
+	"sentinelle/storage"
+	"sentinelle/telegram"
+	"sentinelle/web"
+)
+
+// parts are the pieces of the running service, built in the order they
+// depend on each other. With no Telegram token, client, disp and bot are
+// nil: the service checks and serves its status page.
+type parts struct {
+	log       *slog.Logger
+	cfg       Config
+	cat       *catalog.Catalog
+	now       func() time.Time
+	stopClock func() // stops following SENTINELLE_FAKE_CLOCK_FILE; nil on the real clock
+	store     *storage.Store
+	ln        net.Listener
+	metrics   *web.Metrics
+	client    *telegram.Client
+	disp      *notify.Dispatcher
+	runner    *checker.Runner
+	bot       *bot.Bot
+	srv       *http.Server
+}
+
+// startError is a part that could not be built: serve logs msg with attrs
+// and the error, in one line, and exits 1.
+type startError struct {
+	msg   string
+	attrs []any
+	err   error
+}
+
+func (e *startError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
+
+func failed(msg string, err error, attrs ...any) error {
+	return &startError{msg: msg, attrs: attrs, err: err}
+}
+
+func logStartError(log *slog.Logger, err error) {
+	var se *startError
+	if !errors.As(err, &se) {
+		log.Error("cannot start", "error", err)
+		return
+	}
+	log.Error(se.msg, append(se.attrs, "error", se.err)...)
+}
+
+// build makes every part, or closes what it made and says which failed.
+func build(ctx context.Context, cfg Config, log *slog.Logger) (*parts, error) {
+	p := &parts{log: log, cfg: cfg, now: time.Now, metrics: web.NewMetrics()}
+	for _, step := range []func(context.Context) error{
+		p.loadCatalog, p.startClock, p.openStore, p.listen, p.connectTelegram, p.buildDispatcher,
+		p.buildChecker, p.buildBot, p.buildSite,
+	} {
+		if err := step(ctx); err != nil {
+			p.close()
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (p *parts) loadCatalog(context.Context) (err error) {
+	if p.cat, err = catalog.Load(p.cfg.CatalogFile); err != nil {
+		return failed("catalog invalid", err)
+	}
+	return nil
+}
+
+// startClock puts the service on SENTINELLE_FAKE_CLOCK_FILE's clock when
+// it is set. The clock follows the file until close: the parts keep dating
+// what they record while they stop.
+func (p *parts) startClock(context.Context) error {
+	if p.cfg.FakeClockFile == "" {
+		return nil
+	}
+	clock, err := openFakeClock(p.cfg.FakeClockFile)
+	if err != nil {
+		return failed("fake clock", err, "path", p.cfg.FakeClockFile)
+	}
+	watchCtx, stop := context.WithCancel(context.Background())
+	p.stopClock = stop
+	go clock.watch(watchCtx, p.log, 20*time.Millisecond)
+	p.now = clock.Now
+	p.log.Warn("FAKE CLOCK: dates follow SENTINELLE_FAKE_CLOCK_FILE, for rehearsals and tests only",
+		"path", p.cfg.FakeClockFile, "now", p.now().Format(time.RFC3339))
+	return nil
+}
+
+func (p *parts) openStore(ctx context.Context) (err error) {
+	if p.store, err = storage.Open(ctx, p.cfg.DatabasePath, p.now); err != nil {
+		return failed("database unusable", err, "path", p.cfg.DatabasePath)
+	}
+	return nil
+}
+
+func (p *parts) listen(context.Context) (err error) {
+	if p.ln, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
+		return failed("cannot listen", err, "addr", p.cfg.HTTPAddr)
+	}
+	return nil
+}
+
+func (p *parts) connectTelegram(ctx context.Context) (err error) {
+	if p.cfg.TelegramToken == "" {
+		p.log.Info("bot off: set TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) to turn it on")
+		return nil
+	}
+	if p.client, err = connectBot(ctx, p.cfg, p.log); err != nil {
+		return failed("telegram: cannot start the bot", err)
+	}
+	return nil
+}
+
+// renderer writes the alerts; the bot and the dispatcher share it.
+func (p *parts) renderer() *bot.Renderer {
+	return bot.NewRenderer(bot.RendererOptions{Catalog: p.cat, Store: p.store, Location: p.cfg.Timezone,
+		Now: p.now, PublicURL: p.cfg.PublicURL})
+}
+
+func (p *parts) buildDispatcher(context.Context) (err error) {
+	if p.client == nil {
+		return nil
+	}
+	p.disp, err = notify.New(notify.Options{
+		Store: p.store, Catalog: p.cat, Sender: p.client, Renderer: p.renderer(), Logger: p.log.With("part", "notify"),
+		RateLimit: p.cfg.TelegramRateLimit, PaidBroadcast: p.cfg.PaidBroadcast, Quiet: quietIn(p.cfg),
+		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now,
+	})
+	if err != nil {
+		return failed("dispatcher", err)
+	}
+	return nil
+}
+
+// wake tells the dispatcher that events were written (nothing without
+// the bot).
+func (p *parts) wake() {
+	if p.disp != nil {
+		p.disp.Wake()
+	}
+}
+
+func (p *parts) buildChecker(context.Context) (err error) {
+	p.runner, err = checker.New(checker.Options{
+		Catalog: p.cat, Store: p.store, Logger: p.log.With("part", "checker"),
+		Probe:       checker.ProbeOptions{Timeout: p.cfg.CheckTimeout, UserAgent: checker.UserAgent(buildVersion(), p.cfg.PublicURL)},
+		Concurrency: p.cfg.CheckConcurrency, DownAfter: p.cfg.DownAfter, UpAfter: p.cfg.UpAfter, CanaryURLs: p.cfg.CanaryURLs,
+		OnEvents: p.wake, OnRound: roundMetrics(p.metrics), Now: p.now,
+	})
+	if err != nil {
+		return failed("checker", err)
+	}
+	return nil
+}
+
+func (p *parts) buildBot(context.Context) (err error) {
+	if p.client == nil {
+		return nil
+	}
+	p.bot, err = bot.New(bot.Options{
+		Client: p.client, Store: p.store, Catalog: p.cat, Logger: p.log.With("part", "bot"), Location: p.cfg.Timezone,
+		PublicURL: p.cfg.PublicURL, AdminIDs: p.cfg.AdminIDs, Wake: p.wake,
+		CheckNow:  func(ctx context.Context) error { _, err := p.runner.RunOnce(ctx); return err },
+		OnUpdate:  func(string, time.Duration) { p.metrics.UpdateProcessed() },
+		OnCommand: p.metrics.CommandLatency, OnPanic: p.metrics.Panic, Now: p.now,
+	})
+	if err != nil {
+		return failed("bot", err)
+	}
+	return nil
+}
+
+func (p *parts) buildSite(context.Context) error {
+	username := ""
+	if p.client != nil {
+		username = p.client.Username()
+	}
+	started := p.now()
+	site := web.New(web.Options{
+		Store: p.store, Catalog: p.cat, Logger: p.log.With("part", "web"), Now: p.now, Location: p.cfg.Timezone,
+		BotUsername: username, PublicURL: p.cfg.PublicURL, Metrics: p.metrics,
+		MaxRoundAge: 3 * scheduleInterval(p.cfg.CheckSchedule, started), StartedAt: started,
+	})
+	p.srv = &http.Server{
+		Handler:           site.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// close releases what build made, the database last.
+func (p *parts) close() {
+	if p.ln != nil {
+		p.ln.Close()
+	}
+	if p.store != nil {
+		if err := p.store.Close(); err != nil {
+			p.log.Error("close database", "error", err)
+		}
+	}
+	if p.stopClock != nil {
+		p.stopClock()
+	}
+}
