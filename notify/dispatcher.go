@@ -19,6 +19,26 @@
 // only to those who heard the outage (plus those who asked for recoveries
 // only), so nobody reads "ENT en panne" after it came back.
 //
+// The files follow an event through its steps, in order:
+//
+//   - dispatcher.go: Options, New, Run and the pump's loop, which runs the
+//     steps below one after the other;
+//   - expand.go: who hears an event (its audience read against the
+//     catalog), written chunk by chunk as one delivery row per recipient;
+//   - supersede.go: a change of a service's state makes the earlier ones
+//     obsolete, and a recovery waits for the outage's messages in flight;
+//   - claim.go: due rows claimed, a batch at a time, fairly between lanes;
+//   - queue.go: claimed jobs wait for their chat's turn (per-chat spacing,
+//     a group's minute, a 429's pause);
+//   - sched.go: jobs handed to workers, each rendering, waiting for its
+//     slot under the global rate, then sending;
+//   - render.go and panic.go: the message one recipient reads, written at
+//     send time by the Renderer; a renderer's panic costs one delivery;
+//   - send.go: the send through the Sender and its answer classified;
+//   - settle.go: outcomes committed (with the next claim, in one
+//     transaction);
+//   - stats.go and purge.go: counters for /metrics, old rows deleted.
+//
 // notify does not import package bot: it declares the Sender and Renderer
 // it needs (*telegram.Client and *bot.Renderer satisfy them), and reads a
 // failed send's class with telegram.AsError, the one reading of Telegram's
@@ -26,7 +46,9 @@
 package notify
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"sync"
@@ -223,114 +245,153 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Stats is a snapshot of the dispatcher for /metrics. Pending is the outbox
-// depth per lane (0 replies, 1 notices, 2 bulk), refreshed about once a
-// second; the counters count since the start.
-type Stats struct {
-	Pending       [3]int
-	Inflight      int
-	Sent          uint64
-	RateLimited   uint64 // 429 answers (each paused everything)
-	Retried       uint64 // 5xx and network errors that will be tried again
-	Undeliverable uint64 // blocked or unknown chats (deactivated)
-	Failed        uint64 // gave up after MaxAttempts, or refused for good
-	Dead          uint64 // refused texts (our bug): whole events, or one recipient's
-	Cancelled     uint64 // news no longer true, or chat gone, before sending
-	Migrated      uint64 // groups moved to a supergroup and resent
-	PausedUntil   time.Time
+// Run delivers until ctx is done, then lets the sends in progress finish,
+// puts the rest back in the outbox and returns. Rows left inflight by a
+// previous run (a crash) are made pending again first: one process owns
+// the database. Run returns an error only if it cannot start.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if !d.running.CompareAndSwap(false, true) {
+		return errors.New("notify: Run is already running")
+	}
+	defer d.running.Store(false)
+	if err := d.rememberRecentSends(ctx); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	n, err := d.store.ResetInflight(ctx)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	if n > 0 {
+		d.log.Warn("messages in flight when the last run stopped will be sent again", "count", n)
+	}
+	p := newPump(d)
+	schedCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var workers sync.WaitGroup
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		d.schedule(schedCtx, ctx, &workers)
+	}()
+	var purger sync.WaitGroup
+	purger.Go(func() { d.purgeLoop(schedCtx) })
+	p.loop(ctx)
+	stop()
+	<-schedDone
+	purger.Wait()
+	workers.Wait()
+	p.shutdown()
+	return nil
 }
 
-// counters are the Stats the workers and the pump update.
-type counters struct {
-	sent, rateLimited, retried, undeliverable, failed, dead, cancelled, migrated atomic.Uint64
-	onSend                                                                       func(string)
-	inflight                                                                     atomic.Int64
-	mu                                                                           sync.Mutex
-	pending                                                                      [3]int
-	depthAt                                                                      time.Time
+// dbRetry is how long the pump waits after a database error.
+const dbRetry = time.Second
+
+// pump is the dispatcher's database side, run by one goroutine: it expands
+// events, settles outcomes and claims rows, keeping at most BatchSize rows
+// claimed and unsettled.
+type pump struct {
+	d          *Dispatcher
+	inflight   map[jobKey]*job
+	busyChat   map[int64]int
+	busyChan   map[string]int
+	bulk       int   // inflight jobs of the bulk lane
+	bulkAfter  int64 // the bulk event last claimed from: its turn is over
+	events     map[int64]*eventRef
+	superseded map[int64]storage.Superseded // service events whose Supersede ran
+	expanded   map[int64]int64              // rows written so far per expanding event
+	claimHint  bool                         // rows may be due: try to claim
+	expandHint bool                         // events may wait for expansion
+	forceFlush bool
+	nextDue    time.Time
+	retryAt    time.Time // after a database error
+	lastWork   time.Time
 }
 
-// Stats returns the current counters.
-func (d *Dispatcher) Stats() Stats {
-	c := &d.stats
-	c.mu.Lock()
-	pending := c.pending
-	c.mu.Unlock()
-	return Stats{
-		Pending: pending, Inflight: int(c.inflight.Load()),
-		Sent: c.sent.Load(), RateLimited: c.rateLimited.Load(), Retried: c.retried.Load(),
-		Undeliverable: c.undeliverable.Load(), Failed: c.failed.Load(), Dead: c.dead.Load(),
-		Cancelled: c.cancelled.Load(), Migrated: c.migrated.Load(), PausedUntil: d.queue.pausedUntil(),
+type eventRef struct {
+	ev   *storage.Event
+	refs int
+}
+
+func newPump(d *Dispatcher) *pump {
+	return &pump{d: d, inflight: map[jobKey]*job{}, busyChat: map[int64]int{}, busyChan: map[string]int{},
+		events: map[int64]*eventRef{}, superseded: map[int64]storage.Superseded{}, expanded: map[int64]int64{},
+		claimHint: true, expandHint: true}
+}
+
+// loop runs steps until ctx is done, sleeping when there is nothing to do
+// until a Wake, a finished send, a due retry or the safety poll.
+func (p *pump) loop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		if p.step(ctx) {
+			continue
+		}
+		timer.Reset(p.sleepFor(time.Now()))
+		select {
+		case <-ctx.Done():
+		case <-p.d.wake:
+			p.claimHint, p.expandHint = true, true
+		case <-p.d.results.signal:
+		case <-timer.C:
+			p.claimHint, p.expandHint = true, true
+		}
+		timer.Stop()
 	}
 }
 
-// count records one settled outcome in the counters.
-func (c *counters) count(o storage.Outcome) {
-	result := ""
-	switch o {
-	case storage.OutcomeSent:
-		c.sent.Add(1)
-		result = "ok"
-	case storage.OutcomeRetry:
-		c.retried.Add(1)
-		result = "retried"
-	case storage.OutcomeUndeliverable:
-		c.undeliverable.Add(1)
-		result = "undeliverable"
-	case storage.OutcomeFailed:
-		c.failed.Add(1)
-		result = "failed"
-	case storage.OutcomeDead, storage.OutcomeRefused:
-		c.dead.Add(1)
-		result = "dead"
-	case storage.OutcomeCancelled:
-		c.cancelled.Add(1)
-	case storage.OutcomeMigrated:
-		c.migrated.Add(1)
-		result = "migrated"
+// step settles and claims, then expands; it reports whether more work is
+// ready at once.
+func (p *pump) step(ctx context.Context) bool {
+	now := time.Now()
+	if now.Before(p.retryAt) {
+		return false
 	}
-	c.report(result)
-}
-
-// report tells Options.OnSend, when set, about one send's result.
-func (c *counters) report(result string) {
-	if result != "" && c.onSend != nil {
-		c.onSend(result)
+	if err := p.exchange(ctx, now); err != nil {
+		p.dbError(ctx, "settle and claim", err)
+		return false
 	}
-}
-
-// resultBox collects finished deliveries for the pump to settle.
-type resultBox struct {
-	mu     sync.Mutex
-	items  []result
-	first  time.Time // when the oldest item arrived
-	signal chan struct{}
-}
-
-func (b *resultBox) add(r result, now time.Time) {
-	b.mu.Lock()
-	if len(b.items) == 0 {
-		b.first = now
+	// Settling may have freed chats whose next row is due: claim again.
+	more := p.claimHint && p.d.opt.BatchSize-len(p.inflight) >= max(1, p.d.opt.BatchSize/4)
+	if p.expandHint {
+		expanded, err := p.expand(ctx)
+		if err != nil {
+			p.dbError(ctx, "expand", err)
+			return false
+		}
+		more = more || expanded
 	}
-	b.items = append(b.items, r)
-	b.mu.Unlock()
-	select {
-	case b.signal <- struct{}{}:
-	default:
+	p.refreshDepth(ctx, now)
+	return more
+}
+
+func (p *pump) dbError(ctx context.Context, op string, err error) {
+	if ctx.Err() != nil {
+		return
 	}
+	p.d.log.Error("outbox database error; retrying", "op", op, "error", err)
+	p.retryAt = time.Now().Add(dbRetry)
 }
 
-// peek tells how many results wait and since when.
-func (b *resultBox) peek() (int, time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.items), b.first
-}
-
-func (b *resultBox) take() []result {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := b.items
-	b.items = nil
-	return out
+// sleepFor is how long the pump may sleep: until the oldest outcome must
+// be committed, the next retry is due, or the safety poll.
+func (p *pump) sleepFor(now time.Time) time.Duration {
+	wake := p.lastWork.Add(p.d.opt.PollInterval)
+	if now.After(wake) {
+		wake = now.Add(p.d.opt.PollInterval)
+	}
+	soonest := func(t time.Time) {
+		if !t.IsZero() && t.Before(wake) {
+			wake = t
+		}
+	}
+	if n, first := p.d.results.peek(); n > 0 {
+		soonest(first.Add(p.d.opt.FlushInterval))
+	}
+	if !p.claimHint {
+		soonest(p.nextDue)
+	}
+	soonest(p.retryAt)
+	return max(wake.Sub(now), 0)
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
+	"sentinelle/catalog"
 	"sentinelle/storage"
 )
 
@@ -38,9 +41,9 @@ func (p *pump) expand(ctx context.Context) (bool, error) {
 }
 
 // expandOne runs one expansion step of ev. A service event first makes the
-// earlier events about the same service obsolete (once); a recovery then
-// waits until none of their messages is being sent, because who heard the
-// outage decides who hears the recovery.
+// earlier events about the same service obsolete (once, see supersede); a
+// recovery then waits until none of their messages is being sent, because
+// who heard the outage decides who hears the recovery.
 func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 	spec, err := p.d.specFor(ev)
 	if err != nil {
@@ -54,22 +57,8 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, "too old to announce")
 	}
 	if isServiceEvent(ev) {
-		sup, ok := p.superseded[ev.ID]
-		if !ok {
-			if sup, err = p.d.store.Supersede(ctx, ev); err != nil {
-				return false, err
-			}
-			p.superseded[ev.ID] = sup
-			// The same words as the rows cancelled in the database.
-			p.dropQueued(func(j *job) bool { return olderSameService(j.ev, ev) },
-				fmt.Sprintf("superseded by event %d", ev.ID))
-		}
-		if ev.Kind == storage.KindRecovery || (ev.Kind == storage.KindDegraded && ev.FromState == storage.StateDown) {
-			if p.priorInflight(ev) {
-				p.forceFlush = true
-				return false, nil
-			}
-			spec.Prior = sup.Prior
+		if ready, err := p.supersede(ctx, ev, &spec); !ready || err != nil {
+			return false, err
 		}
 	}
 	prog, err := p.d.store.ExpandStep(ctx, spec)
@@ -94,19 +83,112 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 	return true, nil
 }
 
-// olderSameService tells whether old is an earlier event about the same
-// service as ev, whose news ev makes untrue.
-func olderSameService(old *storage.Event, ev storage.Event) bool {
-	return isServiceEvent(*old) && old.ServiceID == ev.ServiceID && old.ID < ev.ID
+// specFor says who an event reaches, from its audience and the catalog.
+// An error means the event can never be delivered (unknown service, bad
+// audience): it is marked dead.
+func (d *Dispatcher) specFor(ev storage.Event) (storage.ExpandSpec, error) {
+	spec := storage.ExpandSpec{EventID: ev.ID, ChunkSize: d.opt.ExpandChunk}
+	kind, arg, _ := strings.Cut(ev.Audience, ":")
+	switch kind {
+	case "service":
+		return d.serviceSpec(spec, ev, arg)
+	case "academie":
+		if arg == "" {
+			return spec, fmt.Errorf("audience %q names no académie", ev.Audience)
+		}
+		spec.Academies = []string{arg}
+	case storage.AudienceAll:
+		spec.Everyone = true
+	case "class", "chat":
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || id == 0 {
+			return spec, fmt.Errorf("audience %q: bad id", ev.Audience)
+		}
+		if kind == "class" {
+			spec.ClassID = id
+		} else {
+			spec.ChatID = id
+		}
+	default:
+		return spec, fmt.Errorf("unknown audience %q", ev.Audience)
+	}
+	return spec, nil
 }
 
-// priorInflight tells whether a message of an earlier event about ev's
-// service is claimed and not yet settled.
-func (p *pump) priorInflight(ev storage.Event) bool {
-	for _, j := range p.inflight {
-		if olderSameService(j.ev, ev) {
-			return true
+// serviceSpec is the audience of a change of a service's state: the
+// subscribers of the académies that use it (everybody for a national
+// service) and the members of their open classes, whose levels meet the
+// service's, whose preferences ask for this kind of news; plus the
+// académies' channels for outages and recoveries.
+func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id string) (storage.ExpandSpec, error) {
+	svc, ok := d.cat.Service(id)
+	if !ok {
+		return spec, fmt.Errorf("service %q is not in the catalog", id)
+	}
+	spec.LevelMask = levelMask(svc.Levels)
+	spec.WithClasses = true
+	academies := d.cat.Academies
+	if svc.National {
+		spec.Everyone = true
+	} else {
+		academies = d.cat.AcademiesOf(id)
+		if len(academies) == 0 {
+			return spec, fmt.Errorf("no académie uses service %q", id)
 		}
+		for _, a := range academies {
+			spec.Academies = append(spec.Academies, a.Slug)
+		}
+	}
+	switch ev.Kind {
+	case storage.KindOutage:
+		spec.Pref = storage.PrefOutage
+	case storage.KindDegraded:
+		spec.Pref = storage.PrefDegraded
+		if ev.FromState == storage.StateDown {
+			// The outage is over (the ENT is usable, if slow): those who
+			// heard of it hear that too.
+			spec.Pref = storage.PrefDegradedAfterDown
+		}
+	case storage.KindRecovery:
+		spec.Pref = storage.PrefRecovery
+		// Those who asked for recoveries only want to know a broken ENT
+		// works again, not that a slow one is fast again.
+		spec.RecoveryOnly = ev.FromState != storage.StateDegraded
+	default:
+		return spec, fmt.Errorf("event kind %q has a service audience", ev.Kind)
+	}
+	if ev.Kind != storage.KindDegraded {
+		for _, a := range academies {
+			if a.Channel != "" {
+				spec.Channels = append(spec.Channels, storage.ChannelTarget{Channel: a.Channel, Academie: a.Slug})
+			}
+		}
+	}
+	return spec, nil
+}
+
+// levelMask is the chats.levels bitmask of catalog levels.
+func levelMask(levels []catalog.Level) int {
+	m := 0
+	for _, l := range levels {
+		switch l {
+		case catalog.Primaire:
+			m |= storage.LevelPrimaire
+		case catalog.College:
+			m |= storage.LevelCollege
+		case catalog.Lycee:
+			m |= storage.LevelLycee
+		}
+	}
+	return m
+}
+
+// isServiceEvent tells the events about a service's state, which supersede
+// each other.
+func isServiceEvent(ev storage.Event) bool {
+	switch ev.Kind {
+	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
+		return ev.ServiceID != ""
 	}
 	return false
 }

@@ -3,9 +3,11 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,95 @@ import (
 // implements Renderer; notify only needs this method.
 type Renderer interface {
 	Render(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error)
+}
+
+// PlainRenderer is implemented by a Renderer that can write a message
+// without its optional parts (the alternatives it recommends). The
+// dispatcher uses it, when Telegram refused a message's text, for the one
+// more try that message gets; plan Bs are left out of the recipient
+// whatever the renderer.
+type PlainRenderer interface {
+	RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error)
+}
+
+// prepare checks that the delivery is still wanted and renders it for its
+// recipient as they are now. ok is false when r is already the outcome.
+func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryResult, msg storage.OutMessage, ok bool) {
+	r = storage.DeliveryResult{Delivery: j.del}
+	rc, skip, err := d.store.PrepareDelivery(ctx, j.del)
+	if err != nil {
+		d.log.Warn("cannot read a delivery before sending; will retry", "event_id", j.del.EventID, "error", err)
+		r.Outcome, r.Error, r.RetryAt = storage.OutcomeRequeue, "prepare: "+err.Error(), d.now().Add(time.Second)
+		return r, msg, false
+	}
+	if skip != "" {
+		r.Outcome, r.Error = storage.OutcomeCancelled, skip
+		return r, msg, false
+	}
+	msg, err = d.safeRender(ctx, j, d.narrow(*j.ev, rc))
+	if p := (*renderPanic)(nil); errors.As(err, &p) {
+		return d.panicked(j, r, p), msg, false
+	}
+	if err == nil && msg.Text == "" && len(msg.Photo) == 0 {
+		err = errors.New("empty message")
+	}
+	if err != nil {
+		d.log.Error("cannot render a message", "event_id", j.ev.ID, "kind", j.ev.Kind, "error", err)
+		r.Outcome, r.Error = storage.OutcomeFailed, "render: "+err.Error()
+		return r, msg, false
+	}
+	return r, msg, true
+}
+
+// narrow keeps in the recipient only the académies and classes the event
+// concerns, so that a renderer names the right ones: a parent following
+// Lille and Paris hears of Lille for an outage of ENT HDF.
+func (d *Dispatcher) narrow(ev storage.Event, rc storage.Recipient) storage.Recipient {
+	if rc.Channel != "" {
+		return rc
+	}
+	var keep func(slug string) bool
+	kind, arg, _ := strings.Cut(ev.Audience, ":")
+	switch kind {
+	case "service":
+		svc, ok := d.cat.Service(arg)
+		if !ok || svc.National {
+			return rc
+		}
+		slugs := map[string]bool{}
+		for _, a := range d.cat.AcademiesOf(arg) {
+			slugs[a.Slug] = true
+		}
+		keep = func(s string) bool { return slugs[s] }
+	case "academie":
+		keep = func(s string) bool { return s == arg }
+	case "class":
+		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
+			return strconv.FormatInt(c.ID, 10) != arg
+		})
+		return rc
+	default:
+		return rc
+	}
+	rc.Academies = slices.DeleteFunc(slices.Clone(rc.Academies), func(s string) bool { return !keep(s) })
+	rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool { return !keep(c.Academie) })
+	return rc
+}
+
+// renderFor renders a job's message for its recipient: in full, or plain
+// after Telegram refused the full one.
+func (d *Dispatcher) renderFor(ctx context.Context, j *job, to storage.Recipient) (storage.OutMessage, error) {
+	if !j.plain {
+		return d.render.Render(ctx, *j.ev, to)
+	}
+	to.Classes = slices.Clone(to.Classes)
+	for i := range to.Classes {
+		to.Classes[i].PlanB = ""
+	}
+	if p, ok := d.render.(PlainRenderer); ok {
+		return p.RenderPlain(ctx, *j.ev, to)
+	}
+	return d.render.Render(ctx, *j.ev, to)
 }
 
 // DefaultRenderer is a plain French renderer for tests and for running
@@ -70,6 +161,12 @@ func (r DefaultRenderer) Render(_ context.Context, ev storage.Event, to storage.
 	return storage.OutMessage{Text: b.String()}, nil
 }
 
+// RenderPlain implements PlainRenderer: DefaultRenderer's only optional
+// part is the plan B, which the dispatcher already took out.
+func (r DefaultRenderer) RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
+	return r.Render(ctx, ev, to)
+}
+
 func (r DefaultRenderer) writeAcademies(b *strings.Builder, slugs []string) {
 	if len(slugs) == 0 {
 		return
@@ -105,35 +202,4 @@ func frenchDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	}
-}
-
-// PlainRenderer is implemented by a Renderer that can write a message
-// without its optional parts (the alternatives it recommends). The
-// dispatcher uses it, when Telegram refused a message's text, for the one
-// more try that message gets; plan Bs are left out of the recipient
-// whatever the renderer.
-type PlainRenderer interface {
-	RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error)
-}
-
-// RenderPlain implements PlainRenderer: DefaultRenderer's only optional
-// part is the plan B, which the dispatcher already took out.
-func (r DefaultRenderer) RenderPlain(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
-	return r.Render(ctx, ev, to)
-}
-
-// renderFor renders a job's message for its recipient: in full, or plain
-// after Telegram refused the full one.
-func (d *Dispatcher) renderFor(ctx context.Context, j *job, to storage.Recipient) (storage.OutMessage, error) {
-	if !j.plain {
-		return d.render.Render(ctx, *j.ev, to)
-	}
-	to.Classes = slices.Clone(to.Classes)
-	for i := range to.Classes {
-		to.Classes[i].PlanB = ""
-	}
-	if p, ok := d.render.(PlainRenderer); ok {
-		return p.RenderPlain(ctx, *j.ev, to)
-	}
-	return d.render.Render(ctx, *j.ev, to)
 }

@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"strconv"
@@ -34,64 +33,6 @@ type ChannelSender interface {
 // token: nothing can succeed until an operator fixes it, and hammering
 // Telegram with a revoked token helps nobody.
 const unauthorizedPause = time.Minute
-
-// result is a finished job and its outcome.
-type result struct {
-	job *job
-	res storage.DeliveryResult
-}
-
-// deliver checks, renders and sends one job, and hands its outcome to the
-// pump; or it puts the job back in the queue when it may not go now (Run
-// ends, Telegram asked everyone to wait). The send itself runs to its end
-// even if Run's context is cancelled meanwhile.
-func (d *Dispatcher) deliver(ctx, sendCtx context.Context, j *job) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(sendCtx), d.opt.SendTimeout)
-	defer cancel()
-	r, msg, ok := d.prepare(sctx, j)
-	if ok {
-		if !d.turn(ctx) {
-			d.queue.requeue(j)
-			return
-		}
-		d.queue.sending(j.key, time.Now())
-		var again bool
-		if r, again = d.attempt(sctx, j, r, msg); again {
-			d.queue.requeue(j)
-			return
-		}
-	}
-	d.results.add(result{job: j, res: r}, time.Now())
-}
-
-// prepare checks that the delivery is still wanted and renders it for its
-// recipient as they are now. ok is false when r is already the outcome.
-func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryResult, msg storage.OutMessage, ok bool) {
-	r = storage.DeliveryResult{Delivery: j.del}
-	rc, skip, err := d.store.PrepareDelivery(ctx, j.del)
-	if err != nil {
-		d.log.Warn("cannot read a delivery before sending; will retry", "event_id", j.del.EventID, "error", err)
-		r.Outcome, r.Error, r.RetryAt = storage.OutcomeRequeue, "prepare: "+err.Error(), d.now().Add(time.Second)
-		return r, msg, false
-	}
-	if skip != "" {
-		r.Outcome, r.Error = storage.OutcomeCancelled, skip
-		return r, msg, false
-	}
-	msg, err = d.safeRender(ctx, j, d.narrow(*j.ev, rc))
-	if p := (*renderPanic)(nil); errors.As(err, &p) {
-		return d.panicked(j, r, p), msg, false
-	}
-	if err == nil && msg.Text == "" && len(msg.Photo) == 0 {
-		err = errors.New("empty message")
-	}
-	if err != nil {
-		d.log.Error("cannot render a message", "event_id", j.ev.ID, "kind", j.ev.Kind, "error", err)
-		r.Outcome, r.Error = storage.OutcomeFailed, "render: "+err.Error()
-		return r, msg, false
-	}
-	return r, msg, true
-}
 
 // attempt sends a rendered message and classifies the answer.
 func (d *Dispatcher) attempt(ctx context.Context, j *job, r storage.DeliveryResult, msg storage.OutMessage) (storage.DeliveryResult, bool) {
@@ -181,28 +122,6 @@ func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (stor
 	return r, false
 }
 
-// backoff is the wait before try n+1 after n failed tries: base·2^(n-1)
-// capped at BackoffMax, times a random factor in [0.5, 1.5) so that a
-// failure of many sends at once does not come back all at once.
-func (d *Dispatcher) backoff(n int) time.Duration {
-	w := d.opt.BackoffBase
-	for i := 1; i < n && w < d.opt.BackoffMax; i++ {
-		w *= 2
-	}
-	w = min(w, d.opt.BackoffMax)
-	return time.Duration(float64(w) * (0.5 + rand.Float64()))
-}
-
-// logResult writes one line per settled delivery at debug level; chat ids
-// stay out of info-level logs.
-func (d *Dispatcher) logResult(r storage.DeliveryResult) {
-	if !d.log.Enabled(context.Background(), slog.LevelDebug) {
-		return
-	}
-	d.log.Debug("delivery settled", "event_id", r.EventID, "chat_id", r.ChatID, "channel", r.Channel,
-		"outcome", string(r.Outcome), "error", r.Error)
-}
-
 // refused handles Telegram's refusal of a text (can't parse entities).
 // Alerts are rendered per recipient, so one recipient's plan B can break
 // the HTML while everyone else's message is fine: the message is tried
@@ -225,4 +144,16 @@ func (d *Dispatcher) refused(j *job, r storage.DeliveryResult, err error, attrs 
 			"that delivery is abandoned, the others go on; this is a rendering bug", attrs...)
 	}
 	return r, false
+}
+
+// backoff is the wait before try n+1 after n failed tries: base·2^(n-1)
+// capped at BackoffMax, times a random factor in [0.5, 1.5) so that a
+// failure of many sends at once does not come back all at once.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	w := d.opt.BackoffBase
+	for i := 1; i < n && w < d.opt.BackoffMax; i++ {
+		w *= 2
+	}
+	w = min(w, d.opt.BackoffMax)
+	return time.Duration(float64(w) * (0.5 + rand.Float64()))
 }
