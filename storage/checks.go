@@ -76,6 +76,7 @@ type Transition struct {
 	IncidentID int64
 	Announced  bool
 	EventID    int64
+	EventKind  string // the kind of event EventID, "" when none was written
 }
 
 // RoundOutcome tells the checker what its round changed.
@@ -162,7 +163,7 @@ func (s *Store) applyResult(ctx context.Context, tx *roundTx, in RoundInput, r C
 		}
 	}
 	if !next.InMaintenance(at) && next.State != next.AnnouncedState {
-		evID, err := s.announce(ctx, tx.tx, next, r, at)
+		evID, kind, err := s.announce(ctx, tx.tx, next, r, at)
 		if err != nil {
 			return err
 		}
@@ -170,7 +171,7 @@ func (s *Store) applyResult(ctx context.Context, tx *roundTx, in RoundInput, r C
 			out.Events++
 		}
 		if tr != nil {
-			tr.Announced, tr.EventID = evID != 0, evID
+			tr.Announced, tr.EventID, tr.EventKind = evID != 0, evID, kind
 		}
 		next.AnnouncedState, next.AnnouncedSince = next.State, next.Since
 	}

@@ -49,11 +49,11 @@ type statePayload struct {
 // tell. Its audience (AudienceService) lets the delivery side reach the
 // subscribers of every académie relying on the service; its dedup key
 // 'state:<service>:<to>:<at ms>' makes a retried round harmless.
-func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, error) {
+func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, string, error) {
 	from, to := next.AnnouncedState, next.State
 	kind := stateEventKind(from, to)
 	if kind == "" {
-		return 0, nil
+		return 0, "", nil
 	}
 	p := statePayload{SinceMS: ms(next.Since), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
 	var err error
@@ -67,16 +67,19 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 		p.DownSinceMS = ms(next.AnnouncedSince)
 	}
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	payload, err := json.Marshal(p)
 	if err != nil {
-		return 0, fmt.Errorf("storage: state event payload: %w", err)
+		return 0, "", fmt.Errorf("storage: state event payload: %w", err)
 	}
 	id, _, err := insertEvent(ctx, tx, NewEvent{
 		DedupKey: fmt.Sprintf("state:%s:%s:%d", next.ServiceID, to, ms(at)),
 		Kind:     kind, Priority: PriorityBulk, ServiceID: next.ServiceID, FromState: from, ToState: to,
 		Reason: next.Reason, Audience: AudienceService(next.ServiceID), Payload: string(payload), At: at,
 	}, s.nowMS())
-	return id, err
+	if err != nil {
+		return 0, "", err
+	}
+	return id, kind, nil
 }

@@ -84,13 +84,13 @@ func TestRecordRoundOutageAndRecovery(t *testing.T) {
 		t.Fatalf("unknown→up wrote events %+v, want none", ev)
 	}
 	out := record(t, s, minute(1), res("monlycee", StateDown, "waiting_room"))
-	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced {
-		t.Fatalf("up→down: outcome %+v, want one announced transition", out)
+	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != KindOutage {
+		t.Fatalf("up→down: outcome %+v, want one announced transition, an outage", out)
 	}
 	record(t, s, minute(2), res("monlycee", StateDown, "timeout"))
 	out = record(t, s, minute(3), res("monlycee", StateUp, "ok"))
-	if out.Events != 1 {
-		t.Fatalf("down→up: %d events, want 1", out.Events)
+	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != KindRecovery {
+		t.Fatalf("down→up: %d events %+v, want 1, a recovery", out.Events, out.Transitions)
 	}
 
 	ev := readEvents(t, s)

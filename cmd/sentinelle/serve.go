@@ -12,7 +12,6 @@ import (
 	"sentinelle/bot"
 	"sentinelle/checker"
 	"sentinelle/notify"
-	"sentinelle/storage"
 	"sentinelle/telegram"
 	"sentinelle/web"
 )
@@ -156,22 +155,10 @@ func roundMetrics(m *web.Metrics) func(checker.RoundReport) {
 		m.RoundDone(rep.Voided)
 		for _, t := range rep.Transitions {
 			if t.EventID != 0 {
-				m.EventWritten(eventKind(t))
+				m.EventWritten(t.EventKind)
 			}
 		}
 	}
-}
-
-// eventKind names the event a change of state wrote, as notify and the
-// metrics call it.
-func eventKind(t storage.Transition) string {
-	switch t.To {
-	case storage.StateDown:
-		return storage.KindOutage
-	case storage.StateDegraded:
-		return storage.KindDegraded
-	}
-	return storage.KindRecovery
 }
 
 // scheduleInterval is the time between two ticks of the cron spec (already
