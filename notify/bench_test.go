@@ -113,7 +113,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	if err := s.ImportSubscribers(ctx, subs); err != nil {
 		b.Fatal(err)
 	}
-	d, err := New(Options{Store: s, Catalog: cat, Sender: newFakeSender(), Logger: testLogger(b), MaxEventAge: noAgeLimit})
+	d, err := New(Options{Store: s, Catalog: cat, Sender: newFakeSender(), Renderer: testRenderer{cat}, Logger: testLogger(b), MaxEventAge: noAgeLimit})
 	if err != nil {
 		b.Fatal(err)
 	}

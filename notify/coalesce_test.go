@@ -26,7 +26,7 @@ func TestRecoveryCoalescing(t *testing.T) {
 	)
 	stuck := map[int64]bool{4: true, 5: true}
 	f.setFail(func(chat int64, _, text string) error {
-		if stuck[chat] && strings.Contains(text, "panne") {
+		if stuck[chat] && strings.HasPrefix(text, storage.KindOutage) {
 			return wrapped(tgErr{class: "server"})
 		}
 		return nil
@@ -47,7 +47,7 @@ func TestRecoveryCoalescing(t *testing.T) {
 	got := map[string][]int64{}
 	for _, m := range f.all() {
 		kind := "outage"
-		if strings.Contains(m.text, "rétabli") {
+		if strings.HasPrefix(m.text, storage.KindRecovery) {
 			kind = "recovery"
 		}
 		if m.channel != "" {
@@ -88,7 +88,7 @@ func TestRecoveryBeforeOutageWasSent(t *testing.T) {
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, recovery)
 	msgs := f.all()
-	if len(msgs) != 1 || msgs[0].chat != 2 || !strings.Contains(msgs[0].text, "rétabli") {
+	if len(msgs) != 1 || msgs[0].chat != 2 || !strings.HasPrefix(msgs[0].text, storage.KindRecovery) {
 		t.Errorf("sent %+v, want only the recovery to the pupil 2 (no channel post: the outage was never posted)", msgs)
 	}
 }

@@ -59,14 +59,15 @@ import (
 	"sentinelle/storage"
 )
 
-// Options are the Dispatcher's dependencies and knobs. Store, Catalog and
-// Sender are required; every zero knob gets the default documented on it.
+// Options are the Dispatcher's dependencies and knobs. Store, Catalog,
+// Sender and Renderer are required; every zero knob gets the default
+// documented on it.
 type Options struct {
 	Store   *storage.Store
 	Catalog *catalog.Catalog
 	Sender  Sender
 	// Renderer turns an event into the text one recipient reads, at send
-	// time. Nil means DefaultRenderer, plain French texts.
+	// time: *bot.Renderer, the one place of the texts.
 	Renderer Renderer
 	// Logger receives the dispatcher's lines. Nil discards them.
 	Logger *slog.Logger
@@ -154,8 +155,8 @@ type Dispatcher struct {
 // New checks the options, fills in the defaults and returns a Dispatcher
 // ready to Run.
 func New(opt Options) (*Dispatcher, error) {
-	if opt.Store == nil || opt.Catalog == nil || opt.Sender == nil {
-		return nil, errors.New("notify: Store, Catalog and Sender are required")
+	if opt.Store == nil || opt.Catalog == nil || opt.Sender == nil || opt.Renderer == nil {
+		return nil, errors.New("notify: Store, Catalog, Sender and Renderer are required")
 	}
 	if opt.RateLimit < 0 || math.IsNaN(opt.RateLimit) || math.IsInf(opt.RateLimit, 0) {
 		return nil, errors.New("notify: RateLimit must be a positive number of messages per second")
@@ -175,9 +176,6 @@ func New(opt Options) (*Dispatcher, error) {
 	d.queue = newQueue(opt.PrivateInterval, opt.GroupInterval, opt.GroupPerMinute)
 	d.stats.onSend = opt.OnSend
 	d.results.signal = make(chan struct{}, 1)
-	if d.render == nil {
-		d.render = DefaultRenderer{Catalog: opt.Catalog}
-	}
 	if _, ok := opt.Sender.(ChannelSender); !ok && hasChannels(opt.Catalog) {
 		d.log.Warn("the Telegram sender cannot post to channels (no SendToChannel): channel posts will fail")
 	}

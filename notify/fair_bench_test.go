@@ -39,7 +39,8 @@ func newFairRig(b *testing.B, crowdSize, commanders int, extra ...person) *fairR
 		people = append(people, person{id: int64(commanderBase + i), role: "parent"})
 	}
 	addPeople(b, s, people...)
-	d, stop := start(b, Options{Store: s, Catalog: testCatalog(b), Sender: newClient(b, srv, false),
+	cat := testCatalog(b)
+	d, stop := start(b, Options{Store: s, Catalog: cat, Sender: newClient(b, srv, false), Renderer: testRenderer{cat},
 		RateLimit: 25, MaxEventAge: noAgeLimit})
 	return &fairRig{s: s, srv: srv, d: d, stop: stop}
 }

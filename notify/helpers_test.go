@@ -199,7 +199,7 @@ func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler
 // backoff, and no age limit, since the tests' events are dated 6 April 2021.
 func fastOptions(store *storage.Store, cat *catalog.Catalog, s Sender) Options {
 	return Options{
-		Store: store, Catalog: cat, Sender: s, RateLimit: 1000, PrivateInterval: time.Nanosecond,
+		Store: store, Catalog: cat, Sender: s, Renderer: testRenderer{cat}, RateLimit: 1000, PrivateInterval: time.Nanosecond,
 		GroupInterval: time.Nanosecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		FlushInterval: 5 * time.Millisecond, SendTimeout: 5 * time.Second, MaxEventAge: noAgeLimit,
 	}

@@ -14,7 +14,7 @@ import (
 // panickyRenderer panics on every message to chat 2, and on the first
 // message to chat 3, with the bot's token in the panic's text.
 type panickyRenderer struct {
-	base DefaultRenderer
+	base testRenderer
 	mu   sync.Mutex
 	seen map[int64]int
 }
@@ -44,7 +44,7 @@ func TestRenderPanicFailsThatDeliveryOnly(t *testing.T) {
 	var mu sync.Mutex
 	panics := map[string]int{}
 	opt := fastOptions(s, cat, f)
-	opt.Renderer = &panickyRenderer{base: DefaultRenderer{Catalog: cat}, seen: map[int64]int{}}
+	opt.Renderer = &panickyRenderer{base: testRenderer{cat}, seen: map[int64]int{}}
 	opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	opt.OnPanic = func(where string) {
 		mu.Lock()

@@ -12,7 +12,7 @@ import (
 // breakingRenderer writes what a renderer with a bug would: a class's plan
 // B copied without escaping, and for chat 2 a tag left open whatever the
 // message holds.
-type breakingRenderer struct{ base DefaultRenderer }
+type breakingRenderer struct{ base testRenderer }
 
 func (r breakingRenderer) Render(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
 	msg, err := r.base.Render(ctx, ev, storage.Recipient{ChatID: to.ChatID, Academies: to.Academies})
@@ -46,7 +46,7 @@ func TestParseErrorFailsThatDeliveryOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := fastOptions(s, cat, newClient(t, srv, false))
-	opt.Renderer = breakingRenderer{base: DefaultRenderer{Catalog: cat}}
+	opt.Renderer = breakingRenderer{base: testRenderer{cat}}
 	d, _ := start(t, opt)
 	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()

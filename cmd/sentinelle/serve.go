@@ -16,9 +16,13 @@ import (
 	"sentinelle/web"
 )
 
-// The bot's renderer writes the dispatcher's messages, and their plain
-// version after Telegram refused one.
-var _ notify.PlainRenderer = (*bot.Renderer)(nil)
+// The bot's renderer writes the dispatcher's messages (the only texts of
+// outages and recoveries), and their plain version after Telegram refused
+// one.
+var (
+	_ notify.Renderer      = (*bot.Renderer)(nil)
+	_ notify.PlainRenderer = (*bot.Renderer)(nil)
+)
 
 // The one Telegram client sends the dispatcher's messages, channel posts
 // included; notify declares what it needs and reads the client's errors
