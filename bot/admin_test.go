@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 func TestAnnonceToAnAcademyAndAll(t *testing.T) {
@@ -43,12 +46,12 @@ func TestStatsMaintenanceVerifier(t *testing.T) {
 	h.say(adminChat, adminUser, "/maintenance ent-mars 2h")
 	h.say(adminChat, adminUser, "/maintenance enc92 demain")
 	h.say(adminChat, adminUser, "/maintenance enc92 1h30")
-	st, err := h.store.ServiceState(context.Background(), "enc92")
+	st, err := storagetest.One(h.store.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "enc92" })
 	if err != nil || !st.MaintenanceUntil.Equal(h.clock().Add(90*time.Minute)) {
 		t.Fatalf("maintenance = %v, %v", st.MaintenanceUntil, err)
 	}
 	h.say(adminChat, adminUser, "/maintenance enc92 fin")
-	if st, _ := h.store.ServiceState(context.Background(), "enc92"); !st.MaintenanceUntil.IsZero() {
+	if st, _ := storagetest.One(h.store.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "enc92" }); !st.MaintenanceUntil.IsZero() {
 		t.Fatalf("maintenance not ended: %v", st.MaintenanceUntil)
 	}
 	h.say(adminChat, adminUser, "/verifier")
@@ -70,7 +73,7 @@ func TestAdminCommandsOnlyInPrivate(t *testing.T) {
 			t.Errorf("%s in a group answered %q", cmd, sent[0].Visible)
 		}
 	}
-	if _, err := h.store.Chat(context.Background(), groupChat.ID); err == nil {
+	if _, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), groupChat.ID) }); err == nil {
 		t.Error("a group that only typed unknown commands was stored")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -161,7 +163,7 @@ func TestCloseLeaveAndCodesOfOthers(t *testing.T) {
 	h.say(teacherChat, teacherUser, "/fermer ABCD2345")
 	h.say(teacherChat, teacherUser, "/classes")
 	h.say(pupilChat, pupilUser, "/rejoindre ABCD2345") // closed: same answer as a wrong code
-	c, err := h.store.ClassByCode(context.Background(), "ABCD2345")
+	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(context.Background(), "ABCD2345") })
 	if err != nil || c.ClosedAt.IsZero() || c.PlanB != "" {
 		t.Fatalf("closed class = %+v, %v", c, err)
 	}

@@ -187,7 +187,11 @@ func (b *Bot) runCheck(ctx context.Context, check func(context.Context) error, c
 	}
 	reply, err := storage.NewReply(key, chatID, storage.OutMessage{Text: text})
 	if err == nil {
-		_, _, err = b.store.InsertEvent(context.WithoutCancel(ctx), reply)
+		wctx := context.WithoutCancel(ctx)
+		err = b.store.Update(wctx, func(tx *storage.Tx) error {
+			_, _, err := tx.InsertEvent(wctx, reply)
+			return err
+		})
 	}
 	if err != nil {
 		b.log.Error("cannot write the /verifier result", "error", err)

@@ -139,7 +139,7 @@ func TestSubscriptionsNamingNothing(t *testing.T) {
 		if err := bb.bot.handleBatch(context.Background(), fakeUpdate(id, parentChat.ID, parentUser.ID, text)); err != nil {
 			t.Fatal(err)
 		}
-		replies, err := bb.store.RepliesTo(context.Background(), parentChat.ID)
+		replies, err := repliesTo(context.Background(), bb.store, bb.dbPath, parentChat.ID)
 		if err != nil || len(replies) == 0 {
 			t.Fatalf("%s: no reply (%v)", text, err)
 		}

@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 func TestGroupOnlyAdminsChangeSettings(t *testing.T) {
@@ -52,7 +53,7 @@ func TestBlockedThenBack(t *testing.T) {
 		t.Fatal("a chat that unblocked the bot is still inactive")
 	}
 	h.member(groupChat, groupAdmin, "left") // a group never seen: nothing stored
-	if _, err := h.store.Chat(context.Background(), groupChat.ID); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), groupChat.ID) }); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("a group that removed the bot was stored: %v", err)
 	}
 }
@@ -79,7 +80,7 @@ func TestFloodGetsOneWarningThenSilence(t *testing.T) {
 func TestEachUpdateProcessedOnce(t *testing.T) {
 	h := newHarness(t)
 	h.say(parentChat, parentUser, "/abonner lille")
-	replies, err := h.store.RepliesTo(context.Background(), parentChat.ID)
+	replies, err := repliesTo(context.Background(), h.store, h.dbPath, parentChat.ID)
 	if err != nil || len(replies) != 1 {
 		t.Fatalf("%d replies, %v", len(replies), err)
 	}
@@ -93,7 +94,7 @@ func TestEachUpdateProcessedOnce(t *testing.T) {
 	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, []string{"lille"}) {
 		t.Fatalf("a re-delivered update was applied again: %v", got)
 	}
-	if replies, _ := h.store.RepliesTo(context.Background(), parentChat.ID); len(replies) != 1 {
+	if replies, _ := repliesTo(context.Background(), h.store, h.dbPath, parentChat.ID); len(replies) != 1 {
 		t.Fatalf("a re-delivered update was answered again: %d replies", len(replies))
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
 )
@@ -49,6 +50,7 @@ type harness struct {
 	t      testing.TB
 	srv    *telegramtest.Server
 	store  *storage.Store
+	dbPath string // the store's file, for storagetest
 	cat    *catalog.Catalog
 	bot    *Bot
 	client *telegram.Client
@@ -81,7 +83,8 @@ func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
 	if h.cat, err = catalog.Default(); err != nil {
 		t.Fatal(err)
 	}
-	if h.store, err = storage.Open(context.Background(), filepath.Join(dir, "bot.db"), h.clock); err != nil {
+	h.dbPath = filepath.Join(dir, "bot.db")
+	if h.store, err = storage.Open(context.Background(), h.dbPath, h.clock); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.store.Close() })
@@ -315,4 +318,18 @@ func wantText(t testing.TB, m telegramtest.Message, parts ...string) {
 			t.Errorf("message %d to %d lacks %q:\n%s", m.MessageID, m.ChatID, p, m.Visible)
 		}
 	}
+}
+
+// repliesTo lists the reply events written for a chat, oldest first.
+func repliesTo(ctx context.Context, s *storage.Store, dbPath string, chatID int64) ([]storage.Event, error) {
+	ids, err := storagetest.ReplyIDs(ctx, dbPath, chatID)
+	out := make([]storage.Event, 0, len(ids))
+	for _, id := range ids {
+		ev, err := s.Event(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, err
 }

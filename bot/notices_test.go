@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -20,13 +21,17 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"), func() time.Time { return testNow })
+	dbPath := filepath.Join(t.TempDir(), "r.db")
+	store, err := storage.Open(context.Background(), dbPath, func() time.Time { return testNow })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
 	ctx := context.Background()
-	if err := store.ImportSubscribers(ctx, []storage.Subscriber{{Chat: storage.NewChat(1)}, {Chat: storage.NewChat(2)}}); err != nil {
+	err = store.Update(ctx, func(tx *storage.Tx) error {
+		return errors.Join(tx.CreateOrUpdateChat(ctx, storage.NewChat(1)), tx.CreateOrUpdateChat(ctx, storage.NewChat(2)))
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = store.ApplyUpdates(ctx, 1, func(tx *storage.Tx, _ int64) error {
@@ -62,7 +67,7 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 		done := make(chan struct{})
 		go func() { b.reportLoop(loopCtx); close(done) }()
 		time.Sleep(6 * time.Second)
-		if got, _ := store.RepliesTo(ctx, 1); len(got) != 0 {
+		if got, _ := repliesTo(ctx, store, dbPath, 1); len(got) != 0 {
 			t.Errorf("reported before the deliveries were settled: %d replies", len(got))
 		}
 		settleAll(t, store)
@@ -70,7 +75,7 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 		time.Sleep(5 * time.Second)
 		cancel()
 		<-done
-		got, _ := store.RepliesTo(ctx, 1)
+		got, _ := repliesTo(ctx, store, dbPath, 1)
 		if len(got) != 1 || woken != 1 {
 			t.Fatalf("%d reports, %d wakes; want 1 and 1", len(got), woken)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // regionIndex is the callback index of a région académique.
@@ -20,7 +21,7 @@ func regionIndex(h *harness, name string) string {
 
 func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
 	t.Helper()
-	c, err := h.store.Chat(context.Background(), id)
+	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), id) })
 	if err != nil {
 		t.Fatalf("chat %d: %v", id, err)
 	}
@@ -29,7 +30,7 @@ func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
 
 func subsOf(t *testing.T, h *harness, id int64) []string {
 	t.Helper()
-	s, err := h.store.Subscriptions(context.Background(), id)
+	s, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), id) })
 	if err != nil {
 		t.Fatal(err)
 	}

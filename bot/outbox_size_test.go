@@ -107,7 +107,7 @@ func TestForgetUnnamesTheTeacher(t *testing.T) {
 	if n := queryInt(t, h, named); n != 0 {
 		t.Fatalf("%d stored events still name the teacher after their /oublier", n)
 	}
-	replies, err := h.store.RepliesTo(context.Background(), parentChat.ID)
+	replies, err := repliesTo(context.Background(), h.store, h.dbPath, parentChat.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestOneUserInTenGroupsForADay(t *testing.T) {
 		t.Helper()
 		var total int64
 		for _, suffix := range []string{"", "-wal"} {
-			if fi, err := os.Stat(h.store.Path() + suffix); err == nil {
+			if fi, err := os.Stat(h.dbPath + suffix); err == nil {
 				total += fi.Size()
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -29,7 +30,7 @@ func teacherGroup(t *testing.T, h *harness) storage.Class {
 
 func classOf(t *testing.T, h *harness, code string) storage.Class {
 	t.Helper()
-	c, err := h.store.ClassByCode(context.Background(), code)
+	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(context.Background(), code) })
 	if err != nil {
 		t.Fatalf("class %s: %v", code, err)
 	}
@@ -128,7 +129,7 @@ func TestAnonymousAdminConfirms(t *testing.T) {
 	// The same for « Supprimer ».
 	ask := lastOf(t, h.say(groupChat, anon, "/oublier"))
 	h.press(groupChat, groupAdmin, ask.MessageID, "ok:q2")
-	if _, err := h.store.Chat(context.Background(), groupChat.ID); err == nil {
+	if _, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), groupChat.ID) }); err == nil {
 		t.Fatal("an admin's « Supprimer » on an anonymous admin's question did not erase the group")
 	}
 }
@@ -185,7 +186,7 @@ func uniqueCodes() func() (string, error) {
 // queryInt reads one number from the bot's database, read-only.
 func queryInt(t *testing.T, h *harness, query string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+h.store.Path()+"?mode=ro&_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+h.dbPath+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}

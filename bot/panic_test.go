@@ -13,6 +13,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
 )
@@ -24,6 +25,7 @@ import (
 type bareBot struct {
 	srv    *telegramtest.Server
 	store  *storage.Store
+	dbPath string
 	client *telegram.Client
 	bot    *Bot
 	pump   *testPump
@@ -71,6 +73,7 @@ func newBareBot(t testing.TB) *bareBot {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "bot.db")
+	bb.dbPath = path
 	if bb.store, err = storage.Open(context.Background(), path, bb.clock.Now); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +199,7 @@ func TestPanicInOneUpdate(t *testing.T) {
 			if len(sent) != 1 || sent[0].Visible != msgSorry {
 				t.Errorf("the poisoned update's chat got %d messages, want the apology only: %v", len(sent), sent)
 			}
-			if subs, _ := bb.store.Subscriptions(context.Background(), pupilChat.ID); len(subs) != 0 {
+			if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), pupilChat.ID) }); len(subs) != 0 {
 				t.Errorf("the poisoned update's effects stayed: subscriptions %v", subs)
 			}
 		})
@@ -222,7 +225,7 @@ func TestPanicOnceIsRetried(t *testing.T) {
 		chat telegramtest.Chat
 		want string
 	}{{parentChat, "lille"}, {pupilChat, "lyon"}} {
-		if subs, _ := bb.store.Subscriptions(context.Background(), c.chat.ID); len(subs) != 1 || subs[0] != c.want {
+		if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), c.chat.ID) }); len(subs) != 1 || subs[0] != c.want {
 			t.Errorf("chat %d follows %v, want [%s]", c.chat.ID, subs, c.want)
 		}
 		if sent := bb.srv.SentTo(c.chat.ID); len(sent) != 1 || sent[0].Visible == msgSorry {
@@ -255,13 +258,13 @@ func TestPanicAttemptsSurviveRestart(t *testing.T) {
 			t.Fatalf("attempt %d: handleBatch = %v, last update %d; want nil, %d", attempt, err, last, id+1)
 		}
 	}
-	if subs, _ := bb.store.Subscriptions(context.Background(), parentChat.ID); len(subs) != 1 {
+	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), parentChat.ID) }); len(subs) != 1 {
 		t.Errorf("the other update of the batch was not applied: %v", subs)
 	}
-	if subs, _ := bb.store.Subscriptions(context.Background(), pupilChat.ID); len(subs) != 0 {
+	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), pupilChat.ID) }); len(subs) != 0 {
 		t.Errorf("the skipped update's effects stayed: %v", subs)
 	}
-	replies, _ := bb.store.RepliesTo(context.Background(), pupilChat.ID)
+	replies, _ := repliesTo(context.Background(), bb.store, bb.dbPath, pupilChat.ID)
 	if len(replies) != 1 || !strings.Contains(replies[0].Payload, "Désolé") {
 		t.Errorf("the skipped update's chat has %d replies, want the apology", len(replies))
 	}

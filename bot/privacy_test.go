@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 func TestMesDonneesListsEverything(t *testing.T) {
@@ -27,23 +28,23 @@ func TestOublierErasesAtOnce(t *testing.T) {
 	h.press(teacherChat, teacherUser, p.MessageID, "ok:"+confirmID(t, p))
 	q := lastOf(t, h.say(teacherChat, teacherUser, "/oublier"))
 	h.press(teacherChat, teacherUser, q.MessageID, "no:"+confirmID(t, q))
-	if _, err := h.store.Chat(context.Background(), teacherChat.ID); err != nil {
+	if _, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), teacherChat.ID) }); err != nil {
 		t.Fatalf("« Annuler » erased the chat: %v", err)
 	}
 	q = lastOf(t, h.say(teacherChat, teacherUser, "/forget"))
 	h.press(teacherChat, teacherUser, q.MessageID, "ok:"+confirmID(t, q))
 	ctx := context.Background()
-	if _, err := h.store.Chat(ctx, teacherChat.ID); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := storagetest.Do(h.store.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, teacherChat.ID) }); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("chat kept after « Supprimer »: %v", err)
 	}
-	if _, err := h.store.ClassByCode(ctx, "ABCD2345"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := storagetest.Do(h.store.Update, ctx, func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(ctx, "ABCD2345") }); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the teacher's class was kept: %v", err)
 	}
-	replies, err := h.store.RepliesTo(ctx, teacherChat.ID)
+	replies, err := repliesTo(ctx, h.store, h.dbPath, teacherChat.ID)
 	if err != nil || len(replies) != 0 {
 		t.Fatalf("%d replies kept (%v)", len(replies), err)
 	}
-	if _, err := h.store.Chat(ctx, pupilChat.ID); err != nil {
+	if _, err := storagetest.Do(h.store.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, pupilChat.ID) }); err != nil {
 		t.Fatalf("a member was erased too: %v", err)
 	}
 	m := lastOf(t, h.say(pupilChat, pupilUser, "/mesdonnees"))

@@ -105,7 +105,9 @@ func TestEtatShowsStatesSinceAndLink(t *testing.T) {
 	setStates(t, h, map[string]string{"enc92": "down:waiting_room", "monlycee": "up", "ecollege78": "degraded:slow",
 		"lumni": "up", "educonnect": "down:timeout"})
 	h.advance(13 * time.Minute)
-	if err := h.store.SetMaintenance(context.Background(), "moncollege95", h.clock().Add(2*time.Hour)); err != nil {
+	if err := h.store.Update(context.Background(), func(tx *storage.Tx) error {
+		return tx.SetMaintenance(context.Background(), "moncollege95", h.clock().Add(2*time.Hour))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	h.pump.drain() // the outage messages, not under test here

@@ -10,6 +10,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 func TestRestartInTheMiddle(t *testing.T) {
@@ -36,7 +37,7 @@ func TestRestartInTheMiddle(t *testing.T) {
 	round(t, r, c) // candidate 1 of 3
 	restart()
 	round(t, r, c) // candidate 2 of 3: the count survived the restart
-	if s, _ := st.ServiceState(context.Background(), "ent"); s.State != storage.StateUp || s.CandidateCount != 2 {
+	if s, _ := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent" }); s.State != storage.StateUp || s.CandidateCount != 2 {
 		t.Fatalf("after a restart in the streak: %s with candidate count %d, want up with 2", s.State, s.CandidateCount)
 	}
 	rep := round(t, r, c)
@@ -65,7 +66,9 @@ func TestMaintenanceIsProbedButNotAnnounced(t *testing.T) {
 	r, st, c, _ := runnerOnFile(t, cat)
 	round(t, r, c)
 	round(t, r, c)
-	if err := st.SetMaintenance(context.Background(), "ent", c.Now().Add(time.Hour)); err != nil {
+	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
+		return tx.SetMaintenance(context.Background(), "ent", c.Now().Add(time.Hour))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	ent.set("502")
@@ -74,11 +77,11 @@ func TestMaintenanceIsProbedButNotAnnounced(t *testing.T) {
 	if len(rep.Transitions) != 1 || rep.Transitions[0].Announced || rep.Events != 0 {
 		t.Fatalf("down in maintenance: %+v, want a silent transition", rep.Transitions)
 	}
-	s, _ := st.ServiceState(context.Background(), "ent")
+	s, _ := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent" })
 	if s.State != storage.StateDown || s.LastHTTPStatus != 502 {
 		t.Fatalf("state %+v, want down and probed during the maintenance", s)
 	}
-	if err := st.SetMaintenance(context.Background(), "ent", time.Time{}); err != nil {
+	if err := st.Update(context.Background(), func(tx *storage.Tx) error { return tx.SetMaintenance(context.Background(), "ent", time.Time{}) }); err != nil {
 		t.Fatal(err)
 	}
 	if rep := round(t, r, c); rep.Events != 1 {

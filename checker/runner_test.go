@@ -16,6 +16,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // clock is a settable time for rounds; probes keep measuring real latency.
@@ -226,7 +227,7 @@ func TestVantageGuard(t *testing.T) {
 			if reps[0].Voided != tt.wantVoided || reps[2].Voided != tt.wantVoided {
 				t.Fatalf("voided %v, want %v (failed %d, canaries failed %d)", reps[0].Voided, tt.wantVoided, reps[0].Failed, reps[0].CanariesFailed)
 			}
-			got, err := st.ServiceState(context.Background(), "ent0")
+			got, err := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent0" })
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 var april6 = time.Date(2021, 4, 6, 6, 55, 0, 0, time.UTC)
@@ -81,16 +82,20 @@ func TestClassMembersGetThePlanB(t *testing.T) {
 	addPeople(t, s, person{id: 10, role: "enseignant", outage: true, recovery: true},
 		person{id: 11, role: "eleve", outage: true, recovery: true},
 		person{id: 12, role: "eleve", outage: true, recovery: true})
-	open, err := s.CreateClass(ctx, storage.NewClass{Code: "4B-2021", Name: "4e B", Academie: "alpha",
-		OwnerChatID: 10, PlanB: "Exercices p. 42 <b>du manuel</b>"})
+	open, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Class, error) {
+		return tx.CreateClass(ctx, storage.NewClass{Code: "4B-2021", Name: "4e B", Academie: "alpha",
+			OwnerChatID: 10, PlanB: "Exercices p. 42 <b>du manuel</b>"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed, err := s.CreateClass(ctx, storage.NewClass{Code: "OLD", Name: "Ancienne", Academie: "alpha", OwnerChatID: 10})
+	closed, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Class, error) {
+		return tx.CreateClass(ctx, storage.NewClass{Code: "OLD", Name: "Ancienne", Academie: "alpha", OwnerChatID: 10})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []error{s.JoinClass(ctx, open.ID, 11), s.JoinClass(ctx, closed.ID, 12), s.CloseClass(ctx, closed.ID)} {
+	for _, step := range []error{s.Update(ctx, func(tx *storage.Tx) error { return tx.JoinClass(ctx, open.ID, 11) }), s.Update(ctx, func(tx *storage.Tx) error { return tx.JoinClass(ctx, closed.ID, 12) }), s.Update(ctx, func(tx *storage.Tx) error { return tx.CloseClass(ctx, closed.ID) })} {
 		if step != nil {
 			t.Fatal(step)
 		}
@@ -113,15 +118,17 @@ func TestAnnouncementClassNoticeAndReply(t *testing.T) {
 	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "alpha"), parent(2, "beta"), person{id: 3, role: "eleve", inactive: true})
-	class, err := s.CreateClass(ctx, storage.NewClass{Code: "C1", Name: "CM2", Academie: "beta", OwnerChatID: 2})
+	class, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Class, error) {
+		return tx.CreateClass(ctx, storage.NewClass{Code: "C1", Name: "CM2", Academie: "beta", OwnerChatID: 2})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.JoinClass(ctx, class.ID, 1); err != nil {
+	if err := s.Update(ctx, func(tx *storage.Tx) error { return tx.JoinClass(ctx, class.ID, 1) }); err != nil {
 		t.Fatal(err)
 	}
 	insert := func(e storage.NewEvent) int64 {
-		id, _, err := s.InsertEvent(ctx, e)
+		id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, e) })
 		if err != nil {
 			t.Fatal(err)
 		}

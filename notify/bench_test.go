@@ -99,7 +99,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	ctx := context.Background()
 	s := openStore(b)
 	cat := testCatalog(b)
-	subs := make([]storage.Subscriber, n)
+	subs := make([]subscriber, n)
 	slugs := []string{"alpha", "beta", "gamma"}
 	for i := range subs {
 		c := storage.NewChat(int64(i + 1))
@@ -108,11 +108,9 @@ func BenchmarkExpand100k(b *testing.B) {
 		if i%2 == 1 {
 			acads = append(acads, slugs[(i+1)%3])
 		}
-		subs[i] = storage.Subscriber{Chat: c, Academies: acads}
+		subs[i] = subscriber{chat: c, academies: acads}
 	}
-	if err := s.ImportSubscribers(ctx, subs); err != nil {
-		b.Fatal(err)
-	}
+	importSubscribers(b, s, subs)
 	d, err := New(Options{Store: s, Catalog: cat, Sender: newFakeSender(), Renderer: testRenderer{cat}, Logger: testLogger(b), MaxEventAge: noAgeLimit})
 	if err != nil {
 		b.Fatal(err)

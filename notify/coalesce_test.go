@@ -63,7 +63,7 @@ func TestRecoveryCoalescing(t *testing.T) {
 			t.Errorf("%s sent to %v, want %v", kind, got[kind], want)
 		}
 	}
-	rows, err := s.DeliveriesOf(ctx, outage)
+	rows, err := deliveriesOf(ctx, s, outage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func waitRows(t *testing.T, s *storage.Store, eventID int64, ok func(map[int64]s
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		rows, err := s.DeliveriesOf(context.Background(), eventID)
+		rows, err := deliveriesOf(context.Background(), s, eventID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // TestReplyOvertakesBulk: a parent's /etat typed during a big fan-out is
@@ -30,7 +31,7 @@ func TestReplyOvertakesBulk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.InsertEvent(ctx, reply); err != nil {
+	if _, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, reply) }); err != nil {
 		t.Fatal(err)
 	}
 	d.Wake()
@@ -60,7 +61,7 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 	d, _ := start(t, opt)
 	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
 	reply, _ := storage.NewReply("r1", 1, storage.OutMessage{Text: "ok"})
-	rid, _, err := s.InsertEvent(ctx, reply)
+	rid, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, reply) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +92,10 @@ func TestSilentEventAndDayTime(t *testing.T) {
 	opt.Quiet = func(time.Time) bool { return false }
 	d, _ := start(t, opt)
 	loud := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", april6)
-	silent, _, err := s.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: storage.KindAnnouncement,
-		Priority: 1, Audience: storage.AudienceAll, Payload: `{"text":"maintenance ce soir"}`, Silent: true})
+	silent, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: storage.KindAnnouncement,
+			Priority: 1, Audience: storage.AudienceAll, Payload: `{"text":"maintenance ce soir"}`, Silent: true})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +134,7 @@ func TestShutdownLeavesNothingInflight(t *testing.T) {
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("Run took %v to stop", took)
 	}
-	rows, err := s.DeliveriesOf(ctx, ev)
+	rows, err := deliveriesOf(ctx, s, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // TestErrorClasses drives one outage to chat 1 (and chat 2, which always
@@ -66,7 +67,7 @@ func TestErrorClasses(t *testing.T) {
 			ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
 			d.Wake()
 			rows := waitSettled(t, s, ev)
-			var r storage.DeliveryRow
+			var r storagetest.Delivery
 			for _, row := range rows {
 				if row.ChatID == 1 {
 					r = row
@@ -83,7 +84,7 @@ func TestErrorClasses(t *testing.T) {
 				t.Errorf("%d sends to chat 1, want %d", n, tc.wantSends)
 			}
 			mu.Unlock()
-			if c, err := s.Chat(ctx, 1); err != nil || c.Active != tc.wantActive {
+			if c, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, 1) }); err != nil || c.Active != tc.wantActive {
 				t.Errorf("chat 1 active = %v (err %v), want %v", c.Active, err, tc.wantActive)
 			}
 			if st := statesByChat(rows); st[2] != "sent" {
@@ -183,10 +184,10 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 			if st := statesByChat(rows); len(st) != 1 || st[newID] != "sent" {
 				t.Errorf("rows %v, want one sent row under the new id", st)
 			}
-			if _, err := s.Chat(ctx, oldID); !errors.Is(err, storage.ErrNotFound) {
+			if _, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, oldID) }); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("old chat still there (err %v)", err)
 			}
-			if subs, err := s.Subscriptions(ctx, newID); err != nil || len(subs) == 0 || subs[0] != "alpha" {
+			if subs, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(ctx, newID) }); err != nil || len(subs) == 0 || subs[0] != "alpha" {
 				t.Errorf("subscriptions of the new chat %v (err %v), want alpha kept", subs, err)
 			}
 		})
@@ -208,8 +209,10 @@ func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize = 10
 	d, _ := start(t, opt)
-	ev, _, err := s.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: storage.KindAnnouncement,
-		Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
+	ev, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: storage.KindAnnouncement,
+			Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +290,7 @@ func TestUnauthorizedPausesWithoutSpendingAttempts(t *testing.T) {
 		t.Errorf("%d sends tried, want 1: nothing is sent during the pause", calls)
 	}
 	stop()
-	rows, err := s.DeliveriesOf(ctx, ev)
+	rows, err := deliveriesOf(ctx, s, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

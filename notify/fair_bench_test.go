@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -95,7 +96,7 @@ func startCommands(b *testing.B, r *fairRig, chats int) *commandLoad {
 			at := time.Now()
 			e, err := storage.NewReply("bench:"+text, chat, storage.OutMessage{Text: text})
 			if err == nil {
-				_, _, err = r.s.InsertEvent(context.Background(), e)
+				_, _, err = storagetest.Do2(r.s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(context.Background(), e) })
 			}
 			if err != nil {
 				b.Error(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // TestQueueLanesTakeTurns: with replies and bulk jobs ready at once, the
@@ -78,7 +79,7 @@ func reply(t *testing.T, s *storage.Store, key string, chat int64, text string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.InsertEvent(context.Background(), e); err != nil {
+	if _, _, err := storagetest.Do2(s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(context.Background(), e) }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 )
 
@@ -68,12 +68,20 @@ func testCatalog(t testing.TB) *catalog.Catalog {
 
 func openStore(t testing.TB) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "notify.db"), time.Now)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
+	return openStoreAt(t, time.Now)
+}
+
+// dbPaths is the file of each store openStoreAt opened, for deliveriesOf.
+var dbPaths sync.Map // *storage.Store → string
+
+// deliveriesOf lists an event's deliveries then its channel posts, read
+// from the file beside the Store (storage has no such query).
+func deliveriesOf(ctx context.Context, s *storage.Store, eventID int64) ([]storagetest.Delivery, error) {
+	path, ok := dbPaths.Load(s)
+	if !ok {
+		return nil, fmt.Errorf("store %p not opened by openStoreAt", s)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return storagetest.Deliveries(ctx, path.(string), eventID)
 }
 
 // sent is one message the fake sender accepted.
@@ -254,7 +262,7 @@ type person struct {
 
 func addPeople(t testing.TB, s *storage.Store, people ...person) {
 	t.Helper()
-	subs := make([]storage.Subscriber, 0, len(people))
+	subs := make([]subscriber, 0, len(people))
 	for _, p := range people {
 		c := storage.NewChat(p.id)
 		c.Role, c.Levels = p.role, p.levels
@@ -262,9 +270,36 @@ func addPeople(t testing.TB, s *storage.Store, people ...person) {
 		if p.id < 0 {
 			c.Kind = "group"
 		}
-		subs = append(subs, storage.Subscriber{Chat: c, Academies: p.academies})
+		subs = append(subs, subscriber{chat: c, academies: p.academies})
 	}
-	if err := s.ImportSubscribers(context.Background(), subs); err != nil {
+	importSubscribers(t, s, subs)
+}
+
+// subscriber is a chat with the académies it follows.
+type subscriber struct {
+	chat      storage.Chat
+	academies []string
+}
+
+// importSubscribers saves chats and their subscriptions in one
+// transaction: 100,000 of them take seconds, not minutes.
+func importSubscribers(t testing.TB, s *storage.Store, subs []subscriber) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *storage.Tx) error {
+		for _, sub := range subs {
+			if err := tx.CreateOrUpdateChat(ctx, sub.chat); err != nil {
+				return err
+			}
+			for _, a := range sub.academies {
+				if err := tx.Subscribe(ctx, sub.chat.ID, a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatalf("import subscribers: %v", err)
 	}
 }
@@ -277,10 +312,12 @@ func parent(id int64, academies ...string) person {
 // serviceEvent writes a change of state as the checker does.
 func serviceEvent(t testing.TB, s *storage.Store, kind, service, from, to string, at time.Time) int64 {
 	t.Helper()
-	id, ok, err := s.InsertEvent(context.Background(), storage.NewEvent{
-		DedupKey: fmt.Sprintf("state:%s:%s:%d", service, to, at.UnixMilli()), Kind: kind,
-		Priority: storage.PriorityBulk, ServiceID: service, FromState: from, ToState: to, Reason: "HTTP 502",
-		Audience: storage.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
+	id, ok, err := storagetest.Do2(s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
+		return tx.InsertEvent(context.Background(), storage.NewEvent{
+			DedupKey: fmt.Sprintf("state:%s:%s:%d", service, to, at.UnixMilli()), Kind: kind,
+			Priority: storage.PriorityBulk, ServiceID: service, FromState: from, ToState: to, Reason: "HTTP 502",
+			Audience: storage.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
+		})
 	})
 	if err != nil || !ok {
 		t.Fatalf("insert %s event: inserted=%v err=%v", kind, ok, err)
@@ -289,7 +326,7 @@ func serviceEvent(t testing.TB, s *storage.Store, kind, service, from, to string
 }
 
 // waitSettled waits until no delivery of the event is pending or inflight.
-func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storage.DeliveryRow {
+func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storagetest.Delivery {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -298,7 +335,7 @@ func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storage.Delive
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := s.DeliveriesOf(context.Background(), eventID)
+		rows, err := deliveriesOf(context.Background(), s, eventID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +353,7 @@ func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storage.Delive
 	}
 }
 
-func statesByChat(rows []storage.DeliveryRow) map[int64]string {
+func statesByChat(rows []storagetest.Delivery) map[int64]string {
 	m := map[int64]string{}
 	for _, r := range rows {
 		if r.Channel == "" {

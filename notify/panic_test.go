@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // panickyRenderer panics on every message to chat 2, and on the first
@@ -57,7 +58,7 @@ func TestRenderPanicFailsThatDeliveryOnly(t *testing.T) {
 	rows := waitSettled(t, s, ev)
 	stop()
 
-	got := map[int64]storage.DeliveryRow{}
+	got := map[int64]storagetest.Delivery{}
 	for _, r := range rows {
 		got[r.ChatID] = r
 	}

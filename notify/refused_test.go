@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -37,12 +38,14 @@ func TestParseErrorFailsThatDeliveryOnly(t *testing.T) {
 	s, cat := openStore(t), testCatalog(t)
 	srv := telegramtest.NewServer(t, telegramtest.WithoutLimits())
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha"), parent(3, "alpha"), parent(10, "alpha"))
-	class, err := s.CreateClass(ctx, storage.NewClass{Code: "4B", Name: "4e B", Academie: "alpha", OwnerChatID: 10,
-		PlanB: "Exercices 3 < 5 du manuel"})
+	class, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Class, error) {
+		return tx.CreateClass(ctx, storage.NewClass{Code: "4B", Name: "4e B", Academie: "alpha", OwnerChatID: 10,
+			PlanB: "Exercices 3 < 5 du manuel"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.JoinClass(ctx, class.ID, 1); err != nil {
+	if err := s.Update(ctx, func(tx *storage.Tx) error { return tx.JoinClass(ctx, class.ID, 1) }); err != nil {
 		t.Fatal(err)
 	}
 	opt := fastOptions(s, cat, newClient(t, srv, false))

@@ -12,6 +12,7 @@ import (
 	"sentinelle/catalog"
 	"sentinelle/notify"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
 )
@@ -38,13 +39,20 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		subs := make([]storage.Subscriber, crowd)
-		for c := range subs {
-			ch := storage.NewChat(int64(2_000_000 + c))
-			ch.Role, ch.Levels = "parent", storage.LevelCollege
-			subs[c] = storage.Subscriber{Chat: ch, Academies: []string{"versailles"}}
-		}
-		if err := store.ImportSubscribers(context.Background(), subs); err != nil {
+		err = store.Update(context.Background(), func(tx *storage.Tx) error {
+			for c := range crowd {
+				ch := storage.NewChat(int64(2_000_000 + c))
+				ch.Role, ch.Levels = "parent", storage.LevelCollege
+				if err := tx.CreateOrUpdateChat(context.Background(), ch); err != nil {
+					return err
+				}
+				if err := tx.Subscribe(context.Background(), ch.ID, "versailles"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
 		client, err := telegram.NewClient(context.Background(), telegram.ClientOptions{Token: srv.Token(), APIURL: srv.URL(),
@@ -66,9 +74,11 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		go func() { stopped <- d.Run(ctx) }()
 		go func() { stopped <- bt.Run(ctx) }()
 
-		if _, _, err := store.InsertEvent(ctx, storage.NewEvent{DedupKey: "bench-outage", Kind: storage.KindOutage,
-			Priority: storage.PriorityBulk, ServiceID: "enc92", FromState: "up", ToState: "down", Reason: "waiting_room",
-			Audience: storage.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`}); err != nil {
+		if _, _, err := storagetest.Do2(store.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
+			return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "bench-outage", Kind: storage.KindOutage,
+				Priority: storage.PriorityBulk, ServiceID: "enc92", FromState: "up", ToState: "down", Reason: "waiting_room",
+				Audience: storage.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`})
+		}); err != nil {
 			b.Fatal(err)
 		}
 		d.Wake()

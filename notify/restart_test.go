@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // serviceClocks are the clocks a service may run on: the real one, and a
@@ -34,11 +35,13 @@ func serviceClocks() []struct {
 // openStoreAt is openStore on the given clock.
 func openStoreAt(t testing.TB, now func() time.Time) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "notify.db"), now)
+	path := filepath.Join(t.TempDir(), "notify.db")
+	s, err := storage.Open(context.Background(), path, now)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	dbPaths.Store(s, path)
+	t.Cleanup(func() { s.Close(); dbPaths.Delete(s) })
 	return s
 }
 
@@ -61,7 +64,7 @@ func TestRestartKeepsPerChatSpacing(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, _, err := s.InsertEvent(ctx, ev); err != nil {
+				if _, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, ev) }); err != nil {
 					t.Fatal(err)
 				}
 			}

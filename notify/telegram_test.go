@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
 )
@@ -101,7 +102,7 @@ func TestTelegramFailures(t *testing.T) {
 		}
 	}
 	for _, id := range []int64{2, 3} {
-		if c, err := s.Chat(ctx, id); err != nil || c.Active {
+		if c, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, id) }); err != nil || c.Active {
 			t.Errorf("chat %d still active (err %v)", id, err)
 		}
 	}
@@ -150,8 +151,10 @@ func TestTelegramRefusesBrokenHTML(t *testing.T) {
 	srv := telegramtest.NewServer(t, telegramtest.WithoutLimits())
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha"), parent(3, "beta"))
 	d, _ := start(t, fastOptions(s, cat, newClient(t, srv, false)))
-	id, _, err := s.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: storage.KindAnnouncement,
-		Priority: storage.PriorityNotice, Audience: storage.AudienceAll, Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
+	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: storage.KindAnnouncement,
+			Priority: storage.PriorityNotice, Audience: storage.AudienceAll, Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

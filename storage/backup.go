@@ -10,26 +10,24 @@ import (
 	"path/filepath"
 )
 
-// ErrBackupExists is returned by Backup when the target file exists: a
+// ErrBackupExists is returned by BackupFile when the target file exists: a
 // backup never overwrites anything, least of all yesterday's backup.
 var ErrBackupExists = errors.New("storage: backup target already exists")
 
-// Backup writes a consistent copy of the database to path while the
-// service runs. The copy is made with VACUUM INTO on a connection of its
-// own, so it is one snapshot of the database and the checker and the
-// dispatcher go on writing meanwhile. It is written to a hidden temporary file beside
-// path, synced, checked with PRAGMA quick_check, and only then linked to
-// path, which must not exist (ErrBackupExists): an interrupted backup never
-// leaves a truncated file under the expected name. The file is readable by
-// its owner only, since it holds the subscribers' chat ids.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	return BackupFile(ctx, s.path, path)
-}
-
-// BackupFile is Backup for the database file at dbPath, without opening it
-// as a Store: opening would apply this binary's migrations, and `sentinelle
-// backup` run with a new binary before an upgrade must not change the
-// schema under the old service still running on it.
+// BackupFile writes a consistent copy of the database file at dbPath to
+// path, while the service runs on it. The copy is made with VACUUM INTO on
+// a connection of its own, so it is one snapshot of the database and the
+// checker and the dispatcher go on writing meanwhile. It is written to a
+// hidden temporary file beside path, synced, checked with PRAGMA
+// quick_check, and only then linked to path, which must not exist
+// (ErrBackupExists): an interrupted backup never leaves a truncated file
+// under the expected name. The file is readable by its owner only, since
+// it holds the subscribers' chat ids.
+//
+// It does not open the database as a Store: opening would apply this
+// binary's migrations, and `sentinelle backup` run with a new binary before
+// an upgrade must not change the schema under the old service running on
+// it.
 func BackupFile(ctx context.Context, dbPath, path string) error {
 	if path == "" {
 		return errors.New("storage: backup: empty path")

@@ -45,7 +45,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}()
 	target := filepath.Join(dir, "backup.db")
-	err = st.Backup(ctx, target)
+	err = BackupFile(ctx, st.path, target)
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -90,7 +90,7 @@ func TestBackupRefusesToOverwrite(t *testing.T) {
 	if err := os.WriteFile(target, []byte("yesterday's backup"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Backup(ctx, target)
+	err = BackupFile(ctx, st.path, target)
 	if !errors.Is(err, ErrBackupExists) {
 		t.Errorf("Backup over a file: %v, want ErrBackupExists", err)
 	}
@@ -108,8 +108,8 @@ func TestBackupRefusesToOverwrite(t *testing.T) {
 		t.Error("BackupFile created the missing database")
 	}
 	for name, path := range tests {
-		if err := st.Backup(ctx, path); err == nil {
-			t.Errorf("%s: Backup(%q) succeeded, want an error", name, path)
+		if err := BackupFile(ctx, st.path, path); err == nil {
+			t.Errorf("%s: BackupFile(%q) succeeded, want an error", name, path)
 		}
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// ApplyUpdates is ApplyUpdate for a whole getUpdates batch: one transaction,
-// hence one fsync, for up to a hundred updates, which is what lets the bot
+// ApplyUpdates runs fn for a whole getUpdates batch and records the batch's
+// last update id in the same transaction, so that a crash either keeps the
+// updates' effects and the id, or neither. One transaction, hence one
+// fsync, for up to a hundred updates is what lets the bot
 // take a thousand /abonner a second with synchronous=FULL. fn receives the
 // last update id already recorded and must skip the updates at or below it
 // (Telegram re-delivers a batch after a crash); lastID, the batch's last
@@ -58,55 +60,6 @@ func (t *Tx) Isolate(ctx context.Context, fn func() error) error {
 		return errors.Join(ferr, fmt.Errorf("storage: release savepoint: %w", err))
 	}
 	return ferr
-}
-
-// Chat is Store.Chat inside the transaction: it sees what the transaction
-// wrote, which an update following another of the same chat needs.
-func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
-	return readChat(ctx, t.tx, id)
-}
-
-// Subscriptions is Store.Subscriptions inside the transaction.
-func (t *Tx) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("storage: subscriptions: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: subscriptions: %w", err)
-	}
-	return out, nil
-}
-
-// MigrateChat is Store.MigrateChat inside the transaction: a group became
-// a supergroup (the message carries migrate_to_chat_id).
-func (t *Tx) MigrateChat(ctx context.Context, oldID, newID int64) error {
-	return migrateChat(ctx, t.tx, oldID, newID, t.now)
-}
-
-// SetMaintenance is Store.SetMaintenance inside the transaction, for the
-// admin command /maintenance.
-func (t *Tx) SetMaintenance(ctx context.Context, serviceID string, until time.Time) error {
-	if serviceID == "" {
-		return errors.New("storage: set maintenance: empty service id")
-	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO service_states (service_id, since, announced_since, maintenance_until)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (service_id) DO UPDATE SET maintenance_until = excluded.maintenance_until`,
-		serviceID, t.now, t.now, ms(until))
-	if err != nil {
-		return fmt.Errorf("storage: set maintenance %q: %w", serviceID, err)
-	}
-	return nil
 }
 
 // ForgetChat erases everything about a chat at once (/oublier): its row,
@@ -266,29 +219,6 @@ func (t *Tx) RewriteReply(ctx context.Context, eventID int64, m OutMessage) erro
 		return fmt.Errorf("storage: rewrite reply: %w", err)
 	}
 	return nil
-}
-
-// RepliesTo lists the reply events written for a chat, oldest first: what
-// the bot answered, for tests and for whoever investigates a complaint.
-func (s *Store) RepliesTo(ctx context.Context, chatID int64) ([]Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE audience = ? AND kind = 'reply' ORDER BY id`, AudienceChat(chatID))
-	if err != nil {
-		return nil, fmt.Errorf("storage: replies to chat: %w", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: replies to chat: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: replies to chat: %w", err)
-	}
-	return out, nil
 }
 
 // BotStats are the figures an admin reads with /stats.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"sentinelle/storage/storagetest"
 )
 
 func TestApplyUpdatesRecordsBatchOnceAndSkipsDone(t *testing.T) {
@@ -56,7 +58,7 @@ func TestApplyUpdatesFailureKeepsNothing(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
 	}
-	if _, err := s.Chat(ctx, 1); !errors.Is(err, ErrNotFound) {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 1) }); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("chat kept after a failed batch: %v", err)
 	}
 	if last, _ := s.LastUpdateID(ctx); last != -1 {
@@ -86,7 +88,7 @@ func TestIsolateUndoesOnlyTheFailedPart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[int64]bool{1: true, 2: false, 3: true} {
-		_, err := s.Chat(ctx, id)
+		_, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, id) })
 		if got := err == nil; got != want {
 			t.Errorf("chat %d exists = %v, want %v (%v)", id, got, want, err)
 		}
@@ -187,7 +189,7 @@ func TestSetMaintenanceInTx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.ServiceState(ctx, "ent-x")
+	st, err := serviceState(ctx, s, "ent-x")
 	if err != nil || !st.MaintenanceUntil.Equal(until) {
 		t.Fatalf("state = %+v, %v", st, err)
 	}
@@ -196,13 +198,13 @@ func TestSetMaintenanceInTx(t *testing.T) {
 func TestBotStats(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	subs := []Subscriber{
+	subs := []subscriber{
 		{Chat: Chat{ID: 1, Role: "parent", Active: true}, Academies: []string{"versailles", "paris"}},
 		{Chat: Chat{ID: 2, Role: "eleve", Active: true}, Academies: []string{"versailles"}},
 		{Chat: Chat{ID: -3, Kind: "group", Active: true}, Academies: []string{"lille"}},
 		{Chat: Chat{ID: 4, Active: false}},
 	}
-	if err := s.ImportSubscribers(ctx, subs); err != nil {
+	if err := importSubscribers(ctx, s, subs); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.BotStats(ctx)

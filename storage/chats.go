@@ -41,13 +41,6 @@ func NewChat(id int64) Chat {
 	return Chat{ID: id, Kind: "private", AlertOutage: true, AlertRecovery: true, Active: true}
 }
 
-// Subscriber is a chat with the académies it follows, the unit of a bulk
-// import (ImportSubscribers).
-type Subscriber struct {
-	Chat      Chat
-	Academies []string
-}
-
 const upsertChatSQL = `INSERT INTO chats (chat_id, kind, role, levels, alert_outage, alert_recovery,
 		alert_degraded, display_name, active, created_at, updated_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -61,39 +54,25 @@ const subscribeSQL = `INSERT INTO subscriptions (chat_id, academie, created_at) 
 
 // CreateOrUpdateChat saves every field of c (except CreatedAt, set on the
 // first save). An empty Kind is stored as "private".
-func (s *Store) CreateOrUpdateChat(ctx context.Context, c Chat) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return upsertChat(ctx, tx, c, s.nowMS()) })
-}
-
-func upsertChat(ctx context.Context, tx *sql.Tx, c Chat, now int64) error {
+func (t *Tx) CreateOrUpdateChat(ctx context.Context, c Chat) error {
 	if c.Kind == "" {
 		c.Kind = "private"
 	}
-	_, err := tx.ExecContext(ctx, upsertChatSQL, c.ID, c.Kind, c.Role, c.Levels, flag01(c.AlertOutage),
-		flag01(c.AlertRecovery), flag01(c.AlertDegraded), c.DisplayName, flag01(c.Active), now, now)
+	_, err := t.tx.ExecContext(ctx, upsertChatSQL, c.ID, c.Kind, c.Role, c.Levels, flag01(c.AlertOutage),
+		flag01(c.AlertRecovery), flag01(c.AlertDegraded), c.DisplayName, flag01(c.Active), t.now, t.now)
 	if err != nil {
 		return fmt.Errorf("storage: save chat: %w", err)
 	}
 	return nil
 }
 
-// Chat returns one chat, or ErrNotFound.
-func (s *Store) Chat(ctx context.Context, id int64) (Chat, error) {
-	return readChat(ctx, s.r, id)
-}
-
-// rowQuerier is what readChat needs: the read pool or a transaction, which
-// sees its own writes.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// readChat reads one chat, or ErrNotFound.
-func readChat(ctx context.Context, q rowQuerier, id int64) (Chat, error) {
+// Chat returns one chat, or ErrNotFound. It sees what the transaction
+// wrote, which an update following another of the same chat needs.
+func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
 	var c Chat
 	var outage, recovery, degraded, active int
 	var created, updated int64
-	err := q.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
+	err := t.tx.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
 			alert_degraded, display_name, active, created_at, updated_at FROM chats WHERE chat_id = ?`, id).
 		Scan(&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded, &c.DisplayName, &active, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -109,12 +88,8 @@ func readChat(ctx context.Context, q rowQuerier, id int64) (Chat, error) {
 
 // Subscribe makes a chat follow an académie (by slug). Subscribing twice
 // is harmless. The chat must exist.
-func (s *Store) Subscribe(ctx context.Context, chatID int64, academie string) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return subscribe(ctx, tx, chatID, academie, s.nowMS()) })
-}
-
-func subscribe(ctx context.Context, tx *sql.Tx, chatID int64, academie string, now int64) error {
-	if _, err := tx.ExecContext(ctx, subscribeSQL, chatID, academie, now); err != nil {
+func (t *Tx) Subscribe(ctx context.Context, chatID int64, academie string) error {
+	if _, err := t.tx.ExecContext(ctx, subscribeSQL, chatID, academie, t.now); err != nil {
 		return fmt.Errorf("storage: subscribe: %w", err)
 	}
 	return nil
@@ -122,12 +97,8 @@ func subscribe(ctx context.Context, tx *sql.Tx, chatID int64, academie string, n
 
 // Unsubscribe stops a chat following an académie; an empty academie stops
 // it following any.
-func (s *Store) Unsubscribe(ctx context.Context, chatID int64, academie string) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return unsubscribe(ctx, tx, chatID, academie) })
-}
-
-func unsubscribe(ctx context.Context, tx *sql.Tx, chatID int64, academie string) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE chat_id = ? AND (? = '' OR academie = ?)`,
+func (t *Tx) Unsubscribe(ctx context.Context, chatID int64, academie string) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE chat_id = ? AND (? = '' OR academie = ?)`,
 		chatID, academie, academie)
 	if err != nil {
 		return fmt.Errorf("storage: unsubscribe: %w", err)
@@ -136,36 +107,33 @@ func unsubscribe(ctx context.Context, tx *sql.Tx, chatID int64, academie string)
 }
 
 // Subscriptions lists the académies a chat follows, sorted.
-func (s *Store) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
-	return queryTexts(ctx, s.r, `SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
-}
-
-// ImportSubscribers saves many chats and their subscriptions in one
-// transaction: a migration from another tool, a load test, a benchmark.
-// Saving 100,000 subscribers one transaction each would take minutes.
-func (s *Store) ImportSubscribers(ctx context.Context, subs []Subscriber) error {
-	now := s.nowMS()
-	return s.write(ctx, func(tx *sql.Tx) error {
-		for _, sub := range subs {
-			if err := upsertChat(ctx, tx, sub.Chat, now); err != nil {
-				return err
-			}
-			for _, a := range sub.Academies {
-				if err := subscribe(ctx, tx, sub.Chat.ID, a, now); err != nil {
-					return err
-				}
-			}
+func (t *Tx) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("storage: subscriptions: %w", err)
 		}
-		return nil
-	})
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: subscriptions: %w", err)
+	}
+	return out, nil
 }
 
 // DeactivateChat stops every message to a chat that Telegram refuses
 // (blocked the bot, chat not found): its pending deliveries are cancelled
 // and it gets no new ones. Its subscriptions are kept, so that a /start
-// (CreateOrUpdateChat with Active) brings everything back.
-func (s *Store) DeactivateChat(ctx context.Context, chatID int64, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return deactivateChat(ctx, tx, chatID, reason, s.nowMS()) })
+// (CreateOrUpdateChat with Active) brings everything back. Settling a
+// delivery Telegram refused does the same.
+func (t *Tx) DeactivateChat(ctx context.Context, chatID int64, reason string) error {
+	return deactivateChat(ctx, t.tx, chatID, reason, t.now)
 }
 
 func deactivateChat(ctx context.Context, tx *sql.Tx, chatID int64, reason string, now int64) error {
@@ -184,9 +152,10 @@ func deactivateChat(ctx context.Context, tx *sql.Tx, chatID int64, reason string
 // supergroup (migrate_to_chat_id) to its new id: subscriptions, class
 // memberships and deliveries follow. When the new id is already known (the
 // bot heard from the supergroup first), the two are merged and, where both
-// have a row for the same thing, the new chat's row wins.
-func (s *Store) MigrateChat(ctx context.Context, oldID, newID int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return migrateChat(ctx, tx, oldID, newID, s.nowMS()) })
+// have a row for the same thing, the new chat's row wins. Settling a
+// delivery Telegram answered « migrated » does the same.
+func (t *Tx) MigrateChat(ctx context.Context, oldID, newID int64) error {
+	return migrateChat(ctx, t.tx, oldID, newID, t.now)
 }
 
 func migrateChat(ctx context.Context, tx *sql.Tx, oldID, newID int64, now int64) error {
@@ -224,27 +193,6 @@ func migrateChat(ctx context.Context, tx *sql.Tx, oldID, newID int64, now int64)
 	return nil
 }
 
-// queryTexts runs a query returning one text column.
-func queryTexts(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: query: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("storage: query: %w", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: query: %w", err)
-	}
-	return out, nil
-}
-
 func flag01(b bool) int {
 	if b {
 		return 1
@@ -277,73 +225,4 @@ type NewClass struct {
 	OwnerChatID int64
 	OwnerUserID int64
 	PlanB       string
-}
-
-// CreateClass opens a class owned by an existing chat.
-func (s *Store) CreateClass(ctx context.Context, c NewClass) (Class, error) {
-	if c.Code == "" || c.Academie == "" {
-		return Class{}, errors.New("storage: create class: code and académie are required")
-	}
-	now := s.nowMS()
-	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, owner_user_id,
-				plan_b, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.OwnerUserID,
-			c.PlanB, now).Scan(&id)
-	})
-	if err != nil {
-		return Class{}, fmt.Errorf("storage: create class: %w", err)
-	}
-	return Class{ID: id, Code: c.Code, Name: c.Name, Academie: c.Academie, OwnerChatID: c.OwnerChatID,
-		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, CreatedAt: fromMS(now)}, nil
-}
-
-// ClassByCode finds a class by its join code, or ErrNotFound.
-func (s *Store) ClassByCode(ctx context.Context, code string) (Class, error) {
-	c, err := scanClass(s.r.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE code = ?`, code))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Class{}, ErrNotFound
-	}
-	if err != nil {
-		return Class{}, fmt.Errorf("storage: read class: %w", err)
-	}
-	return c, nil
-}
-
-// JoinClass adds a chat to a class; joining twice is harmless.
-func (s *Store) JoinClass(ctx context.Context, classID, chatID int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return joinClass(ctx, tx, classID, chatID, s.nowMS()) })
-}
-
-func joinClass(ctx context.Context, tx *sql.Tx, classID, chatID, now int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO class_members (class_id, chat_id, joined_at) VALUES (?, ?, ?)
-		ON CONFLICT (class_id, chat_id) DO NOTHING`, classID, chatID, now)
-	if err != nil {
-		return fmt.Errorf("storage: join class: %w", err)
-	}
-	return nil
-}
-
-// LeaveClass removes a chat from a class.
-func (s *Store) LeaveClass(ctx context.Context, classID, chatID int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM class_members WHERE class_id = ? AND chat_id = ?`, classID, chatID)
-		if err != nil {
-			return fmt.Errorf("storage: leave class: %w", err)
-		}
-		return nil
-	})
-}
-
-// CloseClass closes a class at the end of the year: its members hear
-// nothing more from it, and its history stays.
-func (s *Store) CloseClass(ctx context.Context, classID int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE classes SET closed_at = ? WHERE id = ? AND closed_at = 0`, s.nowMS(), classID)
-		if err != nil {
-			return fmt.Errorf("storage: close class: %w", err)
-		}
-		return nil
-	})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"sentinelle/storage/storagetest"
 )
 
 func TestChatRoundTripAndDefaults(t *testing.T) {
@@ -13,10 +15,10 @@ func TestChatRoundTripAndDefaults(t *testing.T) {
 	c := NewChat(7)
 	c.Role, c.Levels, c.DisplayName = "eleve", LevelCollege|LevelLycee, "Léa"
 	c.AlertOutage = false
-	if err := s.CreateOrUpdateChat(ctx, c); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, c) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Chat(ctx, 7)
+	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 7) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +26,7 @@ func TestChatRoundTripAndDefaults(t *testing.T) {
 		got.AlertDegraded || !got.Active || got.DisplayName != "Léa" || got.CreatedAt.IsZero() {
 		t.Errorf("chat %+v does not round-trip", got)
 	}
-	if _, err := s.Chat(ctx, 8); !errors.Is(err, ErrNotFound) {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 8) }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown chat: err %v, want ErrNotFound", err)
 	}
 }
@@ -37,17 +39,17 @@ func TestDeactivateChatCancelsItsPendingDeliveries(t *testing.T) {
 	if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, Academies: []string{"alpha"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeactivateChat(ctx, 1, "blocked"); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeactivateChat(ctx, 1, "blocked") }); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := s.DeliveriesOf(ctx, id)
+	rows, _ := storagetest.Deliveries(ctx, s.path, id)
 	if st := map[int64]string{rows[0].ChatID: rows[0].State, rows[1].ChatID: rows[1].State}; st[1] != "cancelled" || st[2] != "pending" {
 		t.Errorf("rows %v, want chat 1 cancelled, chat 2 untouched", st)
 	}
-	if c, _ := s.Chat(ctx, 1); c.Active {
+	if c, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 1) }); c.Active {
 		t.Error("chat still active")
 	}
-	if subs, _ := s.Subscriptions(ctx, 1); len(subs) != 1 {
+	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 1) }); len(subs) != 1 {
 		t.Errorf("subscriptions %v: kept for a later /start", subs)
 	}
 }
@@ -61,14 +63,16 @@ func TestMigrateChat(t *testing.T) {
 		addChats(t, s, "alpha", -100)
 		addChats(t, s, "beta", -100)
 		owner := NewChat(5)
-		if err := s.CreateOrUpdateChat(ctx, owner); err != nil {
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, owner) }); err != nil {
 			t.Fatal(err)
 		}
-		class, err := s.CreateClass(ctx, NewClass{Code: "C", Name: "6e A", Academie: "alpha", OwnerChatID: 5})
+		class, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
+			return tx.CreateClass(ctx, NewClass{Code: "C", Name: "6e A", Academie: "alpha", OwnerChatID: 5})
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.JoinClass(ctx, class.ID, -100); err != nil {
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.JoinClass(ctx, class.ID, -100) }); err != nil {
 			t.Fatal(err)
 		}
 		if known {
@@ -78,16 +82,16 @@ func TestMigrateChat(t *testing.T) {
 		if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, Academies: []string{"alpha", "beta"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MigrateChat(ctx, -100, -1009); err != nil {
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.MigrateChat(ctx, -100, -1009) }); err != nil {
 			t.Fatalf("known=%v: %v", known, err)
 		}
-		if _, err := s.Chat(ctx, -100); !errors.Is(err, ErrNotFound) {
+		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, -100) }); !errors.Is(err, ErrNotFound) {
 			t.Errorf("known=%v: old chat still there (%v)", known, err)
 		}
-		if subs, _ := s.Subscriptions(ctx, -1009); !slices.Equal(subs, []string{"alpha", "beta"}) {
+		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, -1009) }); !slices.Equal(subs, []string{"alpha", "beta"}) {
 			t.Errorf("known=%v: new chat follows %v, want alpha and beta", known, subs)
 		}
-		rows, _ := s.DeliveriesOf(ctx, id)
+		rows, _ := storagetest.Deliveries(ctx, s.path, id)
 		if len(rows) != 1 || rows[0].ChatID != -1009 {
 			t.Errorf("known=%v: rows %+v, want one row under the new id", known, rows)
 		}
@@ -105,27 +109,31 @@ func TestMigrateChat(t *testing.T) {
 func TestClasses(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	if err := s.CreateOrUpdateChat(ctx, NewChat(5)); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, NewChat(5)) }); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.CreateClass(ctx, NewClass{Code: "4B", Name: "4e B", Academie: "lyon", OwnerChatID: 5, PlanB: "Manuel p. 12"})
+	c, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
+		return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "4e B", Academie: "lyon", OwnerChatID: 5, PlanB: "Manuel p. 12"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateClass(ctx, NewClass{Code: "4B", Name: "autre", Academie: "lyon", OwnerChatID: 5}); err == nil {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
+		return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "autre", Academie: "lyon", OwnerChatID: 5})
+	}); err == nil {
 		t.Error("a second class with the same code was created")
 	}
-	got, err := s.ClassByCode(ctx, "4B")
+	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") })
 	if err != nil || got.ID != c.ID || got.PlanB != "Manuel p. 12" || !got.ClosedAt.IsZero() {
 		t.Errorf("class %+v (err %v)", got, err)
 	}
-	if err := s.CloseClass(ctx, c.ID); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.CloseClass(ctx, c.ID) }); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.ClassByCode(ctx, "4B"); got.ClosedAt.IsZero() {
+	if got, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") }); got.ClosedAt.IsZero() {
 		t.Error("closed class has no closed_at")
 	}
-	if _, err := s.ClassByCode(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "nope") }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown code: err %v", err)
 	}
 }

@@ -119,7 +119,7 @@ func TestRecordRoundOutageAndRecovery(t *testing.T) {
 		!inc[0].EndedAt.Equal(minute(3)) || inc[0].EndState != StateUp || inc[0].Duration(minute(9)) != 2*time.Minute {
 		t.Fatalf("incidents %+v, want one from minute 1 to 3 caused by waiting_room", inc)
 	}
-	st, err := s.ServiceState(ctx, "monlycee")
+	st, err := serviceState(ctx, s, "monlycee")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestRecordRoundIsOneTransaction(t *testing.T) {
 	if err != nil || !r.StartedAt.Equal(minute(0)) {
 		t.Fatalf("last round %+v, %v; want the first one only", r, err)
 	}
-	st, _ := s.ServiceState(context.Background(), "a")
+	st, _ := serviceState(context.Background(), s, "a")
 	if st.State != StateUp {
 		t.Fatalf("state %q survived a failed round", st.State)
 	}
@@ -221,7 +221,7 @@ func TestVoidedRoundChangesNothing(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	record(t, s, minute(0), res("a", StateUp, "ok"))
-	before, _ := s.ServiceState(ctx, "a")
+	before, _ := serviceState(ctx, s, "a")
 	out, err := s.RecordRound(ctx, RoundInput{
 		Round:    Round{StartedAt: minute(1), FinishedAt: minute(1), Services: 1, Failed: 1, Canaries: 2, CanariesFailed: 2, Voided: true},
 		Results:  []CheckResult{res("a", StateDown, "connection")},
@@ -233,7 +233,7 @@ func TestVoidedRoundChangesNothing(t *testing.T) {
 	if len(out.Transitions) != 0 || out.Events != 0 {
 		t.Fatalf("voided round outcome %+v", out)
 	}
-	after, _ := s.ServiceState(ctx, "a")
+	after, _ := serviceState(ctx, s, "a")
 	if after.State != StateUp || after.CandidateCount != before.CandidateCount || after.LastState != before.LastState ||
 		!after.LastCheckedAt.Equal(minute(1)) {
 		t.Fatalf("after a voided round: %+v, want the state of before with last_checked_at moved", after)

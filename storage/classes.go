@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ErrCodeTaken is returned by Tx.CreateClass when the join code is already
+// ErrCodeTaken is returned by CreateClass when the join code is already
 // used by another class (open or closed): the caller draws another.
 var ErrCodeTaken = errors.New("storage: class code already taken")
 
@@ -25,8 +25,8 @@ func scanClass(row rowScanner) (Class, error) {
 	return c, nil
 }
 
-// CreateClass is Store.CreateClass inside the transaction; a code already
-// in use gives ErrCodeTaken.
+// CreateClass opens a class owned by an existing chat; a code already in
+// use, by an open or a closed class, gives ErrCodeTaken.
 func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 	if c.Code == "" || c.Academie == "" {
 		return Class{}, errors.New("storage: create class: code and académie are required")
@@ -50,7 +50,7 @@ func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, CreatedAt: fromMS(t.now)}, nil
 }
 
-// ClassByCode is Store.ClassByCode inside the transaction.
+// ClassByCode finds a class by its join code, or ErrNotFound.
 func (t *Tx) ClassByCode(ctx context.Context, code string) (Class, error) {
 	c, err := scanClass(t.tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE code = ?`, code))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -139,6 +139,16 @@ func (t *Tx) MemberCount(ctx context.Context, classID int64) (int, error) {
 		return 0, fmt.Errorf("storage: member count: %w", err)
 	}
 	return n, nil
+}
+
+// JoinClass adds a chat to a class; joining twice is harmless.
+func (t *Tx) JoinClass(ctx context.Context, classID, chatID int64) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO class_members (class_id, chat_id, joined_at) VALUES (?, ?, ?)
+		ON CONFLICT (class_id, chat_id) DO NOTHING`, classID, chatID, t.now)
+	if err != nil {
+		return fmt.Errorf("storage: join class: %w", err)
+	}
+	return nil
 }
 
 // IsMember tells whether a chat is a member of a class.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"sentinelle/storage/storagetest"
 )
 
 // dbAtVersion writes a database file with the first n migrations only, as
@@ -60,7 +62,7 @@ func TestMigrationGivesClassesTheirOwner(t *testing.T) {
 		{"ABCD2345", 103, 103, "Lumni"},
 		{"EFGH6789", -200, 0, ""},
 	} {
-		got, err := s.ClassByCode(context.Background(), c.code)
+		got, err := storagetest.Do(s.Update, context.Background(), func(tx *Tx) (Class, error) { return tx.ClassByCode(context.Background(), c.code) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +72,7 @@ func TestMigrationGivesClassesTheirOwner(t *testing.T) {
 		}
 	}
 	for chat, want := range map[int64]string{103: "versailles", -200: "lille", 101: "versailles"} {
-		subs, err := s.Subscriptions(context.Background(), chat)
+		subs, err := storagetest.Do(s.Update, context.Background(), func(tx *Tx) ([]string, error) { return tx.Subscriptions(context.Background(), chat) })
 		if err != nil || len(subs) != 1 || subs[0] != want {
 			t.Errorf("subscriptions of %d after migration: %v %v, want [%s]", chat, subs, err, want)
 		}

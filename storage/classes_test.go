@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"sentinelle/storage/storagetest"
 )
 
 // inTx runs fn in one ApplyUpdates transaction with a fresh update id.
@@ -87,7 +89,7 @@ func TestCloseClassWipesTexts(t *testing.T) {
 		return tx.RecordNotice(ctx, NewNotice{EventID: evID, SenderChatID: 10, ClassID: c.ID, Label: c.Name})
 	})
 	inTx(t, s, func(ctx context.Context, tx *Tx) error { return tx.CloseClass(ctx, c.ID) })
-	got, err := s.ClassByCode(ctx, c.Code)
+	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, c.Code) })
 	if err != nil || got.ClosedAt.IsZero() || got.PlanB != "" {
 		t.Fatalf("after close: %+v, %v", got, err)
 	}
@@ -128,13 +130,13 @@ func TestForgetChatErasesEverything(t *testing.T) {
 			ExpiresAt: fixedNow().Add(time.Hour)})
 	})
 	inTx(t, s, func(ctx context.Context, tx *Tx) error { return tx.ForgetChat(ctx, 10) })
-	if _, err := s.Chat(ctx, 10); !errors.Is(err, ErrNotFound) {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 10) }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("chat kept: %v", err)
 	}
-	if subs, _ := s.Subscriptions(ctx, 10); len(subs) != 0 {
+	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 10) }); len(subs) != 0 {
 		t.Errorf("subscriptions kept: %v", subs)
 	}
-	if _, err := s.ClassByCode(ctx, c.Code); !errors.Is(err, ErrNotFound) {
+	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, c.Code) }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("owned class kept: %v", err)
 	}
 	for _, id := range []int64{notice, reply} {

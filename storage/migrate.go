@@ -98,21 +98,3 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return nil
 }
-
-// AppliedMigrations lists the versions recorded in schema_migrations.
-func (s *Store) AppliedMigrations(ctx context.Context) ([]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list migrations: %w", err)
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("storage: list migrations: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}

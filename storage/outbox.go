@@ -184,12 +184,8 @@ func decodeReply(id int64, payload string) (OutMessage, error) {
 // InsertEvent writes an event unless one with the same dedup key exists.
 // It returns the id of the event (the existing one when inserted is
 // false). Callers then wake the dispatcher.
-func (s *Store) InsertEvent(ctx context.Context, e NewEvent) (id int64, inserted bool, err error) {
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		id, inserted, err = insertEvent(ctx, tx, e, s.nowMS())
-		return err
-	})
-	return id, inserted, err
+func (t *Tx) InsertEvent(ctx context.Context, e NewEvent) (id int64, inserted bool, err error) {
+	return insertEvent(ctx, t.tx, e, t.now)
 }
 
 func insertEvent(ctx context.Context, tx *sql.Tx, e NewEvent, now int64) (int64, bool, error) {
@@ -289,77 +285,31 @@ func (s *Store) NewEvents(ctx context.Context, limit int) ([]Event, error) {
 	return out, nil
 }
 
-// updateMetaKey is where ApplyUpdate keeps the last Telegram update whose
+// updateMetaKey is where ApplyUpdates keeps the last Telegram update whose
 // effects are committed.
 const updateMetaKey = "telegram_last_update_id"
 
-// Tx is a write transaction lent to ApplyUpdate's callback, so that
+// Tx is a write transaction lent to the callback of ApplyUpdates, so that
 // everything a Telegram update causes (a subscription, the reply that
-// confirms it) is committed with the update's id, or not at all.
+// confirms it) is committed with the update's id, or not at all, and to
+// the callback of Update. Every operation a caller runs as one step of
+// several is a method of Tx, and only of Tx.
 type Tx struct {
 	tx  *sql.Tx
 	now int64
 }
 
-// InsertEvent is Store.InsertEvent inside the transaction.
-func (t *Tx) InsertEvent(ctx context.Context, e NewEvent) (int64, bool, error) {
-	return insertEvent(ctx, t.tx, e, t.now)
-}
-
-// CreateOrUpdateChat is Store.CreateOrUpdateChat inside the transaction.
-func (t *Tx) CreateOrUpdateChat(ctx context.Context, c Chat) error {
-	return upsertChat(ctx, t.tx, c, t.now)
-}
-
-// Subscribe is Store.Subscribe inside the transaction.
-func (t *Tx) Subscribe(ctx context.Context, chatID int64, academie string) error {
-	return subscribe(ctx, t.tx, chatID, academie, t.now)
-}
-
-// Unsubscribe is Store.Unsubscribe inside the transaction.
-func (t *Tx) Unsubscribe(ctx context.Context, chatID int64, academie string) error {
-	return unsubscribe(ctx, t.tx, chatID, academie)
-}
-
-// DeactivateChat is Store.DeactivateChat inside the transaction.
-func (t *Tx) DeactivateChat(ctx context.Context, chatID int64, reason string) error {
-	return deactivateChat(ctx, t.tx, chatID, reason, t.now)
-}
-
-// JoinClass is Store.JoinClass inside the transaction.
-func (t *Tx) JoinClass(ctx context.Context, classID, chatID int64) error {
-	return joinClass(ctx, t.tx, classID, chatID, t.now)
-}
-
-// ApplyUpdate runs fn for the Telegram update updateID and records the id
-// in the same transaction, so that a crash either keeps the update's
-// effects and its id, or neither. An update already applied (id not above
-// the recorded one, Telegram re-delivers after a restart) is skipped:
-// applied is false and fn is not called. When fn fails nothing is kept.
-func (s *Store) ApplyUpdate(ctx context.Context, updateID int64, fn func(*Tx) error) (applied bool, err error) {
+// Update runs fn in one write transaction and commits what fn did through
+// tx, or nothing when fn fails. It is the door for whatever writes outside
+// a Telegram update (the /verifier result) and for tests; fn must not call
+// the Store's methods, which would wait for the one writer connection fn
+// holds.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	now := s.nowMS()
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var last int64
-		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, updateMetaKey).Scan(&last)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			last = -1
-		case err != nil:
-			return fmt.Errorf("storage: apply update: read last id: %w", err)
-		}
-		if updateID <= last {
-			return nil
-		}
-		if err := fn(&Tx{tx: tx, now: now}); err != nil {
-			return err
-		}
-		applied = true
-		return setMeta(ctx, tx, updateMetaKey, strconv.FormatInt(updateID, 10), now)
-	})
-	return applied, err
+	return s.write(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, now: now}) })
 }
 
-// LastUpdateID is the last update ApplyUpdate committed, -1 when none: the
+// LastUpdateID is the last update ApplyUpdates committed, -1 when none: the
 // update loop asks Telegram for the ones after it.
 func (s *Store) LastUpdateID(ctx context.Context) (int64, error) {
 	v, err := s.Meta(ctx, updateMetaKey)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"sentinelle/storage/storagetest"
 )
 
 func TestPurgeOutbox(t *testing.T) {
@@ -13,7 +15,7 @@ func TestPurgeOutbox(t *testing.T) {
 	s := purgeStore(t, &now, 1)
 	insert := func(key, kind, service string, prio int, audience string) int64 {
 		t.Helper()
-		id, ok, err := s.InsertEvent(ctx, NewEvent{DedupKey: key, Kind: kind, Priority: prio, ServiceID: service,
+		id, ok, err := insertOne(ctx, s, NewEvent{DedupKey: key, Kind: kind, Priority: prio, ServiceID: service,
 			Audience: audience, Payload: "{}", At: now})
 		if err != nil || !ok {
 			t.Fatalf("insert %s: %v %v", key, ok, err)
@@ -52,7 +54,7 @@ func TestPurgeOutbox(t *testing.T) {
 		{"old settled announcement", announcement, false},
 		{"recent event", recent, true},
 	})
-	rows, err := s.DeliveriesOf(ctx, pending)
+	rows, err := storagetest.Deliveries(ctx, s.path, pending)
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("the pending delivery: %v, %v", rows, err)
 	}
@@ -70,7 +72,7 @@ func TestPurgeReplies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, _, err := s.InsertEvent(ctx, ev)
+		id, _, err := insertOne(ctx, s, ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +91,7 @@ func TestPurgeReplies(t *testing.T) {
 		0, ClaimFilter{}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	announcement, _, err := s.InsertEvent(ctx, NewEvent{DedupKey: "annonce:1", Kind: KindAnnouncement,
+	announcement, _, err := insertOne(ctx, s, NewEvent{DedupKey: "annonce:1", Kind: KindAnnouncement,
 		Priority: PriorityNotice, Audience: AudienceAll, At: now})
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +140,7 @@ func purgeStore(t *testing.T, now *time.Time, chats ...int64) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	for _, chat := range chats {
-		if err := s.CreateOrUpdateChat(context.Background(), NewChat(chat)); err != nil {
+		if err := s.Update(context.Background(), func(tx *Tx) error { return tx.CreateOrUpdateChat(context.Background(), NewChat(chat)) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // outboxRow names the table and key of a delivery: chat deliveries and
@@ -191,47 +190,6 @@ func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, 
 		return Recipient{}, skip, nil
 	}
 	return Recipient{Channel: d.Channel, Kind: "channel", Academies: []string{d.Academie}}, "", nil
-}
-
-// DeliveryRow is a delivery or channel post as stored, for tests, the
-// status page and whoever investigates a complaint ("I got nothing").
-type DeliveryRow struct {
-	EventID       int64
-	ChatID        int64
-	Channel       string
-	State         string
-	Attempts      int
-	NextAttemptAt time.Time
-	MessageID     int64
-	LastError     string
-	SentAt        time.Time
-}
-
-// DeliveriesOf lists an event's deliveries then its channel posts, by chat
-// id and channel.
-func (s *Store) DeliveriesOf(ctx context.Context, eventID int64) ([]DeliveryRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, '', state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
-		FROM deliveries WHERE event_id = ?1
-		UNION ALL SELECT 0, channel, state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
-		FROM channel_posts WHERE event_id = ?1 ORDER BY 2, 1`, eventID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: deliveries of event: %w", err)
-	}
-	defer rows.Close()
-	var out []DeliveryRow
-	for rows.Next() {
-		r := DeliveryRow{EventID: eventID}
-		var next, sent int64
-		if err := rows.Scan(&r.ChatID, &r.Channel, &r.State, &r.Attempts, &next, &r.MessageID, &r.LastError, &sent); err != nil {
-			return nil, fmt.Errorf("storage: deliveries of event: %w", err)
-		}
-		r.NextAttemptAt, r.SentAt = fromMS(next), fromMS(sent)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: deliveries of event: %w", err)
-	}
-	return out, nil
 }
 
 // MarkEventDead abandons an event that can never be delivered (an unknown

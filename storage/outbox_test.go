@@ -6,22 +6,24 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sentinelle/storage/storagetest"
 )
 
 func addChats(t *testing.T, s *Store, academie string, ids ...int64) {
 	t.Helper()
-	subs := make([]Subscriber, len(ids))
+	subs := make([]subscriber, len(ids))
 	for i, id := range ids {
-		subs[i] = Subscriber{Chat: NewChat(id), Academies: []string{academie}}
+		subs[i] = subscriber{Chat: NewChat(id), Academies: []string{academie}}
 	}
-	if err := s.ImportSubscribers(context.Background(), subs); err != nil {
+	if err := importSubscribers(context.Background(), s, subs); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func mustInsert(t *testing.T, s *Store, e NewEvent) int64 {
 	t.Helper()
-	id, ok, err := s.InsertEvent(context.Background(), e)
+	id, ok, err := insertOne(context.Background(), s, e)
 	if err != nil || !ok {
 		t.Fatalf("insert %+v: inserted=%v err=%v", e, ok, err)
 	}
@@ -37,7 +39,7 @@ func TestInsertEventDedupAndValidation(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	id := mustInsert(t, s, outage("state:ent:down:1"))
-	again, inserted, err := s.InsertEvent(ctx, outage("state:ent:down:1"))
+	again, inserted, err := insertOne(ctx, s, outage("state:ent:down:1"))
 	if err != nil || inserted || again != id {
 		t.Errorf("second insert: id %d inserted %v err %v; want the first id %d, not inserted", again, inserted, err, id)
 	}
@@ -47,7 +49,7 @@ func TestInsertEventDedupAndValidation(t *testing.T) {
 		"bad kind":     {DedupKey: "k2", Kind: "spam", Audience: "all"},
 		"bad priority": {DedupKey: "k3", Kind: KindReply, Audience: "all", Priority: 3},
 	} {
-		if _, _, err := s.InsertEvent(ctx, e); err == nil {
+		if _, _, err := insertOne(ctx, s, e); err == nil {
 			t.Errorf("%s: accepted %+v", name, e)
 		}
 	}
@@ -56,7 +58,7 @@ func TestInsertEventDedupAndValidation(t *testing.T) {
 func TestApplyUpdateIsAtomicAndOnce(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	subscribe := func(tx *Tx) error {
+	subscribe := func(tx *Tx, _ int64) error {
 		if err := tx.CreateOrUpdateChat(ctx, NewChat(42)); err != nil {
 			return err
 		}
@@ -70,14 +72,14 @@ func TestApplyUpdateIsAtomicAndOnce(t *testing.T) {
 		_, _, err = tx.InsertEvent(ctx, reply)
 		return err
 	}
-	if applied, err := s.ApplyUpdate(ctx, 1000, subscribe); err != nil || !applied {
+	if applied, err := s.ApplyUpdates(ctx, 1000, subscribe); err != nil || !applied {
 		t.Fatalf("first apply: applied %v err %v", applied, err)
 	}
-	if applied, err := s.ApplyUpdate(ctx, 1000, func(*Tx) error { t.Error("re-delivered update applied again"); return nil }); err != nil || applied {
+	if applied, err := s.ApplyUpdates(ctx, 1000, func(*Tx, int64) error { t.Error("re-delivered update applied again"); return nil }); err != nil || applied {
 		t.Errorf("re-delivery: applied %v err %v", applied, err)
 	}
 	boom := errors.New("boom")
-	_, err := s.ApplyUpdate(ctx, 1001, func(tx *Tx) error {
+	_, err := s.ApplyUpdates(ctx, 1001, func(tx *Tx, _ int64) error {
 		if err := tx.Subscribe(ctx, 42, "paris"); err != nil {
 			return err
 		}
@@ -89,7 +91,7 @@ func TestApplyUpdateIsAtomicAndOnce(t *testing.T) {
 	if last, err := s.LastUpdateID(ctx); err != nil || last != 1000 {
 		t.Errorf("last update id %d (err %v), want 1000: a failed update is not recorded", last, err)
 	}
-	if subs, _ := s.Subscriptions(ctx, 42); !slices.Equal(subs, []string{"versailles"}) {
+	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 42) }); !slices.Equal(subs, []string{"versailles"}) {
 		t.Errorf("subscriptions %v: the failed update's subscription must be rolled back", subs)
 	}
 	evs, err := s.NewEvents(ctx, 10)
@@ -143,7 +145,7 @@ func TestExpandStepChunks(t *testing.T) {
 			t.Errorf("replayed step wrote %d rows", p.Inserted)
 		}
 	}
-	rows, err := s.DeliveriesOf(ctx, id)
+	rows, err := storagetest.Deliveries(ctx, s.path, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +231,7 @@ func TestSettleIgnoresLateResults(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, _ := s.DeliveriesOf(ctx, id)
+	rows, _ := storagetest.Deliveries(ctx, s.path, id)
 	if len(rows) != 1 || rows[0].State != "sent" || rows[0].Attempts != 1 || rows[0].MessageID != 9 {
 		t.Errorf("row %+v, want sent once with message 9", rows)
 	}
@@ -268,7 +270,7 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 		t.Errorf("reset %d rows (err %v), want 1", n, err)
 	}
 	states := map[string]int{}
-	rows, _ := s.DeliveriesOf(ctx, o)
+	rows, _ := storagetest.Deliveries(ctx, s.path, o)
 	for _, row := range rows {
 		states[row.State]++
 	}

@@ -103,19 +103,6 @@ func (s *Store) ServiceStates(ctx context.Context) ([]ServiceState, error) {
 	return out, nil
 }
 
-// ServiceState returns the state of one service, or ErrNotFound when it was
-// never checked.
-func (s *Store) ServiceState(ctx context.Context, serviceID string) (ServiceState, error) {
-	st, err := scanState(s.r.QueryRowContext(ctx, `SELECT `+stateColumns+` FROM service_states WHERE service_id = ?`, serviceID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return ServiceState{}, ErrNotFound
-	}
-	if err != nil {
-		return ServiceState{}, fmt.Errorf("storage: read service state %q: %w", serviceID, err)
-	}
-	return st, nil
-}
-
 // SetMaintenance declares a service in maintenance until the given time, or
 // ends the maintenance when until is the zero time. During a maintenance the
 // service is still probed, its state still changes and incidents are still
@@ -123,21 +110,18 @@ func (s *Store) ServiceState(ctx context.Context, serviceID string) (ServiceStat
 // ends, the next round announces the difference between what families were
 // last told and the state then (an outage that outlasts the maintenance is
 // announced; a service back up says nothing).
-func (s *Store) SetMaintenance(ctx context.Context, serviceID string, until time.Time) error {
+func (t *Tx) SetMaintenance(ctx context.Context, serviceID string, until time.Time) error {
 	if serviceID == "" {
 		return errors.New("storage: set maintenance: empty service id")
 	}
-	now := s.now()
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO service_states (service_id, since, announced_since, maintenance_until)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT (service_id) DO UPDATE SET maintenance_until = excluded.maintenance_until`,
-			serviceID, ms(now), ms(now), ms(until))
-		if err != nil {
-			return fmt.Errorf("storage: set maintenance %q: %w", serviceID, err)
-		}
-		return nil
-	})
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO service_states (service_id, since, announced_since, maintenance_until)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (service_id) DO UPDATE SET maintenance_until = excluded.maintenance_until`,
+		serviceID, t.now, t.now, ms(until))
+	if err != nil {
+		return fmt.Errorf("storage: set maintenance %q: %w", serviceID, err)
+	}
+	return nil
 }
 
 // getState reads a service's row inside a transaction; a service never seen

@@ -11,7 +11,7 @@ import (
 func TestServiceStatesList(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	if _, err := s.ServiceState(ctx, "b"); !errors.Is(err, ErrNotFound) {
+	if _, err := serviceState(ctx, s, "b"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ServiceState of an unseen service: %v, want ErrNotFound", err)
 	}
 	record(t, s, minute(0), res("b", StateUp, "ok"), res("a", StateDown, "tls"))
@@ -65,7 +65,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 			}
 			step(tt.before)
 			now = minute(m)
-			if err := s.SetMaintenance(ctx, "ent", minute(m+len(tt.during))); err != nil {
+			if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "ent", minute(m+len(tt.during))) }); err != nil {
 				t.Fatal(err)
 			}
 			step(tt.during)
@@ -107,24 +107,24 @@ func TestSetMaintenanceOnUnseenServiceAndEnd(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	until := fixedNow().Add(2 * time.Hour)
-	if err := s.SetMaintenance(ctx, "new", until); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "new", until) }); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.ServiceState(ctx, "new")
+	st, err := serviceState(ctx, s, "new")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.State != StateUnknown || !st.MaintenanceUntil.Equal(until) || !st.InMaintenance(fixedNow()) || st.InMaintenance(until) {
 		t.Fatalf("state %+v, want unknown in maintenance until %s", st, until)
 	}
-	if err := s.SetMaintenance(ctx, "new", time.Time{}); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "new", time.Time{}) }); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = s.ServiceState(ctx, "new")
+	st, _ = serviceState(ctx, s, "new")
 	if st.InMaintenance(fixedNow()) {
 		t.Fatal("maintenance did not end")
 	}
-	if err := s.SetMaintenance(ctx, "", until); err == nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "", until) }); err == nil {
 		t.Fatal("SetMaintenance accepted an empty id")
 	}
 }

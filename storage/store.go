@@ -210,9 +210,6 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file the store was opened on.
-func (s *Store) Path() string { return s.path }
-
 // Now is the store's clock, in milliseconds since the epoch, UTC.
 func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 

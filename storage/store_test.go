@@ -28,7 +28,7 @@ func fixedNow() time.Time { return time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC) 
 
 func TestOpenFreshAppliesEveryMigration(t *testing.T) {
 	s := openTest(t)
-	got, err := s.AppliedMigrations(context.Background())
+	got, err := appliedMigrations(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestOpenTwiceIsIdempotent(t *testing.T) {
 		if err := s.SetMeta(ctx, "k", "v"); err != nil {
 			t.Fatalf("write #%d: %v", i+1, err)
 		}
-		got, err := s.AppliedMigrations(ctx)
+		got, err := appliedMigrations(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestDatabaseFilesOwnerOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		backup := path + ".backup"
-		if err := s.Backup(context.Background(), backup); err != nil {
+		if err := BackupFile(context.Background(), s.path, backup); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{path, path + "-wal", path + "-shm", backup} {

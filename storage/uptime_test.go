@@ -58,7 +58,7 @@ func TestUptimeMaintenance(t *testing.T) {
 	ctx := context.Background()
 	s.now = func() time.Time { return minute(0) }
 	record(t, s, minute(0), res("a", StateUp, "ok"))
-	if err := s.SetMaintenance(ctx, "a", minute(4)); err != nil {
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "a", minute(4)) }); err != nil {
 		t.Fatal(err)
 	}
 	record(t, s, minute(6), res("a", StateUp, "ok"))

@@ -65,7 +65,9 @@ func fullServer(t testing.TB) (*Server, time.Time) {
 		ids = append(ids, s.ID)
 	}
 	history(t, st, ids, now, fullScenario(now))
-	if err := st.SetMaintenance(context.Background(), "ent-aura", now.Add(2*time.Hour)); err != nil {
+	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
+		return tx.SetMaintenance(context.Background(), "ent-aura", now.Add(2*time.Hour))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	srv := New(Options{Logger: testLogger(t), Store: st, Catalog: cat, Now: func() time.Time { return now }, Location: now.Location(),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // TestMetrics feeds every kind of observation and reads them back from
@@ -131,8 +132,10 @@ func TestMetricsOutboxSize(t *testing.T) {
 	now := storyNow(t)
 	st := openStore(t, now)
 	payload := `{"text":"Réponse à /etat"}`
-	_, _, err := st.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: storage.KindReply,
-		Priority: storage.PriorityReply, Audience: storage.AudienceChat(1), Payload: payload})
+	_, _, err := storagetest.Do2(st.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
+		return tx.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: storage.KindReply,
+			Priority: storage.PriorityReply, Audience: storage.AudienceChat(1), Payload: payload})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

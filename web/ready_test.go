@@ -21,7 +21,8 @@ func TestReadyzWritesRarely(t *testing.T) {
 	clock := &testClock{start: storyNow(t)}
 	// The store shares the moving clock: a ping that writes the same time
 	// again changes no page, and SQLite then commits nothing.
-	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "sentinelle.db"), clock.Now)
+	path := filepath.Join(t.TempDir(), "sentinelle.db")
+	st, err := storage.Open(context.Background(), path, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestReadyzWritesRarely(t *testing.T) {
 			t.Fatalf("/readyz = %d %q, want 200", res.StatusCode, body)
 		}
 	}
-	wal := st.Path() + "-wal"
+	wal := path + "-wal"
 	before := walCommits(t, wal)
 	for i := range 50 {
 		clock.Set(time.Duration(i) * 190 * time.Millisecond) // 50 requests within 9.5 s

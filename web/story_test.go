@@ -75,7 +75,9 @@ func storyServer(t testing.TB) (*Server, *storage.Store, *catalog.Catalog, time.
 		ids = append(ids, s.ID)
 	}
 	history(t, st, ids, now, storyScenario(now))
-	if err := st.SetMaintenance(context.Background(), "ent-aura", time.Date(2021, 4, 6, 12, 0, 0, 0, now.Location())); err != nil {
+	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
+		return tx.SetMaintenance(context.Background(), "ent-aura", time.Date(2021, 4, 6, 12, 0, 0, 0, now.Location()))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	srv := New(Options{Logger: testLogger(t), Store: st, Catalog: cat, Now: func() time.Time { return now }, Location: now.Location(),

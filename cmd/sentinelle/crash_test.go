@@ -124,13 +124,21 @@ func seedParents(t *testing.T, path string, n int) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	subs := make([]storage.Subscriber, 0, n)
-	for id := int64(1); id <= int64(n); id++ {
-		c := storage.NewChat(id)
-		c.Role = "parent"
-		subs = append(subs, storage.Subscriber{Chat: c, Academies: []string{"alpha"}})
-	}
-	if err := st.ImportSubscribers(context.Background(), subs); err != nil {
+	ctx := context.Background()
+	err = st.Update(ctx, func(tx *storage.Tx) error {
+		for id := int64(1); id <= int64(n); id++ {
+			c := storage.NewChat(id)
+			c.Role = "parent"
+			if err := tx.CreateOrUpdateChat(ctx, c); err != nil {
+				return err
+			}
+			if err := tx.Subscribe(ctx, id, "alpha"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,11 +20,14 @@ var allowedImports = map[string][]string{
 
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
-// and, for notify alone, the real bot, which the reply-latency test runs
-// against the dispatcher (bot's tests never import notify).
+// storage's test support (storagetest) for the packages that read the
+// database, and, for notify alone, the real bot, which the reply-latency
+// test runs against the dispatcher (bot's tests never import notify).
 var testOnlyImports = map[string][]string{
-	"sentinelle/notify": {"sentinelle/telegram/telegramtest", "sentinelle/bot"},
-	"sentinelle/bot":    {"sentinelle/telegram/telegramtest"},
+	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest"},
+	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest"},
+	"sentinelle/web":     {"sentinelle/storage/storagetest"},
+	"sentinelle/checker": {"sentinelle/storage/storagetest"},
 }
 
 // mustSee are packages the rule must have checked, so that a typo in the

@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"sentinelle/storage/storagetest"
+)
+
+// subscriber is a chat with the académies it follows, saved together by
+// importSubscribers.
+type subscriber struct {
+	Chat      Chat
+	Academies []string
+}
+
+// importSubscribers saves chats and their subscriptions in one
+// transaction, the way a test seeds a database.
+func importSubscribers(ctx context.Context, s *Store, subs []subscriber) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		for _, sub := range subs {
+			if err := tx.CreateOrUpdateChat(ctx, sub.Chat); err != nil {
+				return err
+			}
+			for _, a := range sub.Academies {
+				if err := tx.Subscribe(ctx, sub.Chat.ID, a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// insertOne writes one event in a transaction of its own.
+func insertOne(ctx context.Context, s *Store, e NewEvent) (int64, bool, error) {
+	return storagetest.Do2(s.Update, ctx, func(tx *Tx) (int64, bool, error) { return tx.InsertEvent(ctx, e) })
+}
+
+// serviceState is one service's row among ServiceStates, or ErrNotFound
+// when it was never checked.
+func serviceState(ctx context.Context, s *Store, id string) (ServiceState, error) {
+	st, err := storagetest.One(s.ServiceStates, ctx, func(st ServiceState) bool { return st.ServiceID == id })
+	if errors.Is(err, storagetest.ErrNotFound) {
+		return ServiceState{}, ErrNotFound
+	}
+	return st, err
+}
+
+// appliedMigrations lists the versions recorded in schema_migrations.
+func appliedMigrations(ctx context.Context, s *Store) ([]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("list migrations: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
