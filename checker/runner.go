@@ -134,6 +134,7 @@ func (r *Runner) RunOnce(ctx context.Context) (RoundReport, error) {
 	}
 	rep.RoundID, rep.Transitions, rep.Events = out.RoundID, out.Transitions, out.Events
 	r.logRound(rep)
+	r.logUnverified(out.Unverified)
 	if n, err := r.opts.Store.PruneResults(ctx, start.Add(-r.opts.Retention)); err != nil {
 		r.log.Warn("prune old results", "error", err)
 	} else if n > 0 {
@@ -212,10 +213,11 @@ func (r *Runner) roundInput(rep RoundReport) storage.RoundInput {
 	for _, c := range rep.Canaries {
 		in.Canaries = append(in.Canaries, toStorage(c, rep.StartedAt))
 	}
-	th := r.th
+	th, cat := r.th, r.opts.Catalog
 	at := rep.StartedAt
 	in.Judge = func(prev storage.ServiceState, res storage.CheckResult) storage.ServiceState {
-		return Next(prev, res, th, at)
+		svc, _ := cat.Service(res.ServiceID)
+		return Decide(prev, res, svc.URL, th, at)
 	}
 	return in
 }
@@ -239,5 +241,16 @@ func (r *Runner) logRound(rep RoundReport) {
 		r.log.Info("round done", attrs...)
 	default:
 		r.log.Debug("round done", attrs...)
+	}
+}
+
+// logUnverified tells the operator, once per service, that a portal has
+// never been seen up at its catalog URL: the académie staff should check
+// the catalog entry. Nobody else is told.
+func (r *Runner) logUnverified(results []storage.CheckResult) {
+	for _, res := range results {
+		svc, _ := r.opts.Catalog.Service(res.ServiceID)
+		r.log.Warn("service never seen up at its catalog URL: not announced, check the catalog entry",
+			"service", res.ServiceID, "url", svc.URL, "reason", res.Reason, "status_code", res.HTTPStatus, "error", res.Error)
 	}
 }

@@ -45,7 +45,8 @@ const CanaryPrefix = "canary:"
 // Judge computes a service's next state from its previous one and the
 // round's result. It is the checker's state machine; it must be pure (no
 // Store call: it runs inside the round's transaction). Only the State,
-// Reason, Since and Candidate fields of what it returns are used.
+// Reason, Since, Candidate, SeenURL and Unverified fields of what it
+// returns are used.
 type Judge func(prev ServiceState, r CheckResult) ServiceState
 
 // RoundInput is everything RecordRound writes for one round.
@@ -84,6 +85,10 @@ type RoundOutcome struct {
 	RoundID     int64
 	Transitions []Transition
 	Events      int // event rows written, including announcements of states hidden by a maintenance that ended
+	// Unverified lists the results whose service the Judge has just
+	// marked unverified (it was not before this round): never seen
+	// answering since it entered the catalog at its URL.
+	Unverified []CheckResult
 }
 
 // RecordRound stores a round in one transaction: the round row, every
@@ -153,6 +158,10 @@ func (s *Store) applyResult(ctx context.Context, tx *roundTx, in RoundInput, r C
 	next.State, next.Reason, next.Since = j.State, j.Reason, j.Since
 	next.CandidateState, next.CandidateReason = j.CandidateState, j.CandidateReason
 	next.CandidateCount, next.CandidateSince = j.CandidateCount, j.CandidateSince
+	next.SeenURL, next.Unverified = j.SeenURL, j.Unverified
+	if next.Unverified && !prev.Unverified {
+		out.Unverified = append(out.Unverified, r)
+	}
 	next.LastCheckedAt, next.LastState, next.LastReason = at, r.State, r.Reason
 	next.LastHTTPStatus, next.LastLatency = r.HTTPStatus, r.Latency
 	var tr *Transition

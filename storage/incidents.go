@@ -119,7 +119,11 @@ func moveIncident(ctx context.Context, tx *sql.Tx, prev, next ServiceState, at t
 		if err != nil || id == 0 {
 			return 0, err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE incidents SET ended_at = ?, end_state = ? WHERE id = ?`, ms(next.Since), next.State, id)
+		end := next.State
+		if end == StateUnknown { // its URL changed in the catalog: no end state to tell
+			end = ""
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE incidents SET ended_at = ?, end_state = ? WHERE id = ?`, ms(next.Since), end, id)
 		if err != nil {
 			return 0, fmt.Errorf("storage: close incident of %q: %w", next.ServiceID, err)
 		}

@@ -45,7 +45,19 @@ type ServiceState struct {
 	LastHTTPStatus   int
 	LastLatency      time.Duration
 	MaintenanceUntil time.Time
+	// SeenURL is the catalog URL at which the service was last seen
+	// answering as itself, "" when never since it entered the catalog at
+	// its URL, SeenURLUnrecorded for a service seen before migration 005.
+	// Unverified is set by the checker while every result since then was
+	// bad (a catalog problem): nothing is announced for the service and its
+	// time counts as unknown. Storage keeps both; the checker decides them.
+	SeenURL    string
+	Unverified bool
 }
+
+// SeenURLUnrecorded is the SeenURL that migration 005 gave a service seen
+// before it, at a URL it did not record.
+const SeenURLUnrecorded = "*"
 
 // InMaintenance reports whether an operator declared the service in
 // maintenance at t: it is still probed and shown, but its changes of state
@@ -61,19 +73,21 @@ func newServiceState(id string, at time.Time) ServiceState {
 
 const stateColumns = `service_id, state, reason, since, candidate_state, candidate_reason,
 	candidate_count, candidate_since, announced_state, announced_since, last_checked_at,
-	last_state, last_reason, last_http_status, last_latency_ms, maintenance_until`
+	last_state, last_reason, last_http_status, last_latency_ms, maintenance_until, seen_url, unverified`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanState(row rowScanner) (ServiceState, error) {
 	var st ServiceState
 	var since, candSince, annSince, checked, latency, maint int64
+	var unverified int
 	err := row.Scan(&st.ServiceID, &st.State, &st.Reason, &since, &st.CandidateState, &st.CandidateReason,
 		&st.CandidateCount, &candSince, &st.AnnouncedState, &annSince, &checked,
-		&st.LastState, &st.LastReason, &st.LastHTTPStatus, &latency, &maint)
+		&st.LastState, &st.LastReason, &st.LastHTTPStatus, &latency, &maint, &st.SeenURL, &unverified)
 	if err != nil {
 		return ServiceState{}, err
 	}
+	st.Unverified = unverified == 1
 	st.Since, st.CandidateSince, st.AnnouncedSince = fromMS(since), fromMS(candSince), fromMS(annSince)
 	st.LastCheckedAt, st.MaintenanceUntil = fromMS(checked), fromMS(maint)
 	st.LastLatency = time.Duration(latency) * time.Millisecond
@@ -140,7 +154,7 @@ func getState(ctx context.Context, tx *roundTx, id string, at time.Time) (Servic
 // putState writes a service's whole row, inserting it when new.
 func putState(ctx context.Context, tx *roundTx, st ServiceState) error {
 	_, err := tx.exec(ctx, `INSERT INTO service_states (`+stateColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (service_id) DO UPDATE SET
 			state = excluded.state, reason = excluded.reason, since = excluded.since,
 			candidate_state = excluded.candidate_state, candidate_reason = excluded.candidate_reason,
@@ -148,10 +162,12 @@ func putState(ctx context.Context, tx *roundTx, st ServiceState) error {
 			announced_state = excluded.announced_state, announced_since = excluded.announced_since,
 			last_checked_at = excluded.last_checked_at, last_state = excluded.last_state,
 			last_reason = excluded.last_reason, last_http_status = excluded.last_http_status,
-			last_latency_ms = excluded.last_latency_ms, maintenance_until = excluded.maintenance_until`,
+			last_latency_ms = excluded.last_latency_ms, maintenance_until = excluded.maintenance_until,
+			seen_url = excluded.seen_url, unverified = excluded.unverified`,
 		st.ServiceID, st.State, st.Reason, ms(st.Since), st.CandidateState, st.CandidateReason,
 		st.CandidateCount, ms(st.CandidateSince), st.AnnouncedState, ms(st.AnnouncedSince), ms(st.LastCheckedAt),
-		st.LastState, st.LastReason, st.LastHTTPStatus, st.LastLatency.Milliseconds(), ms(st.MaintenanceUntil))
+		st.LastState, st.LastReason, st.LastHTTPStatus, st.LastLatency.Milliseconds(), ms(st.MaintenanceUntil),
+		st.SeenURL, boolInt(st.Unverified))
 	if err != nil {
 		return fmt.Errorf("storage: write service state %q: %w", st.ServiceID, err)
 	}
