@@ -15,7 +15,10 @@
 // leaf: it imports only the standard library and the YAML decoder.
 package catalog
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Level is a school level as families think of it. A subscriber picks one,
 // and a service or an alternative says which levels it concerns, so that a
@@ -95,6 +98,10 @@ type Service struct {
 	Unsure       bool    `yaml:"unsure,omitempty"`
 	Note         string  `yaml:"note,omitempty"`
 	Source       Source  `yaml:"source,omitempty"`
+	// Departements, when set, are the codes of the only départements of its
+	// académies the service serves (a collège ENT run by one département's
+	// council); empty means every département of every académie listing it.
+	Departements []string `yaml:"departements,omitempty"`
 }
 
 // Serves reports whether the service concerns pupils of level l, which is
@@ -119,19 +126,28 @@ func (s Service) StatusOK(code int) bool {
 // everybody. Code is the ministry's code ("01" for Paris), which some users
 // know better than the name. Aliases are other names people type, such as
 // the pre-2020 académies "Caen" and "Rouen" for Normandie.
+//
+// Timezone is the IANA name of its local time; after parsing it is always
+// set (DefaultTimezone when the file leaves it out, which only a
+// metropolitan académie may do). Departements are the départements it
+// covers, which a subscription may be narrowed to.
 type Academy struct {
-	Slug         string   `yaml:"slug"`
-	Code         string   `yaml:"code"`
-	Name         string   `yaml:"name"`
-	Region       string   `yaml:"region"`
-	Zone         string   `yaml:"zone,omitempty"`
-	Channel      string   `yaml:"channel,omitempty"`
-	Services     []string `yaml:"services"`
-	Overseas     bool     `yaml:"overseas,omitempty"`
-	ViceRectorat bool     `yaml:"vice_rectorat,omitempty"`
-	Aliases      []string `yaml:"aliases,omitempty"`
-	Unsure       bool     `yaml:"unsure,omitempty"`
-	Note         string   `yaml:"note,omitempty"`
+	Slug         string        `yaml:"slug"`
+	Code         string        `yaml:"code"`
+	Name         string        `yaml:"name"`
+	Region       string        `yaml:"region"`
+	Zone         string        `yaml:"zone,omitempty"`
+	Channel      string        `yaml:"channel,omitempty"`
+	Services     []string      `yaml:"services"`
+	Overseas     bool          `yaml:"overseas,omitempty"`
+	ViceRectorat bool          `yaml:"vice_rectorat,omitempty"`
+	Aliases      []string      `yaml:"aliases,omitempty"`
+	Unsure       bool          `yaml:"unsure,omitempty"`
+	Note         string        `yaml:"note,omitempty"`
+	Timezone     string        `yaml:"timezone,omitempty"`
+	Departements []Departement `yaml:"departements,omitempty"`
+
+	loc *time.Location // Timezone loaded by Parse; nil in a hand-built Academy
 }
 
 // Catalog is the whole parsed and validated catalog. The exported fields
@@ -144,9 +160,11 @@ type Catalog struct {
 	Services           []Service               `yaml:"services"`
 	Academies          []Academy               `yaml:"academies"`
 
-	serviceByID   map[string]int // Services index by ID
-	academyBySlug map[string]int // Academies index by Slug
-	nameKeys      map[string]int // compact normalised slug, name, aliases -> Academies index
-	codeKeys      map[string]int // code without leading zeros -> Academies index
-	markers       []string       // normalised WaitingRoomMarkers, same order
+	serviceByID   map[string]int    // Services index by ID
+	academyBySlug map[string]int    // Academies index by Slug
+	nameKeys      map[string]int    // compact normalised slug, name, aliases -> Academies index
+	codeKeys      map[string]int    // code without leading zeros -> Academies index
+	depByCode     map[string]depRef // depKey(code) -> département
+	depByName     map[string]depRef // compact normalised name -> département
+	markers       []string          // normalised WaitingRoomMarkers, same order
 }

@@ -120,6 +120,14 @@ func index(c *Catalog) {
 		}
 		c.codeKeys[codeKey(a.Code)] = i
 	}
+	c.depByCode = map[string]depRef{}
+	c.depByName = map[string]depRef{}
+	for i, a := range c.Academies {
+		for j, d := range a.Departements {
+			c.depByCode[depKey(d.Code)] = depRef{i, j}
+			c.depByName[compact(Normalize(d.Name))] = depRef{i, j}
+		}
+	}
 	c.markers = make([]string, len(c.WaitingRoomMarkers))
 	for i, m := range c.WaitingRoomMarkers {
 		c.markers[i] = Normalize(m)

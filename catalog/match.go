@@ -209,9 +209,18 @@ func (c *Catalog) Suggest(query string) (Academy, bool) {
 // closest returns the académie whose key is nearest to q within the
 // length-relative threshold, and false when none is or when two académies
 // tie.
-func (c *Catalog) closest(q string) (int, bool) {
-	best, bestDist, tie := -1, 0, false
-	for k, i := range c.nameKeys {
+func (c *Catalog) closest(q string) (int, bool) { return closestKey(c.nameKeys, q) }
+
+// uniquePrefix returns the only académie with a key starting with q.
+func (c *Catalog) uniquePrefix(q string) (int, bool) { return uniquePrefixKey(c.nameKeys, q) }
+
+// closestKey returns the value whose key is nearest to q by distance,
+// allowing one edit per four letters of the key (at least one, at most
+// three), and false when none is that close or when two values tie.
+func closestKey[V comparable](keys map[string]V, q string) (V, bool) {
+	var best V
+	found, bestDist, tie := false, 0, false
+	for k, v := range keys {
 		limit := min(max(len(k)/4, 1), 3)
 		if diff := len(k) - len(q); diff > limit || -diff > limit {
 			continue
@@ -219,31 +228,34 @@ func (c *Catalog) closest(q string) (int, bool) {
 		d := distance(q, k)
 		switch {
 		case d > limit:
-		case best < 0 || d < bestDist:
-			best, bestDist, tie = i, d, false
-		case d == bestDist && i != best:
+		case !found || d < bestDist:
+			best, bestDist, tie, found = v, d, false, true
+		case d == bestDist && v != best:
 			tie = true
 		}
 	}
-	return best, best >= 0 && !tie
+	return best, found && !tie
 }
 
-// uniquePrefix returns the only académie with a key starting with q.
-func (c *Catalog) uniquePrefix(q string) (int, bool) {
+// uniquePrefixKey returns the only value with a key starting with q, for a
+// q of four letters or more.
+func uniquePrefixKey[V comparable](keys map[string]V, q string) (V, bool) {
+	var found V
+	ok := false
 	if len(q) < 4 {
-		return 0, false
+		return found, false
 	}
-	found := -1
-	for k, i := range c.nameKeys {
+	for k, v := range keys {
 		if !strings.HasPrefix(k, q) {
 			continue
 		}
-		if found >= 0 && found != i {
-			return 0, false
+		if ok && found != v {
+			var zero V
+			return zero, false
 		}
-		found = i
+		found, ok = v, true
 	}
-	return found, found >= 0
+	return found, ok
 }
 
 // distance is the optimal string alignment distance (Levenshtein plus

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // problems collects validation errors so that all of them reach the person
@@ -24,7 +25,123 @@ func validate(c *Catalog) []error {
 	national := validateServices(&p, c.Services)
 	validateAlternatives(&p, c, national)
 	validateAcademies(&p, c.Academies, national)
+	validateTimezones(&p, c.Academies)
+	validateDepartements(&p, c)
 	return p
+}
+
+// validateTimezones loads each académie's time zone and keeps it, giving
+// DefaultTimezone to an académie that names none.
+func validateTimezones(p *problems, academies []Academy) {
+	for i := range academies {
+		a := &academies[i]
+		where := academyWhere(i, *a)
+		if a.Timezone == "" {
+			a.Timezone = DefaultTimezone
+		}
+		if a.Timezone == "Local" {
+			p.add(where, "timezone %q: must be an IANA name such as \"Europe/Paris\", not the machine's zone", a.Timezone)
+			continue
+		}
+		loc, err := time.LoadLocation(a.Timezone)
+		if err != nil {
+			p.add(where, "timezone %q: unknown time zone (want an IANA name such as \"Europe/Paris\")", a.Timezone)
+			continue
+		}
+		a.loc = loc
+	}
+}
+
+// validateDepartements checks the académies' départements (well-formed
+// codes, names a user can type, each code and name in one académie only)
+// and the services' (each one a département of an académie listing the
+// service, so that narrowing a subscription can reach it).
+func validateDepartements(p *problems, c *Catalog) {
+	codes := map[string]depRef{}
+	names := map[string]depRef{}
+	for i, a := range c.Academies {
+		where := academyWhere(i, a)
+		for j, d := range a.Departements {
+			dw := fmt.Sprintf("%s departements[%d]", where, j)
+			switch {
+			case d.Code == "":
+				p.add(dw, "code: required")
+			case !validDepCode(d.Code):
+				p.add(dw, "code %q: must be a département number such as \"01\", \"2A\" or \"974\"", d.Code)
+			default:
+				if r, dup := codes[depKey(d.Code)]; dup {
+					p.add(dw, "code %q: duplicate of %s", d.Code, depWhere(c, r))
+				} else {
+					codes[depKey(d.Code)] = depRef{i, j}
+				}
+			}
+			k := compact(Normalize(d.Name))
+			switch {
+			case strings.TrimSpace(d.Name) == "":
+				p.add(dw, "name: required")
+			case strings.Trim(k, "0123456789") == "":
+				p.add(dw, "name %q: must contain a letter, a bare number is read as a code", d.Name)
+			default:
+				if r, dup := names[k]; dup {
+					p.add(dw, "name %q: same name as %s once normalised", d.Name, depWhere(c, r))
+				} else {
+					names[k] = depRef{i, j}
+				}
+			}
+		}
+	}
+	for i, s := range c.Services {
+		if len(s.Departements) == 0 {
+			continue
+		}
+		where := fmt.Sprintf("services[%d]", i)
+		if s.ID != "" {
+			where += fmt.Sprintf(" (id %q)", s.ID)
+		}
+		if s.National {
+			p.add(where, "departements: a national service concerns every département and cannot be narrowed")
+			continue
+		}
+		var own []string
+		for _, a := range c.Academies {
+			if slices.Contains(a.Services, s.ID) {
+				own = append(own, a.Slug)
+			}
+		}
+		seen := map[string]bool{}
+		for _, code := range s.Departements {
+			r, known := codes[depKey(code)]
+			switch {
+			case seen[depKey(code)]:
+				p.add(where, "departement %q: listed twice", code)
+			case !known:
+				p.add(where, "departement %q: no académie has this département", code)
+			case !slices.Contains(own, c.Academies[r.academy].Slug):
+				p.add(where, "departement %q: belongs to académie %q, which does not list this service (listed by: %s)",
+					code, c.Academies[r.academy].Slug, listOrNone(own))
+			}
+			seen[depKey(code)] = true
+		}
+	}
+}
+
+func academyWhere(i int, a Academy) string {
+	where := fmt.Sprintf("academies[%d]", i)
+	if a.Slug != "" {
+		where += fmt.Sprintf(" (slug %q)", a.Slug)
+	}
+	return where
+}
+
+func depWhere(c *Catalog, r depRef) string {
+	return fmt.Sprintf("%s departements[%d]", academyWhere(r.academy, c.Academies[r.academy]), r.dep)
+}
+
+func listOrNone(slugs []string) string {
+	if len(slugs) == 0 {
+		return "no académie"
+	}
+	return strings.Join(slugs, ", ")
 }
 
 func validateMarkers(p *problems, markers []string) {
