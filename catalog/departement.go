@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // Parse loads the académies' zones: the catalog must load on a machine without zoneinfo
 )
 
 // DefaultTimezone is the time zone of an académie whose entry names none:

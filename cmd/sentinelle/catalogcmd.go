@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -13,8 +14,9 @@ import (
 func cronParse(spec string) (cron.Schedule, error) { return cron.ParseStandard(spec) }
 
 // printCatalog validates the catalog and lists académies, services and
-// alternatives, each service with its « incertain » flag and the day its
-// source was checked. It warns, on stderr, about every source missing or
+// alternatives, each académie with its time zone when it is not Paris's,
+// each service with its « incertain » flag, the départements it is limited
+// to and the day its source was checked. It warns, on stderr, about every source missing or
 // checked before the school year two years back (catalog.StaleBefore): the
 // académie staff re-read those and update the catalog. Warnings do not
 // change the exit code: the catalog is valid, only ageing.
@@ -49,6 +51,9 @@ func printCatalog(cfg Config, stdout, stderr io.Writer) int {
 			if a.ViceRectorat {
 				mark = " (vice-rectorat)"
 			}
+			if a.Timezone != catalog.DefaultTimezone {
+				mark += " fuseau " + a.Timezone
+			}
 			fmt.Fprintf(stdout, "  %-20s %-4s %-22s zone %-12s %v%s\n", a.Slug, a.Code, a.Name, a.Zone, a.Services, mark)
 		}
 	}
@@ -71,6 +76,9 @@ func printCatalog(cfg Config, stdout, stderr io.Writer) int {
 		}
 		if s.Unsure {
 			flags += " incertain"
+		}
+		if s.Local() {
+			flags += " départements " + strings.Join(s.Departements, ",")
 		}
 		fmt.Fprintf(stdout, "  %-22s %-40s %-10s %s%s\n", s.ID, s.Name, sourceDay(s.Source), s.URL, flags)
 		warn(fmt.Sprintf("service %q", s.ID), s.Source)

@@ -23,8 +23,9 @@ func clockAt(t *testing.T, instant string) string {
 }
 
 // TestCatalogCommandEmbedded: on 7 December 2026 the embedded catalog lists
-// each service with its « incertain » flag and the day its source was
-// checked, and warns about nothing.
+// each service with its « incertain » flag, its départements when it has
+// some and the day its source was checked, each overseas académie with its
+// time zone (Paris's is not repeated), and warns about nothing.
 func TestCatalogCommandEmbedded(t *testing.T) {
 	var out, errb bytes.Buffer
 	env := envOf(map[string]string{"SENTINELLE_FAKE_CLOCK_FILE": clockAt(t, "2026-12-07T09:00:00+01:00")})
@@ -37,7 +38,11 @@ func TestCatalogCommandEmbedded(t *testing.T) {
 	for _, re := range []string{
 		`(?m)^  educonnect +EduConnect +2026-12-07 https://educonnect\.education\.gouv\.fr national$`,
 		`(?m)^  apps-education +.* \d{4}-\d\d-\d\d https://portail\.apps\.education\.fr national incertain$`,
-		`(?m)^  enc92 +.* \d{4}-\d\d-\d\d https://enc\.hauts-de-seine\.fr/ incertain$`,
+		`(?m)^  enc92 +.* \d{4}-\d\d-\d\d https://enc\.hauts-de-seine\.fr/ incertain départements 92$`,
+		`(?m)^  monlycee +.* \d{4}-\d\d-\d\d https://ent\.iledefrance\.fr$`,
+		`(?m)^  la-reunion +28 +La Réunion +zone Réunion +\[ent1d-reunion\] fuseau Indian/Reunion$`,
+		`(?m)^  nouvelle-caledonie +.* \(vice-rectorat\) fuseau Pacific/Noumea$`,
+		`(?m)^  versailles +25 +Versailles +zone C +\[monlycee ecollege78 moncollege91 enc92 moncollege95\]$`,
 		`(?m)^  college +Lumni collège +\d{4}-\d\d-\d\d https://www\.lumni\.fr/college$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out.String()) {
