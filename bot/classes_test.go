@@ -125,7 +125,7 @@ func TestPlanBComesWithTheOutage(t *testing.T) {
 		got[m.ChatID] = m.Visible
 	}
 	for _, id := range []int64{parentChat.ID, teacherChat.ID} {
-		if !strings.Contains(got[id], "Panne : ENC 92") {
+		if !strings.Contains(spaced(got[id]), "Panne : ENC 92") {
 			t.Errorf("chat %d did not hear the outage: %q", id, got[id])
 		}
 	}
@@ -143,7 +143,7 @@ func TestPlanBComesWithTheOutage(t *testing.T) {
 	before = len(h.srv.Sent())
 	setStates(t, h, map[string]string{"enc92": "up"})
 	for _, m := range h.settle(before) {
-		wantText(t, m, "Rétabli : ENC 92", "Rétabli à 10:15, après une panne de 2 h 30.")
+		wantText(t, m, "ENC 92 (Hauts-de-Seine) rétabli à 10 h 15, après 2 h 30 de panne.")
 	}
 	h.golden("planb")
 }

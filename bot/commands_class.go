@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -232,6 +233,7 @@ func (t *turn) sendNotice(q storage.Confirmation) error {
 // notify writes a notice or announcement event and remembers it for the
 // quota and the sender's report.
 func (t *turn) notify(kind, audience string, msg storage.OutMessage, classID int64, label string) error {
+	msg.Text = french.TypesetHTML(msg.Text)
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return err

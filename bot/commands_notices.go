@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -45,7 +46,7 @@ func (b *Bot) reportNotices(ctx context.Context) error {
 	woke := false
 	for _, n := range settled {
 		reply, err := storage.NewReply("report:"+strconv.FormatInt(n.ID, 10), n.SenderChatID,
-			storage.OutMessage{Text: noticeReportText(n, b.cat)})
+			storage.OutMessage{Text: french.TypesetHTML(noticeReportText(n, b.cat))})
 		if err != nil {
 			return err
 		}

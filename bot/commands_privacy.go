@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -69,16 +70,16 @@ func (t *turn) unname() error {
 const (
 	msgForgetQuestion = "⚠️ <b>Tout effacer ?</b>\nVos abonnements, vos réglages, les classes que vous avez rejointes " +
 		"et celles que vous avez créées, avec leurs messages et leur plan B. C'est immédiat et définitif."
-	msgForgotten       = "🗑 C'est fait : tout ce que je savais de ce chat est effacé. Pour revenir un jour : /start"
+	msgForgotten       = "🗑 C'est fait : tout ce que je savais de cette discussion est effacé. Pour revenir un jour : /start"
 	msgForgetCancelled = "Rien n'a été effacé."
 )
 
 func myDataText(t *turn, subs []string, joined []storage.Class, owned []storage.ClassInfo) string {
 	c, cat, loc := t.chat, t.b.cat, t.b.loc
 	var b strings.Builder
-	b.WriteString("🔐 <b>Ce que je garde sur ce chat</b>\n")
-	fmt.Fprintf(&b, "• Identifiant du chat : %d (%s)\n", c.ID, kindLabel(c.Kind))
-	fmt.Fprintf(&b, "• Inscrit le %s\n", c.CreatedAt.In(loc).Format("02/01/2006"))
+	b.WriteString("🔐 <b>Ce que je garde sur cette discussion</b>\n")
+	fmt.Fprintf(&b, "• Identifiant de cette discussion : %d (%s)\n", c.ID, kindLabel(c.Kind))
+	fmt.Fprintf(&b, "• Inscrit le %s\n", french.FullDate(c.CreatedAt.In(loc)))
 	fmt.Fprintf(&b, "• Rôle : %s · niveaux : %s\n", roleLabel(c.Role), levelsLabel(c.Levels))
 	if len(subs) > 0 {
 		fmt.Fprintf(&b, "• Académies suivies : %s\n", academyNames(cat, subs))

@@ -74,13 +74,13 @@ func (t *turn) onAlert(arg string) error {
 	switch arg {
 	case "panne":
 		c.AlertOutage = !c.AlertOutage
-		t.answer(onOff("Pannes", c.AlertOutage))
+		t.answer(onOff("Pannes", c.AlertOutage, false))
 	case "retab":
 		c.AlertRecovery = !c.AlertRecovery
-		t.answer(onOff("Rétablissements", c.AlertRecovery))
+		t.answer(onOff("Rétablissements", c.AlertRecovery, true))
 	case "lent":
 		c.AlertDegraded = !c.AlertDegraded
-		t.answer(onOff("Lenteurs", c.AlertDegraded))
+		t.answer(onOff("Lenteurs", c.AlertDegraded, false))
 	default:
 		t.answer(msgStaleButton)
 		return nil

@@ -149,6 +149,8 @@ func (t *turn) desabonner() error {
 		return err
 	}
 	switch {
+	case len(subs) == 0 && t.inGroup():
+		return t.reply(msgGroupNoSubscription, nil)
 	case len(subs) == 0:
 		return t.reply(msgNoSubscription, nil)
 	case t.r.args == "":
@@ -246,7 +248,7 @@ func (t *turn) etat() error {
 		return err
 	}
 	return t.reply(statusText(statusView{cat: t.b.cat, states: states, slugs: slugs, levels: t.chat.Levels,
-		now: t.now, loc: t.b.loc, publicURL: t.b.opt.PublicURL}), nil)
+		group: t.inGroup(), now: t.now, loc: t.b.loc, publicURL: t.b.opt.PublicURL}), nil)
 }
 
 // lumni is /lumni: where to learn for the chat's levels, leaving out what

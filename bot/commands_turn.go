@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -109,6 +110,7 @@ func (t *turn) reply(text string, kb keyboard) error {
 // dedup key is the update's id and the reply's rank, so a re-delivered
 // update cannot answer twice.
 func (t *turn) send(m storage.OutMessage) error {
+	m.Text = french.TypesetHTML(m.Text)
 	ev, err := storage.NewReply(t.replyKey(), t.r.chatID, m)
 	if err != nil {
 		return err
@@ -127,11 +129,11 @@ func (t *turn) replyKey() string { return fmt.Sprintf("u%d:%d", t.r.id, t.seq) }
 // edit replaces the text and buttons of the message whose button was
 // pressed (after the commit, straight to Telegram).
 func (t *turn) edit(text string, kb keyboard) {
-	t.r.out.edit = &storage.OutMessage{Text: text, Params: kb.params()}
+	t.r.out.edit = &storage.OutMessage{Text: french.TypesetHTML(text), Params: kb.params()}
 }
 
 // answer sets the short notice shown on the button press.
-func (t *turn) answer(text string) { t.r.out.answer = text }
+func (t *turn) answer(text string) { t.r.out.answer = french.Typeset(text) }
 
 // memberChanged follows the bot's own membership: blocked or removed, the
 // chat is deactivated; back, it is active again; added to a new group, it

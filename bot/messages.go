@@ -2,20 +2,22 @@ package bot
 
 import (
 	"encoding/json"
-	"fmt"
 	"html"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
 // Every text a person reads is here or in messages_*.go, in French, in
 // Telegram HTML. Fixed texts are constants; texts with values are
-// functions that escape each value with esc.
+// functions that escape each value with esc. Times, durations and numbers
+// are written by package french; texts are written with ordinary spaces
+// and typeset (no-break spaces before « : ; ? ! » and inside « ») where
+// they leave the bot: reply, edit, answer, notify and the Renderer.
 
 // Fixed answers.
 const (
@@ -23,7 +25,7 @@ const (
 	msgFreeText        = "Je ne lis que les commandes. Tapez /aide pour les voir."
 	msgSlowDown        = "🐢 Doucement ! Trop de messages d'un coup : je reprends dans une minute."
 	msgGroupAdminsOnly = "Seuls les administrateurs du groupe peuvent changer ses réglages."
-	msgGroupWelcome    = "👋 Bonjour ! Je préviendrai ce groupe quand les ENT tombent en panne, puis quand ils reviennent.\n\n" +
+	msgGroupWelcome    = "👋 Bonjour ! Je préviendrai ce groupe quand un ENT tombera en panne, puis quand il refonctionnera.\n\n" +
 		"Un administrateur du groupe choisit l'académie avec /abonner. /aide pour le reste."
 	msgSorry          = "😕 Désolé, je n'ai pas pu traiter cette demande. Réessayez dans un moment."
 	msgSorryShort     = "Désolé, réessayez dans un moment."
@@ -66,20 +68,29 @@ func confirmKeyboard(yes, id string) keyboard {
 	return keyboard{{{Text: yes, Data: "ok:" + id}, {Text: "Annuler", Data: "no:" + id}}}
 }
 
-// roleLabel is how a role is shown.
+// roleLabel is how a role is shown after a colon: "parent".
 func roleLabel(role string) string {
 	switch role {
 	case "parent":
-		return "Parent"
+		return "parent"
 	case "eleve":
-		return "Élève"
+		return "élève"
 	case "enseignant":
-		return "Enseignant"
+		return "enseignant"
 	}
 	return "non précisé"
 }
 
-// levelLabel is how a level is shown.
+// capital starts a label with a capital, for a button's notice: "Élève".
+func capital(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
+}
+
+// levelLabel is a level's name as a title or a button: "Collège".
 func levelLabel(l catalog.Level) string {
 	switch l {
 	case catalog.Primaire:
@@ -116,11 +127,11 @@ func levelsOf(mask int) []catalog.Level {
 	return out
 }
 
-// levelsLabel writes "Collège, Lycée", or "non précisés".
+// levelsLabel writes "collège, lycée", or "non précisés", after a colon.
 func levelsLabel(mask int) string {
 	var names []string
 	for _, l := range levelsOf(mask) {
-		names = append(names, levelLabel(l))
+		names = append(names, strings.ToLower(levelLabel(l)))
 	}
 	if len(names) == 0 {
 		return "non précisés"
@@ -164,19 +175,21 @@ func academyNames(cat *catalog.Catalog, slugs []string) string {
 	return strings.Join(names, ", ")
 }
 
-// clock writes a time as families read it: "07:32".
-func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+// clock writes a time as families read it: "7 h 32".
+func clock(t time.Time, loc *time.Location) string { return french.Time(t.In(loc)) }
 
-// since writes "07:32" for today and "le 05/04 à 07:32" otherwise.
+// since writes "7 h 32" for today and "le lundi 5 avril à 7 h 32"
+// otherwise.
 func since(t, now time.Time, loc *time.Location) string {
 	lt, ln := t.In(loc), now.In(loc)
 	if lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year() {
-		return lt.Format("15:04")
+		return french.Time(lt)
 	}
-	return "le " + lt.Format("02/01") + " à " + lt.Format("15:04")
+	return "le " + french.Date(lt) + " à " + french.Time(lt)
 }
 
-// atTime writes "à 07:32" for today and "le 05/04 à 07:32" otherwise.
+// atTime writes "à 7 h 32" for today and "le lundi 5 avril à 7 h 32"
+// otherwise.
 func atTime(t, now time.Time, loc *time.Location) string {
 	s := since(t, now, loc)
 	if strings.HasPrefix(s, "le ") {
@@ -185,8 +198,8 @@ func atTime(t, now time.Time, loc *time.Location) string {
 	return "à " + s
 }
 
-// until writes "jusqu'à 09:45" for today and "jusqu'au 07/04 à 09:45"
-// otherwise.
+// until writes "jusqu'à 9 h 45" for today and "jusqu'au mercredi 7 avril
+// à 9 h 45" otherwise.
 func until(t, now time.Time, loc *time.Location) string {
 	s := since(t, now, loc)
 	if rest, ok := strings.CutPrefix(s, "le "); ok {
@@ -195,41 +208,11 @@ func until(t, now time.Time, loc *time.Location) string {
 	return "jusqu'à " + s
 }
 
-// duration writes how long something lasted: "2 h 30", "2 h", "45 min",
-// "1 j 4 h", "moins d'une minute".
-func duration(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	switch {
-	case d < time.Minute:
-		return "moins d'une minute"
-	case h >= 24:
-		return fmt.Sprintf("%d j %d h", h/24, h%24)
-	case h > 0 && m == 0:
-		return fmt.Sprintf("%d h", h)
-	case h > 0:
-		return fmt.Sprintf("%d h %02d", h, m)
-	}
-	return fmt.Sprintf("%d min", m)
-}
+// duration writes how long something lasted: "2 h 30", "45 min", "3 jours".
+func duration(d time.Duration) string { return french.Duration(d) }
 
-// number writes an integer the French way: "3 612" (narrow no-break space).
-func number(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString("\u202f")
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// number writes an integer the French way: "3 612" (U+202F).
+func number(n int) string { return french.Number(n) }
 
 // plural writes "0 membre", "1 membre", "12 membres" (French counts 0
 // in the singular).

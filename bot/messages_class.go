@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -174,11 +175,11 @@ func joinedText(cat *catalog.Catalog, c storage.Class, teacher string) string {
 }
 
 // teacherInJoined is the teacher's name in joinedText.
-var teacherInJoined = regexp.MustCompile(`</b> \(.*?\), académie : `)
+var teacherInJoined = regexp.MustCompile(`</b> \(.*?\), académie[ \x{a0}]: `)
 
 // withoutTeacherName is a joinedText without the teacher's name.
 func withoutTeacherName(text string) string {
-	return teacherInJoined.ReplaceAllLiteralString(text, "</b>, académie : ")
+	return teacherInJoined.ReplaceAllLiteralString(text, french.TypesetHTML("</b>, académie : "))
 }
 
 func leaveUsageText(joined []storage.Class) string {

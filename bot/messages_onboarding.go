@@ -12,7 +12,7 @@ import (
 // The three steps of /start: role, level(s), académie (région first).
 
 const msgWelcome = "👋 Bonjour ! Je suis <b>Sentinelle</b>. Je surveille les ENT, le CNED, ÉduConnect et Lumni, " +
-	"et je vous préviens quand ils tombent en panne, puis quand ils reviennent.\n\n" +
+	"et je vous préviendrai quand l'un d'eux tombera en panne, puis quand il refonctionnera.\n\n" +
 	"<b>Étape 1 sur 3</b> · Vous êtes :"
 
 const msgAskRole = "Pour des alertes adaptées, dites-moi qui vous êtes :"
@@ -76,7 +76,7 @@ func regionStep(cat *catalog.Catalog, region string) (string, keyboard) {
 	for _, a := range cat.AcademiesIn(region) {
 		kb = append(kb, []button{{Text: a.Name, Data: "a:" + a.Slug}})
 	}
-	kb = append(kb, []button{{Text: "« Autres régions", Data: "g:"}})
+	kb = append(kb, []button{{Text: "← Autres régions", Data: "g:"}})
 	return fmt.Sprintf("Région <b>%s</b> : choisissez l'académie.", esc(region)), kb
 }
 

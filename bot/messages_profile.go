@@ -60,17 +60,18 @@ func alertsMenu(c storage.Chat) (string, keyboard) {
 	}
 }
 
-func onOff(label string, on bool) string {
-	if on {
-		return label + " : activées"
-	}
-	return label + " : coupées"
+// onOff is the notice of an alert switch; masculine for
+// « Rétablissements » (activés, coupés), feminine for the others.
+func onOff(label string, on, masculine bool) string {
+	state := map[[2]bool]string{{true, true}: "activés", {true, false}: "coupés",
+		{false, true}: "activées", {false, false}: "coupées"}[[2]bool{masculine, on}]
+	return label + " : " + state
 }
 
 func helpText(publicURL string, admin bool) string {
 	var b strings.Builder
 	b.WriteString("<b>Sentinelle</b> surveille les ENT de chaque académie, le CNED, ÉduConnect et Lumni, " +
-		"et prévient quand ils tombent en panne, puis quand ils reviennent, avec de quoi travailler en attendant.\n\n")
+		"et prévient quand l'un d'eux tombe en panne, puis quand il refonctionne, avec de quoi travailler en attendant.\n\n")
 	b.WriteString("<b>Pour tous</b>\n" +
 		"/abonner : suivre une académie\n" +
 		"/desabonner : ne plus la suivre\n" +

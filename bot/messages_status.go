@@ -25,6 +25,7 @@ type statusView struct {
 	states    map[string]storage.ServiceState
 	slugs     []string
 	levels    int
+	group     bool // the chat is a group: « ce groupe », not « vous »
 	now       time.Time
 	loc       *time.Location
 	publicURL string
@@ -39,7 +40,10 @@ const statusBudget = 3600
 func statusText(v statusView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<b>État des services</b> · %s\n", clock(v.now, v.loc))
-	if len(v.slugs) == 0 {
+	switch {
+	case len(v.slugs) == 0 && v.group:
+		b.WriteString("\nCe groupe ne suit aucune académie (/abonner) : voici les services nationaux.\n")
+	case len(v.slugs) == 0:
 		b.WriteString("\nVous ne suivez aucune académie (/abonner) : voici les services nationaux.\n")
 	}
 	left := 0
@@ -90,7 +94,7 @@ func servesAny(s catalog.Service, levels int) bool {
 	return false
 }
 
-// line writes one service's state: "🔴 ENT : en panne depuis 07:32 (page d'attente)".
+// line writes one service's state: "🔴 ENT : en panne depuis 7 h 32, site inaccessible".
 func (v statusView) line(s catalog.Service) string {
 	st, ok := v.states[s.ID]
 	name := esc(s.Name)
@@ -100,7 +104,7 @@ func (v statusView) line(s catalog.Service) string {
 	case !ok || st.State == storage.StateUnknown:
 		return fmt.Sprintf("⚪ %s : pas encore vérifié\n", name)
 	case st.State == storage.StateDown:
-		return fmt.Sprintf("🔴 %s : en panne depuis %s (%s)\n", name, since(st.Since, v.now, v.loc), reasonText(st.Reason))
+		return fmt.Sprintf("🔴 %s : en panne depuis %s, %s\n", name, since(st.Since, v.now, v.loc), reasonText(st.Reason))
 	case st.State == storage.StateDegraded:
 		return fmt.Sprintf("🟠 %s : lenteurs depuis %s\n", name, since(st.Since, v.now, v.loc))
 	}

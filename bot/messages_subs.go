@@ -11,8 +11,9 @@ import (
 var msgTooManyAcademies = fmt.Sprintf("Vous suivez déjà %d académies, le maximum. /desabonner pour en retirer une.", maxAcademies)
 
 const (
-	msgNoSubscription  = "Vous ne suivez aucune académie. /abonner pour en choisir une."
-	msgUnsubscribedAll = "Vous ne suivez plus aucune académie : plus d'alertes de panne. " +
+	msgNoSubscription      = "Vous ne suivez aucune académie. /abonner pour en choisir une."
+	msgGroupNoSubscription = "Ce groupe ne suit aucune académie. /abonner pour en choisir une."
+	msgUnsubscribedAll     = "Vous ne suivez plus aucune académie : plus d'alertes de panne. " +
 		"Vos classes continuent de vous écrire. /abonner pour revenir."
 )
 
@@ -34,13 +35,13 @@ func unknownAcademyText(cat *catalog.Catalog, query, cmd string) string {
 	return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ».", q)
 }
 
-// unsubscribeMenu offers a button per académie followed, and « Tout ».
+// unsubscribeMenu offers a button per académie followed, and « Toutes ».
 func unsubscribeMenu(cat *catalog.Catalog, subs []string) (string, keyboard) {
 	var kb keyboard
 	for _, s := range subs {
 		kb = append(kb, []button{{Text: academyName(cat, s), Data: "u:" + s}})
 	}
-	kb = append(kb, []button{{Text: "Tout", Data: "u:*"}})
+	kb = append(kb, []button{{Text: "Toutes", Data: "u:*"}})
 	return "Quelle académie ne plus suivre ?", kb
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -49,7 +50,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"lumni, nothing works", alternativesText(cat, storage.LevelLycee, today, func(string) bool { return true })},
 		{"profile", kb(profileText(cat, chat, nil), roleKeyboard())}, {"bad profile", badProfileText("astro<naute>")},
 		{"profile saved", profileSavedText(storage.Chat{Role: "enseignant", AlertOutage: true}, true)},
-		{"alerts", kb(alertsMenu(chat))}, {"alert off", onOff("Pannes", false)},
+		{"alerts", kb(alertsMenu(chat))}, {"alert off", onOff("Pannes", false, false)}, {"alert on, masculine", onOff("Rétablissements", true, true)},
 		{"help, admin", helpText("https://sentinelle.example.fr", true)},
 		{"teachers only", msgTeachersOnly}, {"class usage", msgClassUsage}, {"class needs académie", msgClassNeedsAcademy},
 		{"class name too long", classNameTooLongText(70)}, {"too many classes", msgTooManyClasses},
@@ -79,7 +80,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"announcement preview", announcementPreview(cat, "all", announcementText("x"))},
 		{"announcement sent", announcementSentText(cat, "versailles")},
 		{"stats", statsText(cat, storage.BotStats{Chats: 12345, Groups: 1, ByRole: map[string]int{"parent": 3},
-			TopAcademies: []storage.AcademieCount{{Academie: "versailles", Chats: 2}}}, [3]int{1, 2, 3}, []string{"ENT <x>"}, "07:45")},
+			TopAcademies: []storage.AcademieCount{{Academie: "versailles", Chats: 2}}}, [3]int{1, 2, 3}, []string{"ENT <x>"}, clock(today, paris))},
 		{"maintenance usage", msgMaintenanceUsage}, {"unknown service", unknownServiceText(cat, "ent<x>")},
 		{"bad duration", badDurationText("<demain>")},
 		{"maintenance set", maintenanceSetText(enc92, until(testNow.Add(26*time.Hour), testNow, paris))},
@@ -90,7 +91,7 @@ func TestEveryMessageGolden(t *testing.T) {
 	var b strings.Builder
 	for _, x := range texts {
 		checkTelegram(t, x.name, strings.TrimSuffix(strings.SplitN(x.text, "\n[", 2)[0], "\n"))
-		fmt.Fprintf(&b, "=== %s\n%s\n\n", x.name, strings.TrimRight(x.text, "\n"))
+		fmt.Fprintf(&b, "=== %s\n%s\n\n", x.name, french.TypesetHTML(strings.TrimRight(x.text, "\n")))
 	}
 	golden(t, "messages", b.String())
 }

@@ -59,7 +59,7 @@ func (t *turn) onRole(role string) error {
 			return err
 		}
 	}
-	t.answer(roleLabel(role))
+	t.answer(capital(roleLabel(role)))
 	t.edit(levelsStep(role, t.chat.Levels))
 	return nil
 }

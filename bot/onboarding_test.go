@@ -49,7 +49,7 @@ func TestOnboardingParentThreeSteps(t *testing.T) {
 	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
 	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
 	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
-	wantText(t, cur, "C'est prêt", "Versailles", "Parent · Collège, Lycée")
+	wantText(t, cur, "C'est prêt", "Versailles", "parent · collège, lycée")
 	c := chatOf(t, h, parentChat.ID)
 	if c.Role != "parent" || c.Levels != storage.LevelCollege|storage.LevelLycee || !c.AlertOutage || !c.AlertRecovery || c.AlertDegraded {
 		t.Errorf("chat = %+v", c)
@@ -86,7 +86,7 @@ func TestDeepLinkAcademy(t *testing.T) {
 	h.press(parentChat, parentUser, m.MessageID, "r:enseignant")
 	h.press(parentChat, parentUser, m.MessageID, "l:college")
 	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
-	wantText(t, cur, "C'est prêt", "Aix-Marseille", "Enseignant · Collège")
+	wantText(t, cur, "C'est prêt", "Aix-Marseille", "enseignant · collège")
 	h.say(parentChat, parentUser, "/start a_atlantide")
 	h.say(parentChat, parentUser, "/start a_aix-marseille")
 	h.golden("deeplink_academy")

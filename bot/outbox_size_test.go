@@ -34,7 +34,7 @@ func TestPerUserLimitAcrossChats(t *testing.T) {
 		t.Fatalf("%d of %d commands answered within the limit", answered, userCommandsPerMinute)
 	}
 	m := lastOf(t, h.say(groups[0], groupAdmin, "/etat"))
-	if m.Text != msgSlowDown {
+	if spaced(m.Text) != msgSlowDown {
 		t.Fatalf("over the per-person limit: %q, want the slow-down answer", m.Text)
 	}
 	for _, g := range groups {
@@ -117,7 +117,7 @@ func TestForgetUnnamesTheTeacher(t *testing.T) {
 			joined = m.Text
 		}
 	}
-	if !strings.Contains(joined, "<b>6e B</b>, académie : Versailles") {
+	if !strings.Contains(spaced(joined), "<b>6e B</b>, académie : Versailles") {
 		t.Fatalf("the member's reply was not rewritten as expected:\n%s", joined)
 	}
 }

@@ -102,7 +102,7 @@ func TestPrivateClassOnlyItsOwner(t *testing.T) {
 	h.say(otherChat, other, "/profil enseignant college")
 	for _, cmd := range []string{"/planb ABCD2345 Piège", "/fermer ABCD2345", "/diffuser ABCD2345 Piège"} {
 		m := lastOf(t, h.say(otherChat, other, cmd))
-		if m.Text != notYourClassText("ABCD2345") {
+		if spaced(m.Text) != notYourClassText("ABCD2345") {
 			t.Errorf("%s by another teacher: got %q", cmd, m.Text)
 		}
 	}
@@ -161,7 +161,7 @@ func TestClassCapAndRoleAtThePress(t *testing.T) {
 	h.say(teacherChat, teacherUser, "/profil parent college")
 	h.press(teacherChat, teacherUser, q.MessageID, fmt.Sprintf("k:q%d:versailles", len(asks)+1))
 	cur, _ := h.srv.Current(teacherChat.ID, q.MessageID)
-	if cur.Text != msgTeachersOnly {
+	if spaced(cur.Text) != msgTeachersOnly {
 		t.Errorf("the press after leaving the teacher role shows %q, want %q", cur.Text, msgTeachersOnly)
 	}
 	if n := queryInt(t, h, open, teacherChat.ID); n != maxOpenClasses-1 {

@@ -14,7 +14,7 @@ func TestMesDonneesListsEverything(t *testing.T) {
 	teacherWithClass(t, h)
 	h.say(teacherChat, teacherUser, "/planb ABCD2345 Fiche 3 p. 12")
 	m := lastOf(t, h.say(teacherChat, teacherUser, "/mesdonnees"))
-	wantText(t, m, "Identifiant du chat : 103 (privé)", "Inscrit le 06/04/2021", "Enseignant", "Versailles",
+	wantText(t, m, "Identifiant de cette discussion : 103 (privé)", "Inscrit le mardi 6 avril 2021", "enseignant", "Versailles",
 		"Classe créée : 6e B (ABCD2345, 2 membres), plan B : « Fiche 3 p. 12 »", "Mme Dupont")
 	m = lastOf(t, h.say(pupilChat, pupilUser, "/mydata"))
 	wantText(t, m, "Classe rejointe : 6e B (ABCD2345)")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -95,13 +96,14 @@ func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Reci
 	if plain {
 		v.alts = nil
 	}
+	text := recoveryText
 	switch ev.Kind {
 	case storage.KindOutage:
-		return storage.OutMessage{Text: outageText(v)}, nil
+		text = outageText
 	case storage.KindDegraded:
-		return storage.OutMessage{Text: degradedText(v)}, nil
+		text = degradedText
 	}
-	return storage.OutMessage{Text: recoveryText(v)}, nil
+	return storage.OutMessage{Text: french.TypesetHTML(text(v))}, nil
 }
 
 // alertView is everything an alert message says.
@@ -204,6 +206,7 @@ func outageText(v alertView) string {
 	fmt.Fprintf(&b, "🔴 <b>Panne : %s</b>\n", esc(v.service.Name))
 	writeAcademies(&b, v.academies)
 	fmt.Fprintf(&b, "Depuis %s : %s.\n", since(v.at(v.payload.SinceMS), v.now, v.loc), reasonText(v.ev.Reason))
+	b.WriteString("Inutile de recharger la page sans arrêt : cela ralentit son retour.\n")
 	if len(v.alts) > 0 {
 		b.WriteString("\nEn attendant, pour travailler :\n")
 		for _, a := range v.alts {
@@ -239,23 +242,25 @@ func degradedText(v alertView) string {
 	return b.String()
 }
 
+// recoveryText says « rétabli » once: "🟢 ENC 92 rétabli à 10 h 02, après
+// 2 h 30 de panne", the académies below.
 func recoveryText(v alertView) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "🟢 <b>Rétabli : %s</b>\n", esc(v.service.Name))
-	writeAcademies(&b, v.academies)
 	up := v.at(v.payload.SinceMS)
 	if v.ev.FromState == storage.StateDegraded {
-		fmt.Fprintf(&b, "Plus de lenteurs depuis %s", since(up, v.now, v.loc))
+		fmt.Fprintf(&b, "🟢 <b>%s</b> de nouveau rapide %s", esc(v.service.Name), atTime(up, v.now, v.loc))
 		if v.payload.DownSinceMS != 0 {
-			fmt.Fprintf(&b, " : elles ont duré %s", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
 		}
-		return b.String() + "."
+	} else {
+		fmt.Fprintf(&b, "🟢 <b>%s rétabli</b> %s", esc(v.service.Name), atTime(up, v.now, v.loc))
+		if v.payload.DownSinceMS != 0 {
+			fmt.Fprintf(&b, ", après %s de panne", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+		}
 	}
-	fmt.Fprintf(&b, "Rétabli %s", atTime(up, v.now, v.loc))
-	if v.payload.DownSinceMS != 0 {
-		fmt.Fprintf(&b, ", après une panne de %s", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
-	}
-	return b.String() + "."
+	b.WriteString(".\n")
+	writeAcademies(&b, v.academies)
+	return strings.TrimRight(b.String(), "\n")
 }
 
 func writeAcademies(b *strings.Builder, names string) {

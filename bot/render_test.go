@@ -161,16 +161,16 @@ func TestFormats(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	for d, want := range map[time.Duration]string{
 		150 * time.Minute: "2 h 30", 2 * time.Hour: "2 h", 45 * time.Minute: "45 min", 20 * time.Second: "moins d'une minute",
-		27*time.Hour + 4*time.Minute: "1 j 3 h", 61 * time.Minute: "1 h 01",
+		27*time.Hour + 4*time.Minute: "1 jour 3 h", 61 * time.Minute: "1 h 01", 72 * time.Hour: "3 jours",
 	} {
-		if got := duration(d); got != want {
+		if got := spaced(duration(d)); got != want {
 			t.Errorf("duration(%v) = %q, want %q", d, got, want)
 		}
 	}
-	if got := since(testNow, testNow, paris); got != "07:45" {
+	if got := spaced(since(testNow, testNow, paris)); got != "7 h 45" {
 		t.Errorf("since today = %q", got)
 	}
-	if got := since(testNow.Add(-24*time.Hour), testNow, paris); got != "le 05/04 à 07:45" {
+	if got := spaced(since(testNow.Add(-24*time.Hour), testNow, paris)); got != "le lundi 5 avril à 7 h 45" {
 		t.Errorf("since yesterday = %q", got)
 	}
 	for n, want := range map[int]string{0: "0", 999: "999", 3612: "3\u202f612", 1234567: "1\u202f234\u202f567", -4096: "-4\u202f096"} {

@@ -112,7 +112,7 @@ func TestEtatShowsStatesSinceAndLink(t *testing.T) {
 	}
 	h.pump.drain() // the outage messages, not under test here
 	m := lastOf(t, h.say(parentChat, parentUser, "/etat"))
-	wantText(t, m, "en panne depuis 07:32 (page d'attente)", "lenteurs depuis 07:32", "maintenance jusqu'à 09:45",
+	wantText(t, m, "en panne depuis 7 h 32, file d'attente (trop de connexions)", "lenteurs depuis 7 h 32", "maintenance jusqu'à 9 h 45",
 		"pas encore vérifié", "page d'état")
 	if !strings.Contains(m.Text, `href="https://sentinelle.example.fr/academie/versailles"`) {
 		t.Errorf("no link to the académie's status page:\n%s", m.Text)

@@ -10,21 +10,21 @@ func ReasonText(reason string) (text string, ok bool) {
 	case "", "ok":
 		return "", true
 	case "waiting_room":
-		return "page d'attente", true
+		return "file d'attente (trop de connexions)", true
 	case "timeout":
 		return "ne répond pas", true
 	case "http_status":
 		return "erreur du serveur", true
 	case "connection":
-		return "injoignable", true
+		return "site inaccessible", true
 	case "tls":
-		return "problème de certificat", true
+		return "site bloqué (certificat de sécurité)", true
 	case "blank_page":
 		return "page blanche", true
 	case "body_mismatch":
-		return "page inattendue", true
+		return "page anormale", true
 	case "redirect_loop":
-		return "boucle de redirection", true
+		return "la connexion tourne en boucle", true
 	case "slow":
 		return "lenteurs", true
 	}

@@ -7,14 +7,14 @@ func TestReasonText(t *testing.T) {
 		reason, want string
 		ok           bool
 	}{
-		{"waiting_room", "page d'attente", true},
+		{"waiting_room", "file d'attente (trop de connexions)", true},
 		{"timeout", "ne répond pas", true},
 		{"http_status", "erreur du serveur", true},
-		{"connection", "injoignable", true},
-		{"tls", "problème de certificat", true},
+		{"connection", "site inaccessible", true},
+		{"tls", "site bloqué (certificat de sécurité)", true},
 		{"blank_page", "page blanche", true},
-		{"body_mismatch", "page inattendue", true},
-		{"redirect_loop", "boucle de redirection", true},
+		{"body_mismatch", "page anormale", true},
+		{"redirect_loop", "la connexion tourne en boucle", true},
 		{"slow", "lenteurs", true},
 		{"ok", "", true},
 		{"", "", true},

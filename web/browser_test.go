@@ -138,7 +138,7 @@ func checkOverview(t *testing.T, dom string) {
 // and how to subscribe.
 func checkVersailles(t *testing.T, dom string) {
 	t.Helper()
-	for _, want := range []string{"MonLycée.net", "page d'attente", "https://t.me/SentinelleENTBot?start=a_versailles",
+	for _, want := range []string{"MonLycée.net", "file d'attente (trop de connexions)", "https://t.me/SentinelleENTBot?start=a_versailles",
 		`class="qr"`, "Historique des pannes", "En panne depuis le 6 avr. 2021 à 07:30."} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("/academie/versailles lacks %q", want)

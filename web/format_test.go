@@ -32,7 +32,7 @@ func TestFrenchFormats(t *testing.T) {
 		{"span one day", frenchSpan(time.Date(2021, 4, 6, 0, 0, 0, 0, loc), time.Date(2021, 4, 6, 0, 0, 0, 0, loc), time.Date(2021, 4, 6, 0, 0, 0, 0, loc)), "6 avr."},
 		{"span one month", frenchSpan(time.Date(2021, 2, 4, 0, 0, 0, 0, loc), time.Date(2021, 2, 5, 0, 0, 0, 0, loc), time.Date(2021, 4, 6, 0, 0, 0, 0, loc)), "4-5 févr."},
 		{"span across years", frenchSpan(time.Date(2020, 12, 28, 0, 0, 0, 0, loc), time.Date(2021, 1, 3, 0, 0, 0, 0, loc), time.Date(2021, 2, 6, 0, 0, 0, 0, loc)), "28 déc. 2020-3 janv."},
-		{"reason", reasonLabel("waiting_room"), "page d'attente"},
+		{"reason", reasonLabel("waiting_room"), "file d'attente (trop de connexions)"},
 		{"reason ok", reasonLabel("ok"), ""},
 		{"reason unknown kept", reasonLabel("dns_hijack"), "dns_hijack"},
 		{"days summary", daysSummary([]string{"up", "down", "down", "degraded", "maintenance", "unknown"}), "2 jours de panne, 1 jour de lenteurs, 1 jour de maintenance"},

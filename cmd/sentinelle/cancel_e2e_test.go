@@ -35,7 +35,7 @@ func TestRecoveryCancelsQueuedOutage(t *testing.T) {
 	waitFor(t, "the first outage messages", func() bool { return len(tg.Sent()) >= 10 }, logs)
 	ent.mode.Store("ok")
 	waitFor(t, "the recovery to be sent to those who heard the outage", func() bool {
-		return countContaining(tg.Sent(), "Rétabli") > 0 && countContaining(tg.Sent(), "Rétabli") == countContaining(tg.Sent(), "Panne")
+		return countContaining(tg.Sent(), " rétabli ") > 0 && countContaining(tg.Sent(), " rétabli ") == countContaining(tg.Sent(), "Panne")
 	}, logs)
 	time.Sleep(3 * time.Second) // nothing more may come: no late outage, no extra recovery
 
@@ -44,7 +44,7 @@ func TestRecoveryCancelsQueuedOutage(t *testing.T) {
 		switch {
 		case strings.Contains(m.Visible, "Panne"):
 			outage[m.ChatID]++
-		case strings.Contains(m.Visible, "Rétabli"):
+		case strings.Contains(spaced(m.Visible), " rétabli "):
 			recovery[m.ChatID]++
 		default:
 			t.Errorf("unexpected message to %d: %q", m.ChatID, m.Visible)

@@ -18,6 +18,11 @@ var allowedImports = map[string][]string{
 	"sentinelle/web":     {"sentinelle/storage", "sentinelle/catalog"},
 }
 
+// leavesForAll are leaves that every package may import: french writes
+// times, durations, numbers and typography for the bot, the status page
+// and the command line.
+var leavesForAll = []string{"sentinelle/french"}
+
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
@@ -69,7 +74,7 @@ func checkImports(pkg string, imports, testImports []string) string {
 		return ""
 	}
 	allowed := map[string]bool{}
-	for _, a := range allowedImports[pkg] {
+	for _, a := range append(allowedImports[pkg], leavesForAll...) {
 		allowed[a] = true
 	}
 	for _, imp := range imports {
@@ -120,6 +125,8 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"the fake imports the client", "sentinelle/telegram/telegramtest", []string{"sentinelle/telegram"}, nil, true},
 		{"web tests import checker", "sentinelle/web", nil, []string{"sentinelle/checker"}, true},
 		{"catalog imports storage", "sentinelle/catalog", []string{"sentinelle/storage"}, nil, true},
+		{"web uses french", "sentinelle/web", []string{"sentinelle/french"}, nil, false},
+		{"french imports catalog", "sentinelle/french", []string{"sentinelle/catalog"}, nil, true},
 		{"cmd imports all", "sentinelle/cmd/sentinelle", []string{"sentinelle/bot", "sentinelle/notify"}, nil, false},
 	}
 	for _, tt := range tests {

@@ -294,8 +294,8 @@ func cancelledByNews(why string) bool {
 }
 
 // checkTimes: the messages carry the morning's clock. Outage messages say
-// « Depuis 07:30 » and go out with sound (07:30 is after QUIET_HOURS);
-// recovery messages say « Rétabli à 10:00, après une panne de 2 h 30 ».
+// « Depuis 7 h 30 » and go out with sound (07:30 is after QUIET_HOURS);
+// recovery messages say « … rétabli à 10 h, après 2 h 30 de panne ».
 func (w *world) checkTimes(mark int) {
 	t := w.t
 	t.Helper()
@@ -309,17 +309,17 @@ func (w *world) checkTimes(mark int) {
 		var want string
 		switch kind {
 		case "outage":
-			want = "Depuis 07:30 : "
+			want = "Depuis 7 h 30 : "
 		case "recovery":
-			want = "Rétabli à 10:00, après une panne de 2 h 30."
+			want = " rétabli à 10 h, après 2 h 30 de panne."
 		}
-		if !strings.Contains(m.Visible, want) || m.DisableNotification {
+		if !strings.Contains(spaced(m.Visible), want) || m.DisableNotification {
 			if bad++; bad <= 5 {
 				t.Errorf("%s message to chat %d lacks %q or was silent (%v):\n%s", kind, m.ChatID, want, m.DisableNotification, m.Visible)
 			}
 		}
 	}
-	t.Logf("times: %d outage messages « %s », %d recoveries « %s »", seen["outage"], "Depuis 07:30", seen["recovery"], "Rétabli à 10:00 … 2 h 30")
+	t.Logf("times: %d outage messages « %s », %d recoveries « %s »", seen["outage"], "Depuis 7 h 30", seen["recovery"], "rétabli à 10 h, après 2 h 30 de panne")
 }
 
 // checkIncidents: /api/incidents dates the morning by the service's clock:

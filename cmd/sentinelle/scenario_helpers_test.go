@@ -246,15 +246,27 @@ func checkOnboarded(t *testing.T, db *sql.DB, pop *population) {
 // alertOf tells what an alert is about: kind "outage", "recovery" or
 // "degraded" and the service id; ok is false for other messages.
 func alertOf(m telegramtest.Message, byName map[string]string) (kind, service string, ok bool) {
-	first, _, _ := strings.Cut(m.Visible, "\n")
-	for prefix, k := range map[string]string{"🔴 Panne : ": "outage", "🟢 Rétabli : ": "recovery",
+	first, _, _ := strings.Cut(spaced(m.Visible), "\n")
+	for prefix, k := range map[string]string{"🔴 Panne : ": "outage",
 		"🟠 Lenteurs : ": "degraded", "🟠 De nouveau accessible, mais lent : ": "degraded"} {
 		if name, found := strings.CutPrefix(first, prefix); found {
 			return k, byName[name], true
 		}
 	}
+	// "🟢 ENC 92 (Hauts-de-Seine) rétabli à 10 h, après 2 h 30 de panne."
+	if rest, found := strings.CutPrefix(first, "🟢 "); found {
+		for _, sep := range []string{" rétabli ", " de nouveau rapide "} {
+			if name, _, found := strings.Cut(rest, sep); found {
+				return "recovery", byName[name], true
+			}
+		}
+	}
 	return "", "", false
 }
+
+// spaced reads no-break spaces as spaces, so that assertions on wording
+// are written plainly.
+func spaced(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
 
 // countAlerts counts the alerts of one kind per (chat, service).
 func countAlerts(msgs []telegramtest.Message, byName map[string]string, kind string) map[pair]int {

@@ -131,7 +131,7 @@ academies:
 	}
 
 	ent.mode.Store("ok")
-	waitFor(t, "the recovery message", func() bool { return hasText(tg.SentTo(parent.ID)[before:], "Rétabli") }, logs)
+	waitFor(t, "the recovery message", func() bool { return hasText(tg.SentTo(parent.ID)[before:], " rétabli ") }, logs)
 	time.Sleep(2500 * time.Millisecond) // two more rounds: nothing else must be sent
 	msgs := tg.SentTo(parent.ID)[before:]
 	if len(msgs) != 2 {
@@ -174,7 +174,7 @@ func hasText(msgs []telegramtest.Message, s string) bool { return countContainin
 func countContaining(msgs []telegramtest.Message, s string) int {
 	n := 0
 	for _, m := range msgs {
-		if strings.Contains(m.Visible, s) {
+		if strings.Contains(spaced(m.Visible), s) {
 			n++
 		}
 	}
