@@ -31,8 +31,10 @@ type apiAcademy struct {
 }
 
 // apiServiceS is a service's state in /api/status. State is unknown, up,
-// degraded, down or maintenance; Reason the checker's code of the cause
-// (waiting_room, timeout…), empty when up.
+// degraded, down, maintenance or unverified (never seen up at its catalog
+// address: not an outage); Reason the checker's code of the cause
+// (waiting_room, timeout…), empty when up. Unsure marks a catalog entry
+// still to be confirmed.
 type apiServiceS struct {
 	ID               string  `json:"id"`
 	Name             string  `json:"name"`
@@ -40,6 +42,7 @@ type apiServiceS struct {
 	Reason           string  `json:"reason"`
 	Since            *string `json:"since"`
 	MaintenanceUntil *string `json:"maintenance_until,omitempty"`
+	Unsure           bool    `json:"unsure,omitempty"`
 }
 
 // apiTime writes a time as RFC 3339 in UTC, or null for the zero time.
@@ -52,7 +55,7 @@ func apiTime(t time.Time) *string {
 }
 
 func apiService(v *serviceView) apiServiceS {
-	out := apiServiceS{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: apiTime(v.Since)}
+	out := apiServiceS{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: apiTime(v.Since), Unsure: v.Unsure}
 	if v.State == storage.StateUp || v.Reason == "ok" {
 		out.Reason = ""
 	}

@@ -15,6 +15,11 @@ import (
 // either.
 const stateMaintenance = storage.StateMaintenance
 
+// stateUnverified is the state shown for a service the checker has never
+// seen up at its catalog address (storage.ServiceState.Unverified): a
+// catalog problem, not an outage, so it is neither red nor counted.
+const stateUnverified = "unverified"
+
 // frenchMonth is the abbreviation of the Imprimerie nationale, the one
 // French newspapers print: time.Format only knows English.
 func frenchMonth(m time.Month) string {
@@ -97,6 +102,8 @@ func stateLabel(state string) string {
 		return "panne"
 	case stateMaintenance:
 		return "maintenance"
+	case stateUnverified:
+		return "non vérifié"
 	}
 	return "pas encore vérifié"
 }
@@ -112,17 +119,20 @@ func reasonLabel(reason string) string {
 
 // stateRank orders the shown states from best to worst, so that an
 // académie takes the state of its worst service. Unknown ranks lowest: a
-// service not yet checked must not hide a known one.
+// service not yet checked must not hide a known one, nor one never seen up
+// a service that works.
 func stateRank(state string) int {
 	switch state {
-	case storage.StateUp:
+	case stateUnverified:
 		return 1
-	case stateMaintenance:
+	case storage.StateUp:
 		return 2
-	case storage.StateDegraded:
+	case stateMaintenance:
 		return 3
-	case storage.StateDown:
+	case storage.StateDegraded:
 		return 4
+	case storage.StateDown:
+		return 5
 	}
 	return 0
 }

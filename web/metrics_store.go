@@ -36,6 +36,7 @@ type storeCollector struct {
 	now                        func() time.Time
 	log                        *slog.Logger
 	outboxDepth, serviceState  *prometheus.Desc
+	unverified                 *prometheus.Desc
 	lastRound, lastRoundVoided *prometheus.Desc
 	outboxRows, outboxBytes    *prometheus.Desc
 	outboxSize                 *ttlCache // the last read of the outbox's size
@@ -51,7 +52,9 @@ func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logge
 		outboxBytes: prometheus.NewDesc("sentinelle_outbox_bytes",
 			"Bytes of the payloads (texts to send and their data) of the events the outbox keeps, by lane.", []string{"lane"}, nil),
 		serviceState: prometheus.NewDesc("sentinelle_service_state",
-			"1 for the shown state of each service (up, degraded, down, unknown, maintenance), 0 for the others.", []string{"service", "state"}, nil),
+			"1 for the shown state of each service (up, degraded, down, unknown, maintenance, unverified), 0 for the others.", []string{"service", "state"}, nil),
+		unverified: prometheus.NewDesc("sentinelle_services_unverified",
+			"Services never seen up at their catalog address: catalog entries for the académie staff to check.", nil, nil),
 		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
 			"End of the last finished check round, Unix time.", nil, nil),
 		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
@@ -73,6 +76,7 @@ func lane(p int) string {
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.outboxDepth
 	ch <- c.serviceState
+	ch <- c.unverified
 	ch <- c.lastRound
 	ch <- c.lastRoundVoided
 	ch <- c.outboxRows
@@ -93,20 +97,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if states, err := c.store.ServiceStates(ctx); err != nil {
 		c.fail(ch, c.serviceState, err)
 	} else {
-		now := c.now()
-		for _, st := range states {
-			shown := st.State
-			if st.InMaintenance(now) {
-				shown = stateMaintenance
-			}
-			for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance} {
-				v := 0.0
-				if s == shown {
-					v = 1
-				}
-				ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
-			}
-		}
+		c.collectStates(ch, states)
 	}
 	r, err := c.store.LastRound(ctx)
 	switch {
@@ -141,4 +132,29 @@ func (c *storeCollector) collectOutboxSize(ctx context.Context, ch chan<- promet
 func (c *storeCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
 	c.log.Warn("metrics: read database", "error", err)
 	ch <- prometheus.NewInvalidMetric(d, err)
+}
+
+// collectStates sends each service's shown state and the number of
+// services never seen up.
+func (c *storeCollector) collectStates(ch chan<- prometheus.Metric, states []storage.ServiceState) {
+	now := c.now()
+	unverified := 0
+	for _, st := range states {
+		shown := st.State
+		if st.Unverified {
+			shown = stateUnverified
+			unverified++
+		}
+		if st.InMaintenance(now) {
+			shown = stateMaintenance
+		}
+		for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance, stateUnverified} {
+			v := 0.0
+			if s == shown {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.unverified, prometheus.GaugeValue, float64(unverified))
 }

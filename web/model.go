@@ -165,6 +165,9 @@ func (s *Server) serviceView(ctx context.Context, svc catalog.Service, st storag
 		if st.State == storage.StateUnknown {
 			v.Since = time.Time{}
 		}
+		if st.Unverified {
+			v.State, v.Reason = stateUnverified, st.LastReason
+		}
 		if st.InMaintenance(now) {
 			v.State, v.MaintenanceUntil = stateMaintenance, s.local(st.MaintenanceUntil)
 		}

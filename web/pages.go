@@ -108,6 +108,7 @@ func (snap *snapshot) Summary() string {
 		{stateMaintenance, "en maintenance", "en maintenance"},
 		{storage.StateUp, "fonctionne", "fonctionnent"},
 		{storage.StateUnknown, "pas encore vérifiée", "pas encore vérifiées"},
+		{stateUnverified, "non vérifiée", "non vérifiées"},
 		{"none", "sans ENT suivi", "sans ENT suivi"},
 	} {
 		if n := count[p.state]; n > 0 {
@@ -135,6 +136,8 @@ func headline(a *academyView) string {
 		return "Tout fonctionne" + since + "."
 	case stateMaintenance:
 		return "En maintenance jusqu'au " + frenchTime(a.Until) + "."
+	case stateUnverified:
+		return "Non vérifié : Sentinelle n'a encore jamais vu fonctionner cet ENT à l'adresse qu'elle connaît."
 	}
 	return "Pas encore vérifié."
 }

@@ -18,7 +18,7 @@ services:
   - {id: cned-college, name: "CNED Ma classe à la maison (collège)", url: "https://college.cned.fr", levels: [college], national: true}
   - {id: educonnect, name: EduConnect, url: "https://educonnect.education.gouv.fr", levels: [primaire, college, lycee], national: true}
   - {id: monlycee, name: MonLycée.net, url: "https://ent.iledefrance.fr", levels: [lycee]}
-  - {id: ecollege78, name: "eCollège 78 (Yvelines)", url: "https://ent.ecollege78.fr", levels: [college]}
+  - {id: ecollege78, name: "eCollège 78 (Yvelines)", url: "https://ent.ecollege78.fr", levels: [college], unsure: true, note: "adresse à confirmer"}
   - {id: toutatice, name: Toutatice, url: "https://www.toutatice.fr/portail", levels: [primaire, college, lycee]}
   - {id: ent-aura, name: ENT Auvergne-Rhône-Alpes, url: "https://cas.ent.auvergnerhonealpes.fr/login", levels: [college, lycee]}
 academies:
