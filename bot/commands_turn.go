@@ -110,7 +110,7 @@ func (t *turn) reply(text string, kb keyboard) error {
 // dedup key is the update's id and the reply's rank, so a re-delivered
 // update cannot answer twice.
 func (t *turn) send(m storage.OutMessage) error {
-	m.Text = french.TypesetHTML(m.Text)
+	m.Text, m.Quote = french.TypesetHTML(m.Text), french.Typeset(m.Quote)
 	ev, err := storage.NewReply(t.replyKey(), t.r.chatID, m)
 	if err != nil {
 		return err
