@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/checker"
+	"sentinelle/french"
 )
 
 // checkRow is one line of `sentinelle check --json`. The field names are a
@@ -158,13 +160,15 @@ func printCheckTable(rows []checkRow, stdout io.Writer) {
 		if r.HTTPStatus != 0 {
 			status = fmt.Sprint(r.HTTPStatus)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d ms\n", r.Service, acads, stateLabel(r.State), reasonLabel(r.Reason), status, r.LatencyMS)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, acads, stateLabel(r.State), reasonLabel(r.Reason), status,
+			french.Number(int(r.LatencyMS))+french.NBSP+"ms")
 		count[r.State]++
 	}
 	tw.Flush()
 	deg := count[string(checker.Degraded)]
-	fmt.Fprintf(stdout, "\n%d services vérifiés : %d en service, %d %s, %d en panne.\n",
-		len(rows), count[string(checker.Up)], deg, plural(deg, "dégradé", "dégradés"), count[string(checker.Down)])
+	fmt.Fprint(stdout, french.Typeset(fmt.Sprintf("\n%s services vérifiés : %s en service, %s %s, %s en panne.\n",
+		french.Number(len(rows)), french.Number(count[string(checker.Up)]), french.Number(deg),
+		plural(deg, "dégradé", "dégradés"), french.Number(count[string(checker.Down)]))))
 }
 
 // plural picks the French form: singular for 0 and 1.
