@@ -124,7 +124,7 @@ func TestCheckTableForOneAcademie(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	for _, want := range []string{"SERVICE", "monlycee", "creteil, paris, versailles", "en panne", "file d'attente (trop de connexions)", "cned-lycee",
-		"(national)", "erreur du serveur", "502", "2 services vérifiés : 0 en service, 0 dégradé, 2 en panne."} {
+		"(national)", "erreur du serveur", "502", "2 services vérifiés\u00a0: 0 en service, 0 dégradé, 2 en panne."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
