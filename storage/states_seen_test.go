@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"testing"
 )
@@ -42,6 +43,12 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 	st, err := serviceState(ctx, s, "a")
 	if err != nil || !st.Unverified || st.SeenURL != "" {
 		t.Fatalf("state %+v, %v; want unverified", st, err)
+	}
+	if got, err := UnverifiedServices(ctx, path); err != nil || len(got) != 1 || !got["a"] {
+		t.Fatalf("UnverifiedServices = %v, %v; want a", got, err)
+	}
+	if _, err := UnverifiedServices(ctx, path+".missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("UnverifiedServices of a missing file: %v, want ErrNotFound", err)
 	}
 }
 

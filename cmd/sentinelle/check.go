@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sentinelle/catalog"
 	"sentinelle/checker"
 	"sentinelle/french"
+	"sentinelle/storage"
 )
 
 // checkRow is one line of `sentinelle check --json`. The field names are a
@@ -24,14 +26,19 @@ type checkRow struct {
 	Reason     string   `json:"reason"`
 	HTTPStatus int      `json:"http_status"`
 	LatencyMS  int64    `json:"latency_ms"`
+	// Verified is false when the service's database says it was never
+	// seen up at its catalog URL (a catalog problem, not an outage);
+	// absent otherwise, or without a database.
+	Verified *bool `json:"verified,omitempty"`
 }
 
 // runCheck is `sentinelle check [--json] [académie…]`: one round now,
 // against the configured catalog, with the same probe and judgement as the
-// service, printed as a table or as JSON. It opens no database and sends
-// nothing. Without académie it checks every service; with académies, their
-// own services plus the national ones (CNED, EduConnect, Lumni), which
-// concern their families too. Exit 0 whatever the states, 2 on a bad
+// service, printed as a table or as JSON. It sends nothing, and only
+// reads the database at DATABASE_PATH, when there is one, to mark the
+// services it never saw up. Without académie it checks every service;
+// with académies, their own services plus the national ones (CNED,
+// EduConnect, Lumni), which concern their families too. Exit 0 whatever the states, 2 on a bad
 // configuration, command line or académie.
 func runCheck(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	asJSON, names, help, err := parseCheckArgs(args)
@@ -66,6 +73,7 @@ func runCheck(ctx context.Context, args []string, lookupEnv func(string) (string
 		return 1
 	}
 	rows := checkRows(cat, services, results)
+	markUnverified(ctx, rows, cfg.DatabasePath, stderr)
 	if asJSON {
 		return printCheckJSON(rows, stdout, stderr)
 	}
@@ -134,6 +142,25 @@ func checkRows(cat *catalog.Catalog, services []catalog.Service, results []check
 	return rows
 }
 
+// markUnverified sets Verified to false on the rows of the services the
+// database at path says were never seen up. Without a database nothing is
+// marked; a database that cannot be read is said on stderr, and the check
+// goes on.
+func markUnverified(ctx context.Context, rows []checkRow, path string, stderr io.Writer) {
+	never, err := storage.UnverifiedServices(ctx, path)
+	if err != nil {
+		if !errors.Is(err, storage.ErrNotFound) {
+			fmt.Fprintf(stderr, "sentinelle : base de données illisible, services non vérifiés inconnus : %v\n", err)
+		}
+		return
+	}
+	for i := range rows {
+		if never[rows[i].Service] {
+			rows[i].Verified = new(bool)
+		}
+	}
+}
+
 func printCheckJSON(rows []checkRow, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -159,16 +186,29 @@ func printCheckTable(rows []checkRow, stdout io.Writer) {
 		if r.HTTPStatus != 0 {
 			status = fmt.Sprint(r.HTTPStatus)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, acads, stateLabel(r.State), reasonLabel(r.Reason), status,
+		state := stateLabel(r.State)
+		if r.Verified != nil && !*r.Verified {
+			state += " (non vérifié)"
+			count[unverifiedRow]++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, acads, state, reasonLabel(r.Reason), status,
 			french.Number(int(r.LatencyMS))+french.NBSP+"ms")
 		count[r.State]++
 	}
 	tw.Flush()
+	if n := count[unverifiedRow]; n > 0 {
+		fmt.Fprint(stdout, french.Typeset(fmt.Sprintf("\nNon vérifié : jamais vu fonctionner à l'adresse du catalogue (%s %s) ; adresse à contrôler.\n",
+			french.Number(n), plural(n, "service", "services"))))
+	}
 	deg := count[string(checker.Degraded)]
 	fmt.Fprint(stdout, french.Typeset(fmt.Sprintf("\n%s services vérifiés : %s en service, %s %s, %s en panne.\n",
 		french.Number(len(rows)), french.Number(count[string(checker.Up)]), french.Number(deg),
 		plural(deg, "dégradé", "dégradés"), french.Number(count[string(checker.Down)]))))
 }
+
+// unverifiedRow counts, in printCheckTable, the rows of services never
+// seen up.
+const unverifiedRow = "unverified"
 
 // plural picks the French form: singular for 0 and 1.
 func plural(n int, one, many string) string {
