@@ -70,7 +70,8 @@ func (t *turn) sendAnnouncement(c storage.Confirmation) error {
 	return nil
 }
 
-// stats is /stats: subscribers, classes, the outbox, the services down.
+// stats is /stats: subscribers, classes, the outbox, the services down
+// and those never seen up (catalog entries to check).
 func (t *turn) stats() error {
 	st, err := t.b.store.BotStats(t.ctx)
 	if err != nil {
@@ -84,13 +85,16 @@ func (t *turn) stats() error {
 	if err != nil {
 		return err
 	}
-	var down []string
+	var down, unverified []string
 	for _, s := range t.b.cat.Services {
 		if states[s.ID].State == storage.StateDown {
 			down = append(down, s.Name)
 		}
+		if states[s.ID].Unverified {
+			unverified = append(unverified, s.Name)
+		}
 	}
-	return t.reply(statsText(t.b.cat, st, depth, down, clock(t.now, t.b.loc)), nil)
+	return t.reply(statsText(t.b.cat, st, depth, down, clock(t.now, t.b.loc))+unverifiedStatsText(unverified), nil)
 }
 
 // maintenance is /maintenance <service> <durée>|fin.

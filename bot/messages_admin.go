@@ -100,3 +100,14 @@ func checkDoneText(d time.Duration) string {
 	return fmt.Sprintf("✅ Vérification terminée en %s s. /etat pour le résultat.",
 		strings.Replace(fmt.Sprintf("%.1f", d.Seconds()), ".", ",", 1))
 }
+
+// unverifiedStatsText is the line of /stats listing the services never
+// seen up at their catalog address: for the staff to check the catalog,
+// never announced to families.
+func unverifiedStatsText(names []string) string {
+	if len(names) == 0 {
+		return "\nServices non vérifiés : aucun"
+	}
+	return fmt.Sprintf("\nServices non vérifiés (jamais vus fonctionner à leur adresse, catalogue à contrôler) : %s",
+		esc(truncate(strings.Join(names, ", "), 1000)))
+}

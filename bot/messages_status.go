@@ -98,9 +98,14 @@ func servesAny(s catalog.Service, levels int) bool {
 func (v statusView) line(s catalog.Service) string {
 	st, ok := v.states[s.ID]
 	name := esc(s.Name)
+	if s.Unsure {
+		name += " (à confirmer)"
+	}
 	switch {
 	case ok && st.InMaintenance(v.now):
 		return fmt.Sprintf("🛠 %s : maintenance %s\n", name, until(st.MaintenanceUntil, v.now, v.loc))
+	case ok && st.Unverified:
+		return fmt.Sprintf("⚪ %s : non vérifié\n", name)
 	case !ok || st.State == storage.StateUnknown:
 		return fmt.Sprintf("⚪ %s : pas encore vérifié\n", name)
 	case st.State == storage.StateDown:
