@@ -65,6 +65,12 @@ func TestParseRejectsPlaces(t *testing.T) {
 			[]string{`academies[2] (slug "la-reunion"): timezone "Indian/Reunionn": unknown time zone`}},
 		{"machine's time zone", func(c *Catalog) { c.Academies[1].Timezone = "Local" },
 			[]string{`academies[1] (slug "paris"): timezone "Local": must be an IANA name`}},
+		{"overseas without time zone", func(c *Catalog) { c.Academies[2].Timezone = "" },
+			[]string{`academies[2] (slug "la-reunion"): timezone: required for an overseas académie`}},
+		{"vice-rectorat without time zone", func(c *Catalog) {
+			c.Academies[2].Overseas, c.Academies[2].ViceRectorat, c.Academies[2].Timezone = false, true, ""
+		},
+			[]string{`academies[2] (slug "la-reunion"): timezone: required for an overseas académie or vice-rectorat`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

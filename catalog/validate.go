@@ -37,6 +37,11 @@ func validateTimezones(p *problems, academies []Academy) {
 		a := &academies[i]
 		where := academyWhere(i, *a)
 		if a.Timezone == "" {
+			if a.Overseas || a.ViceRectorat {
+				// Paris time would be wrong by hours in every message.
+				p.add(where, "timezone: required for an overseas académie or vice-rectorat (an IANA name such as \"Indian/Reunion\")")
+				continue
+			}
 			a.Timezone = DefaultTimezone
 		}
 		if a.Timezone == "Local" {

@@ -26,7 +26,7 @@ academies:
   - {slug: creteil, code: "24", name: Créteil, region: Île-de-France, zone: C, services: [monlycee]}
   - {slug: rennes, code: "14", name: Rennes, region: Bretagne, zone: B, services: [toutatice]}
   - {slug: lyon, code: "10", name: Lyon, region: Auvergne-Rhône-Alpes, zone: A, services: [ent-aura]}
-  - {slug: wallis-et-futuna, code: "42", name: Wallis-et-Futuna, region: Wallis-et-Futuna, services: [], overseas: true, vice_rectorat: true}
+  - {slug: wallis-et-futuna, code: "42", name: Wallis-et-Futuna, region: Wallis-et-Futuna, services: [], overseas: true, vice_rectorat: true, timezone: "Pacific/Wallis"}
 `
 
 // storyScenario is the morning of 6 April 2021 and the weeks before:
