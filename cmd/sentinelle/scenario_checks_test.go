@@ -44,7 +44,7 @@ func (w *world) checkOutages(msgs []telegramtest.Message, want map[pair]bool) in
 			}
 		}
 		for _, p := range w.pop.planBsFor(who, svc) {
-			if !strings.Contains(m.Visible, p) {
+			if !strings.Contains(spaced(m.Visible), spaced(p)) {
 				report("outage of %s to class member %d lacks the plan B %q:\n%s", id, m.ChatID, p, m.Visible)
 			}
 			planBs++
