@@ -117,7 +117,8 @@ func (d *Dispatcher) specFor(ev storage.Event) (storage.ExpandSpec, error) {
 
 // serviceSpec is the audience of a change of a service's state: the
 // subscribers of the académies that use it (everybody for a national
-// service) and the members of their open classes, whose levels meet the
+// service; for a service of some départements only, the subscriptions
+// whole or narrowed to one of them, as catalog.ServicesFor says) and the members of their open classes, whose levels meet the
 // service's, whose preferences ask for this kind of news; plus the
 // académies' channels for outages and recoveries.
 func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id string) (storage.ExpandSpec, error) {
@@ -138,6 +139,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		for _, a := range academies {
 			spec.Academies = append(spec.Academies, a.Slug)
 		}
+		spec.Departements = departementCodes(d.cat, svc)
 	}
 	switch ev.Kind {
 	case storage.KindOutage:
@@ -165,6 +167,20 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		}
 	}
 	return spec, nil
+}
+
+// departementCodes are the catalog codes of the départements a local
+// service serves (the codes subscriptions are narrowed with), nil for a
+// service of whole académies.
+func departementCodes(cat *catalog.Catalog, svc catalog.Service) []string {
+	var out []string
+	for _, code := range svc.Departements {
+		if dep, _, ok := cat.Departement(code); ok {
+			code = dep.Code
+		}
+		out = append(out, code)
+	}
+	return out
 }
 
 // levelMask is the chats.levels bitmask of catalog levels.

@@ -45,6 +45,11 @@ type ChannelTarget struct {
 //   - ClassID: active members of that open class;
 //   - ChatID: that chat, active or not (a reply answers whoever asked).
 //
+// Departements (catalog codes), with Academies, keeps the subscriptions
+// that follow the whole académie or are narrowed to one of them (a
+// service serving only those départements; see catalog.ServicesFor, the
+// rule this carries). Classes are not narrowed.
+//
 // Every chat gets at most one row whatever the number of matching
 // subscriptions. LevelMask (0: no filter) keeps chats whose levels meet it
 // or who gave none. Pref filters on alert settings; with PrefRecovery, only
@@ -53,6 +58,7 @@ type ChannelTarget struct {
 type ExpandSpec struct {
 	EventID      int64
 	Academies    []string
+	Departements []string
 	Everyone     bool
 	WithClasses  bool
 	ClassID      int64
@@ -157,6 +163,10 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	if err != nil {
 		return "", nil, fmt.Errorf("storage: expand: %w", err)
 	}
+	deps, err := json.Marshal(spec.Departements)
+	if err != nil {
+		return "", nil, fmt.Errorf("storage: expand: %w", err)
+	}
 	who, err := audienceClause(spec)
 	if err != nil {
 		return "", nil, err
@@ -176,7 +186,7 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	q.WriteString(` ON CONFLICT DO NOTHING`)
 	args := []any{sql.Named("eid", spec.EventID), sql.Named("prio", prio), sql.Named("now", now),
 		sql.Named("lo", lo), sql.Named("hi", hi), sql.Named("chat", spec.ChatID), sql.Named("class", spec.ClassID),
-		sql.Named("acads", string(acads)), sql.Named("mask", spec.LevelMask), sql.Named("prior", string(prior)),
+		sql.Named("acads", string(acads)), sql.Named("deps", string(deps)), sql.Named("mask", spec.LevelMask), sql.Named("prior", string(prior)),
 		sql.Named("recovery_only", flag01(spec.RecoveryOnly))}
 	return q.String(), args, nil
 }
@@ -188,6 +198,11 @@ func audienceClause(spec ExpandSpec) (string, error) {
 		anyClass = ` OR EXISTS (SELECT 1 FROM class_members m JOIN classes k ON k.id = m.class_id
 			WHERE m.chat_id = c.chat_id AND k.closed_at = 0`
 		inAcads = ` IN (SELECT value FROM json_each(:acads))`
+		// The subscription follows the whole académie, or one of :deps.
+		inDeps = ` AND (NOT EXISTS (SELECT 1 FROM subscription_departements d
+				WHERE d.chat_id = s.chat_id AND d.academie = s.academie)
+			OR EXISTS (SELECT 1 FROM subscription_departements d WHERE d.chat_id = s.chat_id
+				AND d.academie = s.academie AND d.departement IN (SELECT value FROM json_each(:deps))))`
 	)
 	switch {
 	case spec.ChatID != 0:
@@ -202,7 +217,11 @@ func audienceClause(spec ExpandSpec) (string, error) {
 		}
 		return q + `)`, nil
 	case len(spec.Academies) > 0:
-		q := ` AND c.active = 1 AND (` + anySub + ` AND s.academie` + inAcads + `)`
+		q := ` AND c.active = 1 AND (` + anySub + ` AND s.academie` + inAcads
+		if len(spec.Departements) > 0 {
+			q += inDeps
+		}
+		q += `)`
 		if spec.WithClasses {
 			q += anyClass + ` AND k.academie` + inAcads + `)`
 		}
