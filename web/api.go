@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -313,10 +314,11 @@ func truncate(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// apiError answers a refused request with a French sentence in JSON.
+// apiError answers a refused request with a French sentence in JSON,
+// typeset (« paramètre inconnu\u00a0: x »).
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	noStore(w)
-	s.writeJSON(w, r, status, map[string]string{"error": msg})
+	s.writeJSON(w, r, status, map[string]string{"error": french.Typeset(msg)})
 }
 
 // apiServerError logs a failure and answers a fixed sentence.

@@ -33,8 +33,8 @@ func TestIncidentsQuery(t *testing.T) {
 		{"a territory without ENT", "academie=wallis-et-futuna", 200, "", nil},
 		{"limit", "since=2021-03-01&limit=1", 200, "", []int64{4}},
 		{"empty values mean default", "academie=&since=&limit=", 200, "", []int64{4, 3, 2, 1}},
-		{"unknown parameter", "academy=versailles", 400, "paramètre inconnu : academy", nil},
-		{"repeated parameter", "since=2021-03-01&since=2021-03-02", 400, "paramètre répété : since", nil},
+		{"unknown parameter", "academy=versailles", 400, "paramètre inconnu\u00a0: academy", nil},
+		{"repeated parameter", "since=2021-03-01&since=2021-03-02", 400, "paramètre répété\u00a0: since", nil},
 		{"malformed escape", "since=%zz", 400, "requête mal formée", nil},
 		{"since not a date", "since=hier", 400, "paramètre since invalide", nil},
 		{"since in the future", "since=2030-01-01", 400, "dans le futur", nil},
@@ -43,7 +43,7 @@ func TestIncidentsQuery(t *testing.T) {
 		{"limit too big", "limit=501", 400, "paramètre limit invalide", nil},
 		{"limit not a number", "limit=dix", 400, "paramètre limit invalide", nil},
 		{"académie with capitals", "academie=Versailles", 400, "paramètre academie invalide", nil},
-		{"unknown académie", "academie=atlantide", 404, "académie inconnue : atlantide", nil},
+		{"unknown académie", "academie=atlantide", 404, "académie inconnue\u00a0: atlantide", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

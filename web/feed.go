@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -108,16 +109,17 @@ func (s *Server) feedEntry(in incidentView, host string) atomEntry {
 		e.Updated = e.Published
 		e.Summary = fmt.Sprintf("%s est en panne depuis le %s (%s).", in.Service.Name, frenchTime(in.StartedAt), cause)
 	} else {
-		e.Title = fmt.Sprintf("%s : panne terminée après %s", in.Service.Name, frenchDuration(in.Lasted))
+		e.Title = fmt.Sprintf("%s : panne terminée après %s", in.Service.Name, french.Duration(in.Lasted))
 		e.Updated = in.EndedAt.UTC().Format(time.RFC3339)
 		e.Summary = fmt.Sprintf("%s a été en panne du %s au %s, %s (%s).", in.Service.Name,
-			frenchTime(in.StartedAt), frenchTime(in.EndedAt), frenchDuration(in.Lasted), cause)
+			frenchTime(in.StartedAt), frenchTime(in.EndedAt), french.Duration(in.Lasted), cause)
 	}
 	if in.Service.National {
 		e.Summary += " Service national : toutes les académies sont concernées."
 	} else if len(names) > 0 {
 		e.Summary += " " + plural(len(names), "Académie concernée", "Académies concernées") + " : " + strings.Join(names, ", ") + "."
 	}
+	e.Title, e.Summary = french.Typeset(e.Title), french.Typeset(e.Summary)
 	return e
 }
 

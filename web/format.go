@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -28,49 +29,33 @@ func frenchMonth(m time.Month) string {
 	return names[(m+11)%12]
 }
 
-// frenchDate writes a date the way a French reader expects it:
-// « 6 avr. 2021 ».
+// frenchDate writes a day with the abbreviation of the Imprimerie
+// nationale, compact for the titles of the 90-day bars: « 6 avr. 2021 ».
+// Pages and the feed write days in full with frenchTime.
 func frenchDate(t time.Time) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), frenchMonth(t.Month()), t.Year())
 }
 
-// frenchTime writes a moment as « 6 avr. 2021 à 07:30 »; t must already be
-// in the page's location.
+// frenchTime writes a moment as package french does everywhere:
+// « mardi 6 avril à 7 h 30 » (no year: the pages speak of the last 90
+// days, and the weekday tells them apart); t must already be in the
+// page's location.
 func frenchTime(t time.Time) string {
 	if t.IsZero() {
 		return "jamais"
 	}
-	return fmt.Sprintf("%s à %02d:%02d", frenchDate(t), t.Hour(), t.Minute())
+	return french.Date(t) + " à " + french.Time(t)
 }
 
-// frenchDuration writes how long something lasted, rounded to the minute:
-// « 2 h 10 min », « 3 j 4 h », « moins d'une minute ».
-func frenchDuration(d time.Duration) string {
-	if d < time.Minute {
-		return "moins d'une minute"
-	}
-	mins := int64(d / time.Minute)
-	days, hours, m := mins/(24*60), mins/60%24, mins%60
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%d j %d h", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%d j", days)
-	case hours > 0 && m > 0:
-		return fmt.Sprintf("%d h %d min", hours, m)
-	case hours > 0:
-		return fmt.Sprintf("%d h", hours)
-	}
-	return fmt.Sprintf("%d min", m)
-}
-
-// frenchLatency writes a response time: « 420 ms », « 3,2 s », « 10 s ».
+// frenchLatency writes a response time: « 420 ms », « 3,2 s », « 10 s »,
+// a no-break space between the number and its unit as french.Duration
+// does.
 func frenchLatency(d time.Duration) string {
 	if d < time.Second {
-		return fmt.Sprintf("%d ms", d.Milliseconds())
+		return strconv.FormatInt(d.Milliseconds(), 10) + french.NBSP + "ms"
 	}
 	v := strings.TrimSuffix(strconv.FormatFloat(d.Seconds(), 'f', 1, 64), ".0")
-	return strings.Replace(v, ".", ",", 1) + " s"
+	return strings.Replace(v, ".", ",", 1) + french.NBSP + "s"
 }
 
 // frenchPercent writes an availability as « 99,95 % » (non-breaking space

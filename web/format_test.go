@@ -11,18 +11,13 @@ import (
 func TestFrenchFormats(t *testing.T) {
 	loc := parisLoc(t)
 	tests := []struct{ name, got, want string }{
-		{"time", frenchTime(time.Date(2021, 4, 6, 7, 30, 0, 0, loc)), "6 avr. 2021 à 07:30"},
-		{"time in août", frenchTime(time.Date(2021, 8, 15, 23, 5, 0, 0, loc)), "15 août 2021 à 23:05"},
+		{"time", frenchTime(time.Date(2021, 4, 6, 7, 30, 0, 0, loc)), "mardi 6\u00a0avril à 7\u00a0h\u00a030"},
+		{"time in août", frenchTime(time.Date(2021, 8, 15, 23, 5, 0, 0, loc)), "dimanche 15\u00a0août à 23\u00a0h\u00a005"},
+		{"time on the hour", frenchTime(time.Date(2021, 3, 1, 10, 0, 0, 0, loc)), "lundi 1er\u00a0mars à 10\u00a0h"},
 		{"zero time", frenchTime(time.Time{}), "jamais"},
-		{"seconds", frenchDuration(40 * time.Second), "moins d'une minute"},
-		{"minutes", frenchDuration(45 * time.Minute), "45 min"},
-		{"hours", frenchDuration(2 * time.Hour), "2 h"},
-		{"hours and minutes", frenchDuration(2*time.Hour + 10*time.Minute + 30*time.Second), "2 h 10 min"},
-		{"days", frenchDuration(3*24*time.Hour + 4*time.Hour + 59*time.Minute), "3 j 4 h"},
-		{"whole days", frenchDuration(48 * time.Hour), "2 j"},
-		{"ms", frenchLatency(420 * time.Millisecond), "420 ms"},
-		{"s", frenchLatency(3250 * time.Millisecond), "3,2 s"},
-		{"whole s", frenchLatency(10 * time.Second), "10 s"},
+		{"ms", frenchLatency(420 * time.Millisecond), "420\u00a0ms"},
+		{"s", frenchLatency(3250 * time.Millisecond), "3,2\u00a0s"},
+		{"whole s", frenchLatency(10 * time.Second), "10\u00a0s"},
 		{"percent", frenchPercent(0.99951, true), "99,95\u00a0%"},
 		{"percent not rounded up to 100", frenchPercent(0.999999, true), "99,99\u00a0%"},
 		{"percent whole", frenchPercent(1, true), "100\u00a0%"},
@@ -101,7 +96,7 @@ func TestRunsBar(t *testing.T) {
 		t.Errorf("bar has %d titled segments, want 3: background and two runs", n)
 	}
 	detail := string(serviceBar([]storage.DayState{{Day: start, State: "down", Totals: storage.UptimeTotals{Down: 2*time.Hour + 10*time.Minute, Degraded: 15 * time.Minute, Up: time.Hour}}}))
-	if !strings.Contains(detail, "<title>1 avr. 2021 : panne 2 h 10 min, lenteurs 15 min</title>") {
+	if !strings.Contains(detail, "<title>jeudi 1er\u00a0avril : panne 2\u00a0h\u00a010, lenteurs 15\u00a0min</title>") {
 		t.Errorf("service bar title wrong: %s", detail)
 	}
 }

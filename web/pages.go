@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -38,8 +39,8 @@ type pageData struct {
 func templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"when":   frenchTime,
-		"date":   frenchDate,
-		"dur":    frenchDuration,
+		"dur":    french.Duration,
+		"num":    french.Number,
 		"lat":    frenchLatency,
 		"pct":    func(a availability) string { return frenchPercent(a.Ratio, a.OK) },
 		"label":  stateLabel,
@@ -71,14 +72,35 @@ func mustParsePages() *pages {
 	return p
 }
 
-// render writes a page through the layout.
+// render writes a page through the layout, typeset: the templates and
+// the texts they show are written with ordinary spaces, and the no-break
+// spaces French puts before « : ; ? ! » and inside « » are set here, where
+// the page leaves the program (see typesetPage).
 func (p *pages) render(w io.Writer, name string, data pageData) error {
 	data.Style = p.style
 	t, ok := p.sets[name]
 	if !ok {
 		return fmt.Errorf("web: no page %q", name)
 	}
-	return t.ExecuteTemplate(w, "layout", data)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, typesetPage(buf.String()))
+	return err
+}
+
+// typesetPage typesets a page's HTML with french.TypesetHTML (tags and
+// attribute values untouched), except its style sheet: the CSP allows
+// that style by its hash, so not one byte of it may change.
+func typesetPage(page string) string {
+	const open, end = "<style>", "</style>"
+	i := strings.Index(page, open)
+	j := strings.Index(page, end)
+	if i < 0 || j < i {
+		return french.TypesetHTML(page)
+	}
+	return french.TypesetHTML(page[:i]) + page[i:j+len(end)] + typesetPage(page[j+len(end):])
 }
 
 // pageData starts the data of a page.
@@ -112,10 +134,10 @@ func (snap *snapshot) Summary() string {
 		{"none", "sans ENT suivi", "sans ENT suivi"},
 	} {
 		if n := count[p.state]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, p.one, p.many)))
+			parts = append(parts, french.Number(n)+" "+plural(n, p.one, p.many))
 		}
 	}
-	return fmt.Sprintf("%d académies et territoires : %s.", total, strings.Join(parts, ", "))
+	return french.Number(total) + " académies et territoires : " + strings.Join(parts, ", ") + "."
 }
 
 // headline says in one sentence how an académie is doing and since when.

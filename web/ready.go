@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"sentinelle/french"
 )
 
 // writeCheckEvery is how long /readyz trusts its last write check: the
@@ -67,11 +69,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if st.Stale {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		msg := "aucune vérification terminée depuis le démarrage, il y a " + frenchDuration(now.Sub(s.startedAt))
+		msg := "aucune vérification terminée depuis le démarrage, il y a " + french.Duration(now.Sub(s.startedAt))
 		if st.HasRound {
-			msg = "dernière vérification terminée il y a " + frenchDuration(now.Sub(st.Round.FinishedAt))
+			msg = "dernière vérification terminée il y a " + french.Duration(now.Sub(st.Round.FinishedAt))
 		}
-		_, _ = w.Write([]byte(msg + " (limite " + frenchDuration(s.maxRoundAge) + ")\n"))
+		_, _ = w.Write([]byte(msg + " (limite " + french.Duration(s.maxRoundAge) + ")\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))

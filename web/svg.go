@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/french"
 	"sentinelle/storage"
 )
 
@@ -124,7 +125,7 @@ func serviceBar(days []storage.DayState) template.HTML {
 	var b strings.Builder
 	barOpen(&b, len(days))
 	for i, d := range days {
-		segment(&b, i, i, d.State, frenchDate(d.Day)+" : "+dayDetail(d))
+		segment(&b, i, i, d.State, french.Date(d.Day)+" : "+dayDetail(d))
 	}
 	barClose(&b, len(days))
 	return template.HTML(b.String())
@@ -147,7 +148,7 @@ func dayDetail(d storage.DayState) string {
 		dur   time.Duration
 	}{{storage.StateDown, d.Totals.Down}, {storage.StateDegraded, d.Totals.Degraded}, {stateMaintenance, d.Totals.Maintenance}} {
 		if p.dur > 0 {
-			parts = append(parts, stateLabel(p.state)+" "+frenchDuration(p.dur))
+			parts = append(parts, stateLabel(p.state)+" "+french.Duration(p.dur))
 		}
 	}
 	if len(parts) == 0 {

@@ -186,7 +186,7 @@ func TestReadyz(t *testing.T) {
 		wantText string
 	}{
 		{"just started, no round yet", time.Minute, false, 200, "ok"},
-		{"no round long after start", time.Hour, false, 503, "aucune vérification terminée depuis le démarrage, il y a 1 h (limite 3 min)"},
+		{"no round long after start", time.Hour, false, 503, "aucune vérification terminée depuis le démarrage, il y a 1\u00a0h (limite 3\u00a0min)"},
 		{"database closed", time.Minute, true, 503, "base de données non inscriptible"},
 	}
 	for _, tt := range tests {
