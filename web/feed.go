@@ -105,13 +105,13 @@ func (s *Server) feedEntry(in incidentView, host string) atomEntry {
 	e := atomEntry{ID: fmt.Sprintf("tag:%s,2021:incident:%d", host, in.ID),
 		Published: in.StartedAt.UTC().Format(time.RFC3339), Link: atomLink{Href: link}}
 	if in.Open() {
-		e.Title = fmt.Sprintf("%s en panne (%s)", in.Service.Name, cause)
+		e.Title = fmt.Sprintf("%s en panne : %s", in.Service.Name, cause)
 		e.Updated = e.Published
-		e.Summary = fmt.Sprintf("%s est en panne depuis le %s (%s).", in.Service.Name, frenchTime(in.StartedAt), cause)
+		e.Summary = fmt.Sprintf("%s est en panne depuis le %s : %s.", in.Service.Name, frenchTime(in.StartedAt), cause)
 	} else {
 		e.Title = fmt.Sprintf("%s : panne terminée après %s", in.Service.Name, french.Duration(in.Lasted))
 		e.Updated = in.EndedAt.UTC().Format(time.RFC3339)
-		e.Summary = fmt.Sprintf("%s a été en panne du %s au %s, %s (%s).", in.Service.Name,
+		e.Summary = fmt.Sprintf("%s a été en panne du %s au %s (%s) : %s.", in.Service.Name,
 			frenchTime(in.StartedAt), frenchTime(in.EndedAt), french.Duration(in.Lasted), cause)
 	}
 	if in.Service.National {

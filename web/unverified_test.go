@@ -61,6 +61,12 @@ func TestUnverifiedShown(t *testing.T) {
 			t.Errorf("%s calls the portal never seen up a panne:\n%s", target, page)
 		}
 	}
+	// Amiens, whose only ENT was never seen up, is neither green nor red:
+	// nobody knows how it is doing.
+	_, amiens := get(t, h, "/academie/amiens")
+	if !strings.Contains(string(amiens), `<section class="banner neutral">`) {
+		t.Errorf("/academie/amiens: banner not neutral:\n%s", amiens)
+	}
 	_, body := get(t, h, "/api/status")
 	if s := string(body); !strings.Contains(s, `"id":"ent-faux","name":"ENT Faux","state":"unverified","reason":"connection"`) ||
 		!strings.Contains(s, `"unsure":true`) || !strings.Contains(s, `"id":"ent-ok","name":"ENT Nord","state":"up"`) {
