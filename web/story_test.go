@@ -106,6 +106,7 @@ func TestGolden(t *testing.T) {
 		{"incidents.json", "/api/incidents?since=2021-03-01", http.StatusOK, "application/json; charset=utf-8"},
 		{"incidents_versailles.json", "/api/incidents?academie=versailles&since=2021-04-06T07:00:00%2B02:00", http.StatusOK, "application/json; charset=utf-8"},
 		{"feed.atom", "/feed.atom", http.StatusOK, "application/atom+xml; charset=utf-8"},
+		{"error_unknown_parameter.json", "/api/incidents?academy=versailles", http.StatusBadRequest, "application/json; charset=utf-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
