@@ -34,60 +34,6 @@ func (t *turn) subscribe(as []catalog.Academy) (added []catalog.Academy, subs []
 	return added, subs, refusal, nil
 }
 
-// parseAcademies reads the académies a person names: separated by commas
-// or spaces, by slug, code or name in any case and accents ("Aix
-// Marseille", "versailles, 01", "Orléans-Tours"). Words that name none are
-// returned in groups ("clermont ferand"), for a suggestion.
-func parseAcademies(cat *catalog.Catalog, args string) (found []catalog.Academy, unknown []string) {
-	seen := map[string]bool{}
-	add := func(a catalog.Academy) {
-		if !seen[a.Slug] {
-			seen[a.Slug] = true
-			found = append(found, a)
-		}
-	}
-	for _, part := range strings.FieldsFunc(args, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
-		if a, ok := cat.Find(part); ok {
-			add(a)
-			continue
-		}
-		words := strings.Fields(part)
-		var miss []string
-		flush := func() {
-			if len(miss) > 0 {
-				unknown = append(unknown, strings.Join(miss, " "))
-				miss = nil
-			}
-		}
-		for i := 0; i < len(words); {
-			n := longestMatch(cat, words[i:])
-			if n == 0 {
-				if !isFiller(words[i]) {
-					miss = append(miss, words[i])
-				}
-				i++
-				continue
-			}
-			flush()
-			a, _ := cat.Find(strings.Join(words[i:i+n], " "))
-			add(a)
-			i += n
-		}
-		flush()
-	}
-	return found, unknown
-}
-
-// longestMatch is how many of the first words (up to 4) name an académie.
-func longestMatch(cat *catalog.Catalog, words []string) int {
-	for n := min(4, len(words)); n >= 1; n-- {
-		if _, ok := cat.Find(strings.Join(words[:n], " ")); ok {
-			return n
-		}
-	}
-	return 0
-}
-
 // isFiller tells the little words between académie names: "Paris et
 // Créteil", "l'académie de Lille".
 func isFiller(w string) bool {
@@ -98,35 +44,65 @@ func isFiller(w string) bool {
 	return false
 }
 
-// abonner is /abonner [académie…]: without argument, the région menu.
+// abonner is /abonner [académie|département…]: without argument, the
+// région menu. An académie is followed whole, a département narrows the
+// subscription to its académie; nothing is written when a département is
+// named with an académie not its own.
 func (t *turn) abonner() error {
 	if t.r.args == "" {
 		return t.reply(regionsStep(t.b.cat, false))
 	}
-	found, unknown := parseAcademies(t.b.cat, t.r.args)
-	var parts []string
-	added, subs, refusal, err := t.subscribe(found)
+	ts := parseTargets(t.b.cat, t.r.args)
+	if refusal := ts.foreignRefusal("abonner"); refusal != "" {
+		return t.reply(refusal, nil)
+	}
+	whole := ts.wholeAcademies()
+	added, _, refusal, err := t.subscribe(whole)
 	if err != nil {
 		return err
 	}
-	if len(added) > 0 {
-		parts = append(parts, subscribedText(t.b.cat, added, subs))
+	widened, err := t.widen(whole)
+	if err != nil {
+		return err
 	}
-	for _, a := range found {
-		if !contains(added, a) && refusal == "" {
+	var parts []string
+	var depParts []string
+	for _, g := range ts.groups() {
+		text, err := t.subscribeDeps(g, contains(ts.academies, g.academy))
+		if err != nil {
+			return err
+		}
+		depParts = append(depParts, text)
+	}
+	if len(added) > 0 {
+		subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+		if err != nil {
+			return err
+		}
+		parts = append([]string{subscribedText(t.b.cat, added, subs)}, parts...)
+	}
+	for _, a := range whole {
+		switch {
+		case contains(widened, a):
+			parts = append(parts, widenedText(a))
+		case !contains(added, a) && refusal == "":
 			parts = append(parts, alreadySubscribedText(a))
 		}
 	}
+	parts = append(parts, depParts...)
 	if refusal != "" {
 		parts = append(parts, refusal)
 	}
-	for _, u := range unknown {
+	for _, x := range ts.ambiguous {
+		parts = append(parts, ambiguousText(x, "abonner"))
+	}
+	for _, u := range ts.unknown {
 		parts = append(parts, unknownAcademyText(t.b.cat, u, "abonner"))
 	}
 	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
 		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, "abonner"))
 	}
-	if len(added) > 0 && t.chat.Role == "" && !t.inGroup() {
+	if (len(added) > 0 || len(depParts) > 0) && t.chat.Role == "" && !t.inGroup() {
 		return t.reply(strings.Join(parts, "\n")+"\n\n"+msgAskRole, roleKeyboard())
 	}
 	return t.reply(strings.Join(parts, "\n"), nil)
@@ -161,9 +137,20 @@ func (t *turn) desabonner() error {
 		}
 		return t.reply(msgUnsubscribedAll, nil)
 	}
-	found, unknown := parseAcademies(t.b.cat, t.r.args)
+	ts := parseTargets(t.b.cat, t.r.args)
+	if refusal := ts.foreignRefusal("desabonner"); refusal != "" {
+		return t.reply(refusal, nil)
+	}
+	var parts []string
+	for _, g := range ts.groups() {
+		text, err := t.unsubscribeDeps(g)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, text)
+	}
 	var removed, absent []string
-	for _, a := range found {
+	for _, a := range ts.wholeAcademies() {
 		if !containsString(subs, a.Slug) {
 			absent = append(absent, a.Slug)
 			continue
@@ -173,12 +160,15 @@ func (t *turn) desabonner() error {
 		}
 		removed = append(removed, a.Slug)
 	}
-	left, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	left, err := t.followedText()
 	if err != nil {
 		return err
 	}
-	parts := unsubscribedParts(t.b.cat, removed, absent, left)
-	for _, u := range unknown {
+	parts = append(parts, unsubscribedParts(t.b.cat, removed, absent, left)...)
+	for _, x := range ts.ambiguous {
+		parts = append(parts, ambiguousText(x, "desabonner"))
+	}
+	for _, u := range ts.unknown {
 		parts = append(parts, unknownAcademyText(t.b.cat, u, "desabonner"))
 	}
 	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
@@ -199,7 +189,7 @@ func (t *turn) onUnsubscribe(arg string) error {
 	if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, slug); err != nil {
 		return err
 	}
-	left, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	left, err := t.followedText()
 	if err != nil {
 		return err
 	}

@@ -22,12 +22,18 @@ func alreadySubscribedText(a catalog.Academy) string {
 }
 
 // unknownAcademyText answers a name that is no académie, with a
-// suggestion when one is close ("versaille" → Versailles).
+// suggestion when one is close ("versaille" → Versailles), or a
+// département ("hauts de sene" → Hauts-de-Seine) for the commands that
+// take one.
 func unknownAcademyText(cat *catalog.Catalog, query, cmd string) string {
 	q := esc(truncate(query, 40))
 	if a, ok := cat.Suggest(query); ok {
 		return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ». Vouliez-vous dire <b>%s</b> ? Tapez /%s %s",
 			q, esc(a.Name), cmd, esc(a.Slug))
+	}
+	if d, a, ok := cat.SuggestDepartement(query); ok && (cmd == "abonner" || cmd == "desabonner") {
+		return fmt.Sprintf("❓ Je ne connais pas « %s ». Vouliez-vous dire le département <b>%s</b> (%s, académie %s) ? Tapez /%s %s",
+			q, esc(d.Name), esc(d.Code), deName(a.Name), cmd, esc(d.Code))
 	}
 	if cmd == "abonner" {
 		return fmt.Sprintf("❓ Je ne connais pas l'académie « %s ». Tapez /abonner seul pour choisir dans la liste.", q)
@@ -46,7 +52,8 @@ func unsubscribeMenu(cat *catalog.Catalog, subs []string) (string, keyboard) {
 }
 
 // unsubscribedParts says what /desabonner did.
-func unsubscribedParts(cat *catalog.Catalog, removed, absent, left []string) []string {
+// left is what the chat still follows (followedNames).
+func unsubscribedParts(cat *catalog.Catalog, removed, absent []string, left string) []string {
 	var parts []string
 	if len(removed) > 0 {
 		parts = append(parts, fmt.Sprintf("Vous ne suivez plus : <b>%s</b>.", academyNames(cat, removed)))
@@ -55,10 +62,10 @@ func unsubscribedParts(cat *catalog.Catalog, removed, absent, left []string) []s
 		parts = append(parts, fmt.Sprintf("Vous ne suiviez pas : %s.", academyNames(cat, absent)))
 	}
 	if len(removed) > 0 {
-		if len(left) == 0 {
+		if left == "" {
 			parts = append(parts, "Vous ne suivez plus aucune académie. /abonner pour revenir.")
 		} else {
-			parts = append(parts, "Vous suivez encore : "+academyNames(cat, left)+".")
+			parts = append(parts, "Vous suivez encore : "+left+".")
 		}
 	}
 	return parts

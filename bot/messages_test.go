@@ -45,7 +45,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"unknown académie", unknownAcademyText(cat, "atlantide & co", "abonner")},
 		{"no subscription", msgNoSubscription}, {"unsubscribed all", msgUnsubscribedAll},
 		{"unsubscribe menu", kb(unsubscribeMenu(cat, []string{"paris", "lille"}))},
-		{"unsubscribed", strings.Join(unsubscribedParts(cat, []string{"paris"}, []string{"nantes"}, nil), "\n")},
+		{"unsubscribed", strings.Join(unsubscribedParts(cat, []string{"paris"}, []string{"nantes"}, ""), "\n")},
 		{"lumni, all levels", alternativesText(cat, 0, today, nil)},
 		{"lumni, nothing works", alternativesText(cat, storage.LevelLycee, today, func(string) bool { return true })},
 		{"profile", kb(profileText(cat, chat, nil), roleKeyboard())}, {"bad profile", badProfileText("astro<naute>")},

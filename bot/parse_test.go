@@ -35,13 +35,32 @@ func TestParseCommand(t *testing.T) {
 
 func TestParseAcademies(t *testing.T) {
 	cat, _ := catalog.Default()
-	found, unknown := parseAcademies(cat, "Aix Marseille et Versaile Nord, 01 ; la réunion")
+	ts := parseTargets(cat, "Aix Marseille et Versaile Ouest, 01 ; la réunion")
 	var slugs []string
-	for _, a := range found {
+	for _, a := range ts.academies {
 		slugs = append(slugs, a.Slug)
 	}
-	if strings.Join(slugs, " ") != "aix-marseille paris la-reunion" || strings.Join(unknown, "|") != "Versaile Nord" {
-		t.Errorf("found %v, unknown %q", slugs, unknown)
+	if strings.Join(slugs, " ") != "aix-marseille paris la-reunion" || strings.Join(ts.unknown, "|") != "Versaile Ouest" || len(ts.deps) != 0 {
+		t.Errorf("found %v %v, unknown %q", slugs, ts.deps, ts.unknown)
+	}
+}
+
+// TestParseDepartements: a département by name in any spelling or by a
+// number no académie has; an académie's number keeps its meaning and the
+// département of that number is noted.
+func TestParseDepartements(t *testing.T) {
+	cat, _ := catalog.Default()
+	ts := parseTargets(cat, "hauts de seine, Yvelines 974 2a et Seine-Saint-Denis, alpes de haute provence, 24")
+	var codes []string
+	for _, m := range ts.deps {
+		codes = append(codes, m.Departement.Code)
+	}
+	if got := strings.Join(codes, " "); got != "92 78 974 2A 93 04" {
+		t.Errorf("départements %q", got)
+	}
+	if len(ts.academies) != 1 || ts.academies[0].Slug != "creteil" || len(ts.ambiguous) != 1 ||
+		ts.ambiguous[0].dep.Departement.Code != "24" || ts.ambiguous[0].dep.Academy.Slug != "bordeaux" || len(ts.unknown) != 0 {
+		t.Errorf("académies %v, ambiguous %v, unknown %q", ts.academies, ts.ambiguous, ts.unknown)
 	}
 }
 
@@ -124,10 +143,9 @@ func FuzzParseCommand(f *testing.F) {
 		if ok && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
 			t.Fatalf("command name %q is not lowercase ascii", name)
 		}
-		found, _ := parseAcademies(cat, args)
-		for _, a := range found {
+		for _, a := range parseTargets(cat, args).academies {
 			if _, ok := cat.Academy(a.Slug); !ok {
-				t.Fatalf("parseAcademies invented %q", a.Slug)
+				t.Fatalf("parseTargets invented %q", a.Slug)
 			}
 		}
 		parseProfile(args)

@@ -103,7 +103,8 @@ func (p *testPump) expand(ctx context.Context, ev storage.Event) {
 
 // serviceSpec is who hears of a service's state, as the dispatcher
 // decides it: subscribers of the académies using it and their classes'
-// members, of the service's levels, who asked for that kind of news; a
+// members (for a service of some départements, the subscriptions whole or
+// narrowed to one of them), of the service's levels, who asked for that kind of news; a
 // recovery only to those who heard the outage.
 func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string, spec *storage.ExpandSpec) {
 	svc, ok := p.cat.Service(id)
@@ -112,6 +113,12 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 	}
 	for _, a := range p.cat.AcademiesOf(id) {
 		spec.Academies = append(spec.Academies, a.Slug)
+	}
+	for _, code := range svc.Departements { // the subscriptions whole or narrowed to one of them
+		if d, _, ok := p.cat.Departement(code); ok {
+			code = d.Code
+		}
+		spec.Departements = append(spec.Departements, code)
 	}
 	spec.Everyone, spec.WithClasses = svc.National, true
 	for _, l := range svc.Levels {
