@@ -32,7 +32,6 @@ func TestCrashMidFanOut(t *testing.T) {
 	tg := telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
 		telegramtest.WithPollWait(200*time.Millisecond))
 	ent := newSwitchableENT(t)
-	ent.mode.Store("502")
 	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
 	dbPath := filepath.Join(dir, "s.db")
 	seedParents(t, dbPath, recipients)
@@ -53,6 +52,7 @@ func TestCrashMidFanOut(t *testing.T) {
 	}
 
 	first, logs := start()
+	failOnceSeenUp(t, dbPath, ent)
 	waitUntil(t, "≈ 700 messages before the kill", 60*time.Second, func() bool { return len(tg.Sent()) >= 700 })
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -114,6 +114,20 @@ academies:
     services: [ent-alpha]
 `, url))
 	return path
+}
+
+// failOnceSeenUp waits until the service has seen ENT Alpha up, then makes
+// it answer 502: a portal never seen up is a catalog problem and announces
+// nothing, so an outage needs the portal to have worked first.
+func failOnceSeenUp(t *testing.T, dbPath string, ent *switchableENT) {
+	t.Helper()
+	db := openDB(t, dbPath)
+	waitUntil(t, "ENT Alpha seen up", 30*time.Second, func() bool {
+		var seen string
+		err := db.QueryRow(`SELECT seen_url FROM service_states WHERE service_id = 'ent-alpha'`).Scan(&seen)
+		return err == nil && seen != ""
+	})
+	ent.mode.Store("502")
 }
 
 // seedParents creates the database and subscribes n parents to alpha.

@@ -31,7 +31,6 @@ func TestPeakMemory100k(t *testing.T) {
 	tg := telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
 		telegramtest.WithPollWait(200*time.Millisecond))
 	ent := newSwitchableENT(t)
-	ent.mode.Store("502")
 	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
 	dbPath := filepath.Join(dir, "s.db")
 	seedParents(t, dbPath, subscribers)
@@ -44,6 +43,7 @@ func TestPeakMemory100k(t *testing.T) {
 		_ = w.proc.cmd.Process.Signal(syscall.SIGTERM)
 		_ = w.proc.cmd.Wait()
 	}()
+	failOnceSeenUp(t, dbPath, ent)
 	waitUntil(t, "the fan-out to start", 60*time.Second, func() bool { return len(tg.Sent()) > 0 })
 	began, before := time.Now(), len(tg.Sent())
 	time.Sleep(window)
