@@ -106,3 +106,22 @@ func TestNarrowedAudience(t *testing.T) {
 		t.Error("no outage message in the transcript")
 	}
 }
+
+func TestDepartementDeepLink(t *testing.T) {
+	h := newHarness(t)
+	m := lastOf(t, h.say(parentChat, parentUser, "/start d_2A"))
+	wantText(t, m, "Abonnement enregistré : Corse-du-Sud (académie de Corse)", "qui vous êtes")
+	h.say(parentChat, parentUser, "/start d_92")
+	wantFollowing(t, h, parentChat.ID, []string{"corse", "versailles"}, map[string][]string{"corse": {"2A"}, "versailles": {"92"}})
+	bad := lastOf(t, h.say(groupMember2Chat, groupMember, "/start d_99"))
+	badA := lastOf(t, h.say(groupMember2Chat, groupMember, "/start a_atlantide"))
+	if bad.Text != badA.Text {
+		t.Errorf("a bad d_ link is answered %q, a bad a_ link %q", bad.Text, badA.Text)
+	}
+	h.say(parentChat, parentUser, "/start a_versailles")
+	wantFollowing(t, h, parentChat.ID, []string{"corse", "versailles"}, map[string][]string{"corse": {"2A"}})
+	if subs := subsOf(t, h, groupMember2Chat.ID); len(subs) != 0 {
+		t.Errorf("bad links subscribed to %v", subs)
+	}
+	h.golden("deeplink_departement")
+}

@@ -9,12 +9,15 @@ import (
 )
 
 // start is /start [payload]: the welcome and step 1, or a deep link:
-// a_<slug> subscribes to that académie, c_<code> joins that class.
+// a_<slug> subscribes to that whole académie, d_<code> to that
+// département, c_<code> joins that class.
 func (t *turn) start() error {
 	payload, _, _ := strings.Cut(t.r.args, " ")
 	switch {
 	case strings.HasPrefix(payload, "a_"):
 		return t.startAcademy(payload[2:])
+	case strings.HasPrefix(payload, "d_"):
+		return t.startDepartement(payload[2:])
 	case strings.HasPrefix(payload, "c_"):
 		return t.join(payload[2:], true)
 	}
@@ -35,9 +38,37 @@ func (t *turn) startAcademy(slug string) error {
 	if refusal != "" {
 		return t.reply(refusal, nil)
 	}
+	widened, err := t.widen([]catalog.Academy{a})
+	if err != nil {
+		return err
+	}
 	text := subscribedText(t.b.cat, added, subs)
-	if len(added) == 0 {
+	switch {
+	case len(widened) > 0:
+		text = widenedText(a)
+	case len(added) == 0:
 		text = alreadySubscribedText(a)
+	}
+	if t.chat.Role == "" {
+		return t.reply(text+"\n\n"+msgAskRole, roleKeyboard())
+	}
+	return t.reply(text+"\n\n"+msgNextSteps, nil)
+}
+
+// startDepartement follows a link to a département (d_92, d_2A): the
+// subscription to its académie narrowed to it, then the role if unknown.
+// A bad code gets the answer of a bad académie link.
+func (t *turn) startDepartement(code string) error {
+	d, a, ok := t.b.cat.Departement(code)
+	if !ok || code == "" {
+		return t.reply(msgBadAcademyLink+"\n\n"+msgWelcome, roleKeyboard())
+	}
+	text, err := t.subscribeDeps(depGroup{academy: a, codes: []string{d.Code}}, false)
+	if err != nil {
+		return err
+	}
+	if text == msgTooManyAcademies {
+		return t.reply(text, nil)
 	}
 	if t.chat.Role == "" {
 		return t.reply(text+"\n\n"+msgAskRole, roleKeyboard())
