@@ -14,6 +14,7 @@ import (
 //	g:, g:<index>     régions, one région        a:<slug>           subscribe
 //	u:<slug>, u:*     unsubscribe                al:<alert>         toggle an alert
 //	ok:<id>, no:<id>  answer a confirmation      k:<id>:<slug>      a new class's académie
+//	n:<slug>:<code>, n:<slug>:*   narrow a subscription to a département, or the whole académie
 
 // callback dispatches a button press.
 func (t *turn) callback() error {
@@ -34,6 +35,8 @@ func (t *turn) callback() error {
 		return t.onAcademy(arg)
 	case "u":
 		return t.onUnsubscribe(arg)
+	case "n":
+		return t.onNarrow(arg)
 	case "al":
 		return t.onAlert(arg)
 	case "ok", "no":

@@ -125,3 +125,35 @@ func TestDepartementDeepLink(t *testing.T) {
 	}
 	h.golden("deeplink_departement")
 }
+
+// TestOnboardingAsksDepartement: after an académie whose collège ENTs
+// differ by département, a parent of a collégien is asked which one; a
+// lycéen's parent in the same académie is not (one lycée ENT).
+func TestOnboardingAsksDepartement(t *testing.T) {
+	h := newHarness(t)
+	h.say(parentChat, parentUser, "/profil parent collège")
+	m := lastOf(t, h.say(parentChat, parentUser, "/abonner"))
+	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
+	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
+	if cur, _ := h.srv.Current(parentChat.ID, m.MessageID); !strings.Contains(cur.Text, "Dans quel département") {
+		t.Fatalf("no département question after Versailles:\n%s", cur.Text)
+	}
+	h.press(parentChat, parentUser, m.MessageID, "n:versailles:13") // forged: not Versailles's
+	wantFollowing(t, h, parentChat.ID, []string{"versailles"}, map[string][]string{})
+	h.press(parentChat, parentUser, m.MessageID, "n:versailles:78")
+	wantFollowing(t, h, parentChat.ID, []string{"versailles"}, map[string][]string{"versailles": {"78"}})
+	m = lastOf(t, h.say(parentChat, parentUser, "/abonner"))
+	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
+	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
+	h.press(parentChat, parentUser, m.MessageID, "n:versailles:*")
+	wantFollowing(t, h, parentChat.ID, []string{"versailles"}, map[string][]string{})
+
+	h.say(pupilChat, pupilUser, "/profil eleve lycée")
+	m = lastOf(t, h.say(pupilChat, pupilUser, "/abonner"))
+	h.press(pupilChat, pupilUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
+	h.press(pupilChat, pupilUser, m.MessageID, "a:versailles")
+	if cur, _ := h.srv.Current(pupilChat.ID, m.MessageID); strings.Contains(cur.Text, "Dans quel département") {
+		t.Errorf("a lycéen was asked the département (one lycée ENT for the académie)")
+	}
+	h.golden("onboarding_departement")
+}

@@ -104,3 +104,20 @@ func followedNames(cat *catalog.Catalog, subs []string, narrowing map[string][]s
 	}
 	return strings.Join(names, ", ")
 }
+
+// departementQuestion asks, after an académie chosen by button whose local
+// ENTs differ by département, which one the family lives in.
+func departementQuestion(a catalog.Academy) (string, keyboard) {
+	var kb keyboard
+	for _, d := range a.Departements {
+		b := button{Text: d.Name, Data: "n:" + a.Slug + ":" + d.Code}
+		if len(kb) == 0 || len(kb[len(kb)-1]) == 2 {
+			kb = append(kb, []button{b})
+		} else {
+			kb[len(kb)-1] = append(kb[len(kb)-1], b)
+		}
+	}
+	kb = append(kb, []button{{Text: "Toute l'académie", Data: "n:" + a.Slug + ":*"}})
+	return fmt.Sprintf("<b>Dans quel département ?</b> Dans l'académie %s, plusieurs ENT ne servent qu'un département : "+
+		"choisissez le vôtre pour ne recevoir que leurs alertes (et celles des services de toute l'académie).", deName(a.Name)), kb
+}

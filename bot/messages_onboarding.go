@@ -80,11 +80,12 @@ func regionStep(cat *catalog.Catalog, region string) (string, keyboard) {
 	return fmt.Sprintf("Région <b>%s</b> : choisissez l'académie.", esc(region)), kb
 }
 
-// readyText closes the onboarding, and any subscription by button.
-func readyText(cat *catalog.Catalog, c storage.Chat, subs []string) (string, keyboard) {
+// readyText closes the onboarding, and any subscription by button;
+// followed is what the chat follows (followedNames).
+func readyText(c storage.Chat, followed string) (string, keyboard) {
 	var b strings.Builder
 	b.WriteString("✅ C'est prêt !\n")
-	fmt.Fprintf(&b, "Vous suivez : <b>%s</b>\n", academyNames(cat, subs))
+	fmt.Fprintf(&b, "Vous suivez : <b>%s</b>\n", followed)
 	b.WriteString(profileLine(c))
 	fmt.Fprintf(&b, "\nAlertes : %s\n\n", alertsLabel(c))
 	b.WriteString(msgNextSteps)

@@ -25,6 +25,7 @@ func TestEveryMessageGolden(t *testing.T) {
 	class := storage.Class{ID: 1, Code: "ABCD2345", Name: "6e B <& co>", Academie: "versailles", PlanB: "Fiche <3> & 4"}
 	chat := storage.Chat{ID: 1, Role: "parent", Levels: 6, AlertOutage: true, AlertRecovery: true}
 	aix, _ := cat.Academy("aix-marseille")
+	versailles, _ := cat.Academy("versailles")
 	enc92, _ := cat.Service("enc92")
 	link := joinLink("sentinelle_bot", class.Code)
 	kb := func(text string, k keyboard) string { return text + "\n" + keyboardText(k.params()["reply_markup"]) }
@@ -37,9 +38,10 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"bad académie link", msgBadAcademyLink}, {"next steps", msgNextSteps},
 		{"levels, parent", kb(levelsStep("parent", 2))}, {"levels, pupil", kb(levelsStep("eleve", 0))},
 		{"régions, onboarding", kb(regionsStep(cat, true))}, {"région", kb(regionStep(cat, "Île-de-France"))},
-		{"ready", kb(readyText(cat, chat, []string{"paris", "versailles"}))},
-		{"ready, no profile", kb(readyText(cat, storage.Chat{AlertRecovery: true}, []string{"lille"}))},
+		{"ready", kb(readyText(chat, followedNames(cat, []string{"paris", "versailles"}, map[string][]string{"versailles": {"78"}})))},
+		{"ready, no profile", kb(readyText(storage.Chat{AlertRecovery: true}, academyNames(cat, []string{"lille"})))},
 		{"subscribed", subscribedText(cat, []catalog.Academy{aix}, []string{"aix-marseille", "paris"})},
+		{"département question", kb(departementQuestion(versailles))},
 		{"already subscribed", alreadySubscribedText(aix)}, {"too many académies", msgTooManyAcademies},
 		{"unknown académie, suggestion", unknownAcademyText(cat, "versaile <x>", "abonner")},
 		{"unknown académie", unknownAcademyText(cat, "atlantide & co", "abonner")},

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,8 +143,7 @@ func (t *turn) afterLevels() error {
 		return err
 	}
 	if len(subs) > 0 {
-		t.edit(readyText(t.b.cat, t.chat, subs))
-		return nil
+		return t.editReady()
 	}
 	t.edit(regionsStep(t.b.cat, true))
 	return nil
@@ -181,8 +181,70 @@ func (t *turn) onAcademy(slug string) error {
 		return nil
 	}
 	t.answer(a.Name)
-	t.edit(readyText(t.b.cat, t.chat, subs))
+	if slices.Contains(subs, a.Slug) && t.localENTs(a) > 1 {
+		t.edit(departementQuestion(a))
+		return nil
+	}
+	return t.editReady()
+}
+
+// editReady closes the menu with what the chat follows now.
+func (t *turn) editReady() error {
+	followed, err := t.followedText()
+	if err != nil {
+		return err
+	}
+	t.edit(readyText(t.chat, followed))
 	return nil
+}
+
+// localENTs counts the académie's services of some départements only that
+// serve the chat's levels (any level when it gave none).
+func (t *turn) localENTs(a catalog.Academy) int {
+	n := 0
+	for _, s := range t.b.cat.ServicesOf(a.Slug) {
+		if s.Local() && slices.ContainsFunc(s.Levels, func(l catalog.Level) bool {
+			return t.chat.Levels == 0 || t.chat.Levels&levelBit(l) != 0
+		}) {
+			n++
+		}
+	}
+	return n
+}
+
+// onNarrow is a press on « Dans quel département ? »: n:<slug>:<code>, or
+// n:<slug>:* for the whole académie.
+func (t *turn) onNarrow(arg string) error {
+	slug, code, _ := strings.Cut(arg, ":")
+	a, ok := t.b.cat.Academy(slug)
+	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if !ok || !slices.Contains(subs, slug) {
+		t.answer(msgStaleButton)
+		return nil
+	}
+	var codes []string
+	if code != "*" {
+		d, da, ok := t.b.cat.Departement(code)
+		if !ok {
+			t.answer(msgStaleButton)
+			return nil
+		}
+		if da.Slug != a.Slug {
+			t.answer(truncate(stripTags(foreignDepText(catalog.Match{Academy: da, Departement: d}, []catalog.Academy{a}, "abonner")), 190))
+			return nil
+		}
+		codes = []string{d.Code}
+		t.answer(d.Name)
+	} else {
+		t.answer("Toute l'académie")
+	}
+	if err := t.tx.NarrowSubscription(t.ctx, t.chat.ID, a.Slug, codes); err != nil {
+		return err
+	}
+	return t.editReady()
 }
 
 // stripTags makes an HTML text plain, for a callback notice (plain text,

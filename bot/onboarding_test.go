@@ -49,7 +49,10 @@ func TestOnboardingParentThreeSteps(t *testing.T) {
 	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
 	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
 	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
-	wantText(t, cur, "C'est prêt", "Versailles", "parent · collège, lycée")
+	wantText(t, cur, "Dans quel département ?") // one collège ENT per département
+	h.press(parentChat, parentUser, m.MessageID, "n:versailles:92")
+	cur, _ = h.srv.Current(parentChat.ID, m.MessageID)
+	wantText(t, cur, "C'est prêt", "Versailles (Hauts-de-Seine)", "parent · collège, lycée")
 	c := chatOf(t, h, parentChat.ID)
 	if c.Role != "parent" || c.Levels != storage.LevelCollege|storage.LevelLycee || !c.AlertOutage || !c.AlertRecovery || c.AlertDegraded {
 		t.Errorf("chat = %+v", c)
