@@ -10,7 +10,7 @@ import (
 
 // mesdonnees is /mesdonnees: everything stored about this chat.
 func (t *turn) mesdonnees() error {
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	followed, err := t.followedText()
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (t *turn) mesdonnees() error {
 	if err != nil {
 		return err
 	}
-	return t.reply(myDataText(t, subs, joined, owned), nil)
+	return t.reply(myDataText(t, followed, joined, owned), nil)
 }
 
 // oublier is /oublier: « Supprimer » erases everything at once.
@@ -74,15 +74,15 @@ const (
 	msgForgetCancelled = "Rien n'a été effacé."
 )
 
-func myDataText(t *turn, subs []string, joined []storage.Class, owned []storage.ClassInfo) string {
-	c, cat, loc := t.chat, t.b.cat, t.b.loc
+func myDataText(t *turn, followed string, joined []storage.Class, owned []storage.ClassInfo) string {
+	c, loc := t.chat, t.b.loc
 	var b strings.Builder
 	b.WriteString("🔐 <b>Ce que je garde sur cette discussion</b>\n")
 	fmt.Fprintf(&b, "• Identifiant de cette discussion : %d (%s)\n", c.ID, kindLabel(c.Kind))
 	fmt.Fprintf(&b, "• Inscrit le %s\n", french.FullDate(c.CreatedAt.In(loc)))
 	fmt.Fprintf(&b, "• Rôle : %s · niveaux : %s\n", roleLabel(c.Role), levelsLabel(c.Levels))
-	if len(subs) > 0 {
-		fmt.Fprintf(&b, "• Académies suivies : %s\n", academyNames(cat, subs))
+	if followed != "" {
+		fmt.Fprintf(&b, "• Académies suivies : %s\n", followed)
 	} else {
 		b.WriteString("• Académies suivies : aucune\n")
 	}

@@ -222,7 +222,7 @@ func isAll(s string) bool {
 // etat is /etat [académie]: the services of the chat's académies (or the
 // one named) and the national ones, with since when, and the status page.
 func (t *turn) etat() error {
-	slugs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	slugs, narrowing, err := t.following()
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (t *turn) etat() error {
 	if err != nil {
 		return err
 	}
-	return t.reply(statusText(statusView{cat: t.b.cat, states: states, slugs: slugs, levels: t.chat.Levels,
+	return t.reply(statusText(statusView{cat: t.b.cat, states: states, slugs: slugs, narrowing: narrowing, levels: t.chat.Levels,
 		group: t.inGroup(), now: t.now, loc: t.b.loc, publicURL: t.b.opt.PublicURL}), nil)
 }
 

@@ -59,6 +59,14 @@ func TestAbonnerDepartements(t *testing.T) {
 	h.say(parentChat, parentUser, "/abonner versailles 92")
 	wantFollowing(t, h, parentChat.ID, []string{"creteil", "la-reunion", "versailles"},
 		map[string][]string{"la-reunion": {"974"}, "versailles": {"92"}})
+	m = lastOf(t, h.say(parentChat, parentUser, "/etat"))
+	wantText(t, m, "Versailles (Hauts-de-Seine)", "ENC 92")
+	for _, other := range []string{"Yvelines", "Essonne", "Val d'Oise"} {
+		if strings.Contains(m.Visible, other) {
+			t.Errorf("/etat of a Hauts-de-Seine parent shows %s:\n%s", other, m.Visible)
+		}
+	}
+	wantText(t, lastOf(t, h.say(parentChat, parentUser, "/mesdonnees")), "Versailles (Hauts-de-Seine)", "La Réunion (La Réunion)")
 	h.golden("departements")
 }
 

@@ -73,8 +73,9 @@ func helpText(publicURL string, admin bool) string {
 	b.WriteString("<b>Sentinelle</b> surveille les ENT de chaque académie, le CNED, ÉduConnect et Lumni, " +
 		"et prévient quand l'un d'eux tombe en panne, puis quand il refonctionne, avec de quoi travailler en attendant.\n\n")
 	b.WriteString("<b>Pour tous</b>\n" +
-		"/abonner : suivre une académie\n" +
-		"/desabonner : ne plus la suivre\n" +
+		"/abonner : suivre une académie, ou seulement votre département (/abonner 92) : " +
+		"ses ENT, ceux de toute l'académie et les services nationaux\n" +
+		"/desabonner : ne plus suivre une académie ou un département\n" +
 		"/etat : l'état des services maintenant\n" +
 		"/lumni : où travailler pendant une panne\n" +
 		"/profil : votre rôle et vos niveaux\n" +

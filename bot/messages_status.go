@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ type statusView struct {
 	cat       *catalog.Catalog
 	states    map[string]storage.ServiceState
 	slugs     []string
+	narrowing map[string][]string // départements of the académies followed narrowed
 	levels    int
 	group     bool // the chat is a group: « ce groupe », not « vous »
 	now       time.Time
@@ -48,7 +50,7 @@ func statusText(v statusView) string {
 	}
 	left := 0
 	for i, slug := range v.slugs {
-		block := v.block("<b>"+esc(academyName(v.cat, slug))+"</b>", v.cat.ServicesOf(slug))
+		block := v.block(v.academyTitle(slug), v.academyServices(slug))
 		if b.Len()+len(block) > statusBudget {
 			left = len(v.slugs) - i
 			break
@@ -67,6 +69,23 @@ func statusText(v statusView) string {
 		fmt.Fprintf(&b, "\nDétails et historique : <a href=\"%s\">page d'état</a>", esc(link))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// academyTitle is "<b>Versailles</b>", "<b>Versailles</b> (Yvelines)" for a
+// subscription narrowed to départements.
+func (v statusView) academyTitle(slug string) string {
+	title := "<b>" + esc(academyName(v.cat, slug)) + "</b>"
+	if codes := v.narrowing[slug]; len(codes) > 0 {
+		a, _ := v.cat.Academy(slug)
+		title += " (" + depNames(a, codes) + ")"
+	}
+	return title
+}
+
+// academyServices are the académie's services the chat hears about:
+// those of its départements when the subscription is narrowed.
+func (v statusView) academyServices(slug string) []catalog.Service {
+	return slices.DeleteFunc(v.cat.ServicesFor(slug, v.narrowing[slug]), func(s catalog.Service) bool { return s.National })
 }
 
 // block writes one titled list of services, filtered by the chat's levels.
