@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +141,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 			spec.Academies = append(spec.Academies, a.Slug)
 		}
 		spec.Departements = departementCodes(d.cat, svc)
+		spec.ClassService = id
 	}
 	switch ev.Kind {
 	case storage.KindOutage:
@@ -167,6 +169,22 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		}
 	}
 	return spec, nil
+}
+
+// classHearsService says whether an event about service svc concerns a
+// class (its members reached through it, its plan B sent): a class bound
+// to an ENT hears of that ENT alone; a class not bound yet (made before
+// classes were) hears of every ENT of its académie. National services
+// concern every class. The expansion carries the same rule
+// (storage.ExpandSpec.ClassService).
+func classHearsService(cat *catalog.Catalog, c storage.ClassRef, svc catalog.Service) bool {
+	if svc.National {
+		return true
+	}
+	if c.ServiceID != "" {
+		return c.ServiceID == svc.ID
+	}
+	return slices.ContainsFunc(cat.AcademiesOf(svc.ID), func(a catalog.Academy) bool { return a.Slug == c.Academie })
 }
 
 // departementCodes are the catalog codes of the départements a local

@@ -78,6 +78,9 @@ func (d *Dispatcher) narrow(ev storage.Event, rc storage.Recipient) storage.Reci
 			slugs[a.Slug] = true
 		}
 		keep = func(s string) bool { return slugs[s] }
+		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
+			return !classHearsService(d.cat, c, svc)
+		})
 	case "academie":
 		keep = func(s string) bool { return s == arg }
 	case "class":

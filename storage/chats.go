@@ -212,8 +212,12 @@ type Class struct {
 	// unknown (an anonymous group admin, a class older than the record).
 	OwnerUserID int64
 	PlanB       string
-	CreatedAt   time.Time
-	ClosedAt    time.Time
+	// ServiceID is the ENT the class uses (a catalog service id), whose
+	// outages carry its plan B; '' when its teacher has not picked one
+	// (any ENT of its académie then does).
+	ServiceID string
+	CreatedAt time.Time
+	ClosedAt  time.Time
 }
 
 // NewClass is what a teacher gives to open a class; Code is the join code
@@ -225,4 +229,5 @@ type NewClass struct {
 	OwnerChatID int64
 	OwnerUserID int64
 	PlanB       string
+	ServiceID   string
 }

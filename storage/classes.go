@@ -12,13 +12,13 @@ import (
 // used by another class (open or closed): the caller draws another.
 var ErrCodeTaken = errors.New("storage: class code already taken")
 
-const classColumns = `id, code, name, academie, owner_chat_id, owner_user_id, plan_b, created_at, closed_at`
+const classColumns = `id, code, name, academie, owner_chat_id, owner_user_id, plan_b, created_at, closed_at, service_id`
 
 func scanClass(row rowScanner) (Class, error) {
 	var c Class
 	var created, closed int64
 	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
-		&created, &closed); err != nil {
+		&created, &closed, &c.ServiceID); err != nil {
 		return Class{}, err
 	}
 	c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
@@ -40,14 +40,14 @@ func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 	}
 	var id int64
 	err := t.tx.QueryRowContext(ctx, `INSERT INTO classes (code, name, academie, owner_chat_id, owner_user_id,
-			plan_b, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.OwnerUserID,
-		c.PlanB, t.now).Scan(&id)
+			plan_b, created_at, service_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Code, c.Name, c.Academie, c.OwnerChatID, c.OwnerUserID,
+		c.PlanB, t.now, c.ServiceID).Scan(&id)
 	if err != nil {
 		return Class{}, fmt.Errorf("storage: create class: %w", err)
 	}
 	return Class{ID: id, Code: c.Code, Name: c.Name, Academie: c.Academie, OwnerChatID: c.OwnerChatID,
-		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, CreatedAt: fromMS(t.now)}, nil
+		OwnerUserID: c.OwnerUserID, PlanB: c.PlanB, ServiceID: c.ServiceID, CreatedAt: fromMS(t.now)}, nil
 }
 
 // ClassByCode finds a class by its join code, or ErrNotFound.
@@ -96,7 +96,7 @@ func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, 
 		var created, closed int64
 		c := &ci.Class
 		if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
-			&created, &closed, &ci.Members); err != nil {
+			&created, &closed, &c.ServiceID, &ci.Members); err != nil {
 			return nil, fmt.Errorf("storage: owned classes: %w", err)
 		}
 		c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
@@ -111,7 +111,7 @@ func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, 
 // JoinedClasses lists the open classes a chat is a member of, by id.
 func (t *Tx) JoinedClasses(ctx context.Context, chatID int64) ([]Class, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT k.id, k.code, k.name, k.academie, k.owner_chat_id, k.owner_user_id,
-			k.plan_b, k.created_at, k.closed_at
+			k.plan_b, k.created_at, k.closed_at, k.service_id
 		FROM class_members m JOIN classes k ON k.id = m.class_id
 		WHERE m.chat_id = ? AND k.closed_at = 0 ORDER BY k.id`, chatID)
 	if err != nil {
@@ -177,6 +177,16 @@ func (t *Tx) LeaveClass(ctx context.Context, classID, chatID int64) (bool, error
 func (t *Tx) SetPlanB(ctx context.Context, classID int64, text string) error {
 	if _, err := t.tx.ExecContext(ctx, `UPDATE classes SET plan_b = ? WHERE id = ?`, text, classID); err != nil {
 		return fmt.Errorf("storage: set plan B: %w", err)
+	}
+	return nil
+}
+
+// SetClassService binds an open class to the ENT its pupils use (a
+// catalog service id; the caller checks it against the catalog).
+func (t *Tx) SetClassService(ctx context.Context, classID int64, serviceID string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE classes SET service_id = ? WHERE id = ? AND closed_at = 0`, serviceID, classID)
+	if err != nil {
+		return fmt.Errorf("storage: set class service: %w", err)
 	}
 	return nil
 }

@@ -128,6 +128,9 @@ type ClassRef struct {
 	Name     string
 	Academie string
 	PlanB    string
+	// ServiceID is the ENT the class is bound to, '' for any of its
+	// académie's.
+	ServiceID string
 }
 
 // Recipient is who a delivery goes to, read at send time so that the

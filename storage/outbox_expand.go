@@ -48,7 +48,9 @@ type ChannelTarget struct {
 // Departements (catalog codes), with Academies, keeps the subscriptions
 // that follow the whole académie or are narrowed to one of them (a
 // service serving only those départements; see catalog.ServicesFor, the
-// rule this carries). Classes are not narrowed.
+// rule this carries). Classes are not narrowed by départements; with
+// ClassService set, only the classes bound to that service or to none
+// are (notify's classHearsService is the rule this carries).
 //
 // Every chat gets at most one row whatever the number of matching
 // subscriptions. LevelMask (0: no filter) keeps chats whose levels meet it
@@ -61,6 +63,7 @@ type ExpandSpec struct {
 	Departements []string
 	Everyone     bool
 	WithClasses  bool
+	ClassService string
 	ClassID      int64
 	ChatID       int64
 	LevelMask    int
@@ -187,7 +190,8 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	args := []any{sql.Named("eid", spec.EventID), sql.Named("prio", prio), sql.Named("now", now),
 		sql.Named("lo", lo), sql.Named("hi", hi), sql.Named("chat", spec.ChatID), sql.Named("class", spec.ClassID),
 		sql.Named("acads", string(acads)), sql.Named("deps", string(deps)), sql.Named("mask", spec.LevelMask), sql.Named("prior", string(prior)),
-		sql.Named("recovery_only", flag01(spec.RecoveryOnly))}
+		sql.Named("recovery_only", flag01(spec.RecoveryOnly)),
+		sql.Named("class_service", spec.ClassService)}
 	return q.String(), args, nil
 }
 
@@ -223,7 +227,11 @@ func audienceClause(spec ExpandSpec) (string, error) {
 		}
 		q += `)`
 		if spec.WithClasses {
-			q += anyClass + ` AND k.academie` + inAcads + `)`
+			q += anyClass + ` AND k.academie` + inAcads
+			if spec.ClassService != "" {
+				q += ` AND k.service_id IN ('', :class_service)`
+			}
+			q += `)`
 		}
 		return q + `)`, nil
 	}

@@ -130,7 +130,8 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 			(SELECT json_group_array(academie) FROM (SELECT academie FROM subscriptions
 				WHERE chat_id = c.chat_id ORDER BY academie)),
 			(SELECT json_group_array(json_object('ID', k.id, 'Code', k.code, 'Name', k.name,
-				'Academie', k.academie, 'PlanB', k.plan_b)) FROM (SELECT k.id, k.code, k.name, k.academie, k.plan_b
+				'Academie', k.academie, 'PlanB', k.plan_b, 'ServiceID', k.service_id)) FROM (SELECT k.id, k.code, k.name,
+					k.academie, k.plan_b, k.service_id
 				FROM class_members m JOIN classes k ON k.id = m.class_id
 				WHERE m.chat_id = c.chat_id AND k.closed_at = 0 ORDER BY k.id) AS k)
 		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
