@@ -19,7 +19,9 @@ type RendererOptions struct {
 	// Store gives the services' states, so that an alternative that is down
 	// too is not recommended. Nil: every alternative is offered.
 	Store *storage.Store
-	// Location is how times are written; nil means Europe/Paris.
+	// Location is how times are written for a recipient without a known
+	// académie; nil means Europe/Paris. Others read their first académie's
+	// time (catalog.LocationOf).
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -132,6 +134,9 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 		svc = catalog.Service{ID: ev.ServiceID, Name: ev.ServiceID, Levels: catalog.AllLevels()}
 	}
 	v := alertView{service: svc, ev: ev, now: r.now(), loc: r.loc, classes: to.Classes}
+	if loc := r.cat.LocationOf(to.Academies); loc != nil {
+		v.loc = loc // the académie's own time: « 7 h 32 » in La Réunion
+	}
 	_ = json.Unmarshal([]byte(ev.Payload), &v.payload) // a bad payload only loses the times
 	if !svc.National {
 		v.academies = academyNames(r.cat, to.Academies)

@@ -56,7 +56,7 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "alpha"))
 	opt := fastOptions(s, cat, f)
-	opt.Quiet = func(time.Time) bool { return true }
+	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	opt.PaidBroadcast = true
 	d, _ := start(t, opt)
 	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
@@ -89,7 +89,7 @@ func TestSilentEventAndDayTime(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "beta"))
 	opt := fastOptions(s, cat, f)
-	opt.Quiet = func(time.Time) bool { return false }
+	opt.Quiet = func(time.Time, *time.Location) bool { return false }
 	d, _ := start(t, opt)
 	loud := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", april6)
 	silent, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {

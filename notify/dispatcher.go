@@ -81,8 +81,10 @@ type Options struct {
 	// Telegram accept up to 1000 messages/s (for Stars).
 	PaidBroadcast bool
 	// Quiet reports the night hours (QUIET_HOURS) during which messages go
-	// with disable_notification. Nil: never quiet.
-	Quiet func(time.Time) bool
+	// with disable_notification, read in the recipient's time zone loc:
+	// their académie's (the one the event concerns, else their first),
+	// nil when they have none the catalog knows. Nil Quiet: never quiet.
+	Quiet func(t time.Time, loc *time.Location) bool
 	// OnSend, when set, is told the result of each send for /metrics:
 	// "ok", "429", "retried", "undeliverable", "failed", "dead" or
 	// "migrated". It must be quick and safe for concurrent use.

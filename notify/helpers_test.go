@@ -18,7 +18,8 @@ import (
 )
 
 // testCatalogYAML has a shared ENT (alpha and beta), ENTs of one level, a
-// national service and a channel for alpha only.
+// national service, a channel for alpha only, and an académie on La
+// Réunion's time.
 const testCatalogYAML = `
 services:
   - id: ent-alpha
@@ -33,6 +34,10 @@ services:
     name: "ENT Écoles"
     url: "https://ent-ecoles.example.fr"
     levels: [primaire]
+  - id: ent-reunion
+    name: "ENT Réunion"
+    url: "https://ent-reunion.example.fr"
+    levels: [college, lycee]
   - id: cned
     name: "CNED"
     url: "https://cned.example.fr"
@@ -55,6 +60,13 @@ academies:
     name: "Gamma"
     region: "Région Deux"
     services: [ent-ecoles]
+  - slug: reunion
+    code: "28"
+    name: "La Réunion"
+    region: "La Réunion"
+    overseas: true
+    timezone: "Indian/Reunion"
+    services: [ent-reunion]
 `
 
 func testCatalog(t testing.TB) *catalog.Catalog {

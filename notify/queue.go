@@ -24,6 +24,9 @@ type job struct {
 	// plain is set once Telegram refused the message's text: it is
 	// rendered again without its optional parts (see PlainRenderer).
 	plain bool
+	// loc is the recipient's time zone, set by prepare from the académies
+	// the event concerns (catalog.LocationOf); nil: none known.
+	loc *time.Location
 }
 
 // bulk tells the jobs of the bulk lane (outages, recoveries, channel

@@ -43,7 +43,9 @@ func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryRes
 		r.Outcome, r.Error = storage.OutcomeCancelled, skip
 		return r, msg, false
 	}
-	msg, err = d.safeRender(ctx, j, d.narrow(*j.ev, rc))
+	to := d.narrow(*j.ev, rc)
+	j.loc = d.cat.LocationOf(to.Academies)
+	msg, err = d.safeRender(ctx, j, to)
 	if p := (*renderPanic)(nil); errors.As(err, &p) {
 		return d.panicked(j, r, p), msg, false
 	}

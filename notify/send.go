@@ -36,7 +36,7 @@ const unauthorizedPause = time.Minute
 
 // attempt sends a rendered message and classifies the answer.
 func (d *Dispatcher) attempt(ctx context.Context, j *job, r storage.DeliveryResult, msg storage.OutMessage) (storage.DeliveryResult, bool) {
-	id, err := d.transmit(ctx, j, msg, d.params(j.ev, msg.Params))
+	id, err := d.transmit(ctx, j, msg, d.params(j, msg.Params))
 	if err == nil {
 		r.Outcome, r.MessageID = storage.OutcomeSent, id
 		return r, false
@@ -45,11 +45,13 @@ func (d *Dispatcher) attempt(ctx context.Context, j *job, r storage.DeliveryResu
 }
 
 // params adds what the dispatcher decides to the renderer's fields: silent
-// at night or when the event says so, paid broadcast when enabled.
-func (d *Dispatcher) params(ev *storage.Event, extra map[string]string) map[string]string {
+// at night or when the event says so, paid broadcast when enabled. Night
+// is the recipient's: read in their académie's time zone (j.loc).
+func (d *Dispatcher) params(j *job, extra map[string]string) map[string]string {
+	ev := j.ev
 	p := make(map[string]string, len(extra)+2)
 	maps.Copy(p, extra)
-	if ev.Silent || (ev.Kind != storage.KindReply && d.opt.Quiet != nil && d.opt.Quiet(d.now())) {
+	if ev.Silent || (ev.Kind != storage.KindReply && d.opt.Quiet != nil && d.opt.Quiet(d.now(), j.loc)) {
 		p["disable_notification"] = "true"
 	}
 	if d.opt.PaidBroadcast {

@@ -69,7 +69,7 @@ func TestTelegramFailures(t *testing.T) {
 	srv.FailNext(2, http.StatusBadGateway)
 	srv.DropNext(1) // the third send loses its connection: a network error
 	opt := fastOptions(s, cat, newClient(t, srv, false))
-	opt.Quiet = func(time.Time) bool { return true }
+	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	d, _ := start(t, opt)
 	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()

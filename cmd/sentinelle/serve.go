@@ -142,12 +142,18 @@ func connectBot(ctx context.Context, cfg Config, log *slog.Logger) (*telegram.Cl
 	}
 }
 
-// quietIn turns QUIET_HOURS into the dispatcher's question, in TIMEZONE.
-func quietIn(cfg Config) func(time.Time) bool {
+// quietIn turns QUIET_HOURS into the dispatcher's question, in the
+// recipient's time zone, or TIMEZONE for one without a known académie.
+func quietIn(cfg Config) func(time.Time, *time.Location) bool {
 	if !cfg.QuietHours.Enabled {
 		return nil
 	}
-	return func(t time.Time) bool { return cfg.QuietHours.Contains(t.In(cfg.Timezone)) }
+	return func(t time.Time, loc *time.Location) bool {
+		if loc == nil {
+			loc = cfg.Timezone
+		}
+		return cfg.QuietHours.Contains(t.In(loc))
+	}
 }
 
 // roundMetrics feeds /metrics from each check round.
