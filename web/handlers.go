@@ -48,6 +48,9 @@ type academyPage struct {
 	HistoryDays int
 	DeepLink    string
 	QR          template.HTML
+	// Zone names the académie's time zone when its times are not Paris's
+	// (« heure de La Réunion »); empty otherwise.
+	Zone string
 }
 
 // academyService is one of the académie's services with its 24-hour chart.
@@ -84,10 +87,11 @@ func (s *Server) academy(w http.ResponseWriter, r *http.Request) {
 // page.
 func (s *Server) renderAcademy(ctx context.Context, snap *snapshot, slug string) ([]byte, error) {
 	var err error
-	av := snap.Academies[slug]
+	zone := s.zoneOf(snap.Academies[slug].Academy)
+	av := zone.academy(snap.Academies[slug])
 	now := snap.Now
-	page := academyPage{Academy: av, Checker: snap.Checker, Headline: headline(av), National: snap.National,
-		HistoryDays: historyDays, DeepLink: s.deepLink(slug)}
+	page := academyPage{Academy: av, Checker: zone.checker(snap.Checker), Headline: headline(av), National: zone.services(snap.National),
+		HistoryDays: historyDays, DeepLink: s.deepLink(slug), Zone: zone.Label}
 	for _, v := range av.Services {
 		results, err := s.store.RecentResults(ctx, v.ID, now.Add(-chartSpan))
 		if err != nil {
@@ -102,7 +106,7 @@ func (s *Server) renderAcademy(ctx context.Context, snap *snapshot, slug string)
 		if err != nil {
 			return nil, err
 		}
-		page.Incidents = s.incidentViews(list, now)
+		page.Incidents = zone.incidents(s.incidentViews(list, now))
 	}
 	if page.QR, err = s.qrSVG(slug); err != nil {
 		return nil, err
@@ -110,6 +114,7 @@ func (s *Server) renderAcademy(ctx context.Context, snap *snapshot, slug string)
 	var buf bytes.Buffer
 	data := s.pageData(av.Name+" — état des ENT — Sentinelle", page)
 	data.Refresh = true
+	data.Zone = zone.Label
 	if err := s.pages.render(&buf, "academie", data); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type pageData struct {
 	Style   template.CSS
 	Refresh bool
 	Body    any
+	// Zone names the page's time zone when it is not Paris (an overseas
+	// académie's page): the footer then says so instead of « Heures de
+	// Paris ».
+	Zone string
 }
 
 // templateFuncs are the helpers the templates call.
