@@ -90,6 +90,11 @@ func (t *turn) abonner() error {
 		}
 	}
 	parts = append(parts, depParts...)
+	notes, err := t.noLocalENTNotes(added, ts.groups())
+	if err != nil {
+		return err
+	}
+	parts = append(parts, notes...)
 	if refusal != "" {
 		parts = append(parts, refusal)
 	}
@@ -106,6 +111,30 @@ func (t *turn) abonner() error {
 		return t.reply(strings.Join(parts, "\n")+"\n\n"+msgAskRole, roleKeyboard())
 	}
 	return t.reply(strings.Join(parts, "\n"), nil)
+}
+
+// noLocalENTNotes are the no-ENT sentences (noLocalENTTexts) of the
+// académies just subscribed to, whole or by département, as the chat now
+// follows them.
+func (t *turn) noLocalENTNotes(added []catalog.Academy, groups []depGroup) ([]string, error) {
+	touched := slices.Clone(added)
+	for _, g := range groups {
+		if !contains(touched, g.academy) {
+			touched = append(touched, g.academy)
+		}
+	}
+	if len(touched) == 0 {
+		return nil, nil
+	}
+	_, narrowing, err := t.following()
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	for _, a := range touched {
+		notes = append(notes, noLocalENTTexts(t.b.cat, a.Slug, narrowing[a.Slug], t.chat.Levels, t.inGroup())...)
+	}
+	return notes, nil
 }
 
 func contains(as []catalog.Academy, a catalog.Academy) bool {

@@ -51,6 +51,9 @@ func statusText(v statusView) string {
 	left := 0
 	for i, slug := range v.slugs {
 		block := v.block(v.academyTitle(slug), v.academyServices(slug))
+		for _, note := range noLocalENTTexts(v.cat, slug, v.narrowing[slug], v.levels, v.group) {
+			block += "\n" + note + "\n"
+		}
 		if b.Len()+len(block) > statusBudget {
 			left = len(v.slugs) - i
 			break

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 
 	"sentinelle/catalog"
 )
@@ -69,4 +70,37 @@ func unsubscribedParts(cat *catalog.Catalog, removed, absent []string, left stri
 		}
 	}
 	return parts
+}
+
+// levelSchools names the schools of a level as the no-ENT sentence says
+// them: « des écoles », « des collèges », « des lycées ».
+var levelSchools = map[catalog.Level]string{
+	catalog.Primaire: "des écoles",
+	catalog.College:  "des collèges",
+	catalog.Lycee:    "des lycées",
+}
+
+// noLocalENTTexts says, for each of the chat's levels that no ENT of the
+// académie (as narrowed to deps) serves, that only the national services
+// will be heard of: without it a parent of an écolier in La Réunion would
+// subscribe and silently hear nothing about their school. Nothing when
+// the levels are not known yet.
+func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels int, group bool) []string {
+	a, ok := cat.Academy(slug)
+	if !ok {
+		return nil
+	}
+	who := "vous recevrez"
+	if group {
+		who = "ce groupe recevra"
+	}
+	var out []string
+	for _, l := range levelsOf(levels) {
+		served := slices.ContainsFunc(cat.ServicesFor(slug, deps), func(s catalog.Service) bool { return !s.National && s.Serves(l) })
+		if !served {
+			out = append(out, fmt.Sprintf("Aucun ENT %s n'est suivi pour l'académie %s : %s les alertes des services nationaux.",
+				levelSchools[l], deName(a.Name), who))
+		}
+	}
+	return out
 }
