@@ -15,6 +15,7 @@ import (
 //	u:<slug>, u:*     unsubscribe                al:<alert>         toggle an alert
 //	ok:<id>, no:<id>  answer a confirmation      k:<id>:<slug>      a new class's académie
 //	n:<slug>:<code>, n:<slug>:*   narrow a subscription to a département, or the whole académie
+//	e:<id>:<service>  a class's ENT                  ce:<class id>      ask a class's ENT (/classes)
 
 // callback dispatches a button press.
 func (t *turn) callback() error {
@@ -41,9 +42,11 @@ func (t *turn) callback() error {
 		return t.onAlert(arg)
 	case "ok", "no":
 		return t.onConfirm(arg, prefix == "ok", "")
-	case "k":
-		id, slug, _ := strings.Cut(arg, ":")
-		return t.onConfirm(id, true, slug)
+	case "k", "e":
+		id, choice, _ := strings.Cut(arg, ":")
+		return t.onConfirm(id, true, choice)
+	case "ce":
+		return t.onChooseClassService(arg)
 	}
 	t.r.metric = "bouton:inconnu"
 	t.answer(msgStaleButton)
@@ -77,6 +80,10 @@ func (t *turn) onConfirm(id string, yes bool, choice string) error {
 		case storage.ConfirmForget:
 			t.edit(msgForgetCancelled, nil)
 		case storage.ConfirmClass:
+			if c.ClassID != 0 {
+				t.edit(msgClassServiceCancelled, nil)
+				break
+			}
 			t.edit(msgClassCancelled, nil)
 		default:
 			t.edit(msgCancelled, nil)
@@ -91,7 +98,7 @@ func (t *turn) onConfirm(id string, yes bool, choice string) error {
 	case storage.ConfirmForget:
 		return t.forget()
 	case storage.ConfirmClass:
-		return t.createClassIn(c, choice)
+		return t.onClassQuestion(c, choice)
 	}
 	t.answer(msgStaleButton)
 	return nil

@@ -18,7 +18,7 @@ func teacherWithClass(t *testing.T, h *harness) {
 	t.Helper()
 	h.say(teacherChat, teacherUser, "/profil enseignant college")
 	h.say(teacherChat, teacherUser, "/abonner versailles")
-	sent := h.say(teacherChat, teacherUser, "/classe 6e B")
+	sent := h.classe(teacherChat, teacherUser, "/classe 6e B", "enc92")
 	if len(sent) != 2 || sent[1].Method != "sendPhoto" {
 		t.Fatalf("/classe sent %d messages, want the text and the QR code", len(sent))
 	}
@@ -33,7 +33,7 @@ func TestClassCreateJoinBroadcastReport(t *testing.T) {
 	h.say(teacherChat, teacherUser, "/classe 6e B") // no académie yet
 	h.say(teacherChat, teacherUser, "/abonner versailles")
 	h.say(teacherChat, teacherUser, "/classe")
-	sent := h.say(teacherChat, teacherUser, "/classe 6e B <Sciences & Vie>")
+	sent := h.classe(teacherChat, teacherUser, "/classe 6e B <Sciences & Vie>", "enc92")
 	wantText(t, sent[0], "Code : ABCD2345", "https://t.me/sentinelle_bot?start=c_ABCD2345")
 	qr, err := qrPNG(joinLink("sentinelle_bot", "ABCD2345"))
 	if err != nil {
@@ -181,7 +181,7 @@ func TestClassInOneOfSeveralAcademies(t *testing.T) {
 		t.Fatalf("after choosing the académie: %d sends, want the QR code", len(sent))
 	}
 	cur, _ := h.srv.Current(teacherChat.ID, q.MessageID)
-	wantText(t, cur, "Classe 1re 3 créée (académie : Versailles)")
+	wantText(t, cur, "Classe 1re 3 créée (académie : Versailles, ENT : MonLycée.net)")
 	q = lastOf(t, h.say(teacherChat, teacherUser, "/classe 1re 4"))
 	h.press(teacherChat, teacherUser, q.MessageID, keyData(t, q, 2)) // Annuler
 	h.golden("classe_academie")

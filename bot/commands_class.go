@@ -33,7 +33,7 @@ func (t *turn) classe() error {
 	case 0:
 		return t.reply(msgClassNeedsAcademy, nil)
 	case 1:
-		return t.createClass(name, subs[0], t.reply)
+		return t.classIn(name, subs[0], t.reply)
 	}
 	id, err := t.ask(storage.ConfirmClass, 0, "", name)
 	if err != nil {
@@ -47,15 +47,8 @@ func (t *turn) classe() error {
 // checked again: the chat may have changed since, or pressed many
 // questions' buttons.
 func (t *turn) createClassIn(c storage.Confirmation, slug string) error {
-	if refusal, err := t.classRefusal(); err != nil || refusal != "" {
-		if err == nil {
-			t.answer(msgStaleButton)
-			t.edit(refusal, nil)
-		}
-		return err
-	}
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
-	if err != nil {
+	subs, ok, err := t.mayStillCreate()
+	if !ok {
 		return err
 	}
 	if !containsString(subs, slug) {
@@ -63,10 +56,7 @@ func (t *turn) createClassIn(c storage.Confirmation, slug string) error {
 		return t.tx.CreateConfirmation(t.ctx, c) // the question stands
 	}
 	t.answer(academyName(t.b.cat, slug))
-	return t.createClass(c.Text, slug, func(text string, kb keyboard) error {
-		t.edit(text, kb)
-		return nil
-	})
+	return t.classIn(c.Text, slug, t.editDone)
 }
 
 // classRefusal says why this chat may not open a class now: not a
@@ -83,9 +73,10 @@ func (t *turn) classRefusal() (string, error) {
 }
 
 // createClass opens the class, keeps the teacher's name for the notices'
-// signature, and sends the code, the join link and its QR code. done shows
-// a short text where the question was (reply or edit).
-func (t *turn) createClass(name, slug string, done func(string, keyboard) error) error {
+// signature, and sends the code, the join link and its QR code. service is
+// the ENT the class uses (empty for none). done shows a short text where the
+// question was (reply or edit).
+func (t *turn) createClass(name, slug, service string, done func(string, keyboard) error) error {
 	var class storage.Class
 	for attempt := 0; ; attempt++ {
 		code, err := t.b.newCode()
@@ -93,7 +84,7 @@ func (t *turn) createClass(name, slug string, done func(string, keyboard) error)
 			return err
 		}
 		class, err = t.tx.CreateClass(t.ctx, storage.NewClass{Code: code, Name: name, Academie: slug,
-			OwnerChatID: t.chat.ID, OwnerUserID: t.person()})
+			OwnerChatID: t.chat.ID, OwnerUserID: t.person(), ServiceID: service})
 		if err == nil {
 			break
 		}
@@ -161,7 +152,7 @@ func (t *turn) classes() error {
 	if err != nil {
 		return err
 	}
-	return t.reply(classesText(t.b.cat, owned, t.b.username), nil)
+	return t.reply(classesText(t.b.cat, owned, t.b.username), classesKeyboard(t.b.cat, owned))
 }
 
 // diffuser is /diffuser <code> <texte>: a preview with « Envoyer » and
@@ -204,13 +195,8 @@ func (t *turn) broadcastRefusal(c storage.Class) (string, error) {
 // outbox for the class's members, and the teacher will hear how many got
 // it.
 func (t *turn) sendNotice(q storage.Confirmation) error {
-	c, err := t.tx.ClassByID(t.ctx, q.ClassID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && !t.manages(c)) {
-		t.answer(msgStaleButton)
-		t.edit(msgExpired, nil)
-		return nil
-	}
-	if err != nil {
+	c, ok, err := t.questionClass(q)
+	if !ok {
 		return err
 	}
 	text, ok, err := t.confirmedText(q)

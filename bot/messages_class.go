@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"sentinelle/catalog"
@@ -24,6 +25,8 @@ const (
 	msgBadCode      = "Ce code ne correspond à aucune classe ouverte. Vérifiez-le auprès de l'enseignant : 8 caractères, par exemple ABCD2345."
 	msgTooManyTries = "Trop d'essais de code : réessayez dans 10 minutes."
 	msgNotMember    = "Vous n'êtes dans aucune classe avec ce code. Vos classes : /mesdonnees"
+
+	msgClassServiceCancelled = "Annulé : l'ENT de la classe n'a pas changé."
 )
 
 var msgTooManyClasses = fmt.Sprintf("Vous avez déjà %d classes ouvertes, le maximum. Fermez celles qui sont finies : /fermer", maxOpenClasses)
@@ -42,14 +45,55 @@ func classAcademyQuestion(cat *catalog.Catalog, name, id string, subs []string) 
 	return fmt.Sprintf("Dans quelle académie est la classe <b>%s</b> ?", esc(name)), kb
 }
 
+// classServiceQuestion asks which ENT a class's pupils use.
+func classServiceQuestion(name, id string, cands []catalog.Service) (string, keyboard) {
+	var kb keyboard
+	for _, s := range cands {
+		kb = append(kb, []button{{Text: s.Name, Data: "e:" + id + ":" + s.ID}})
+	}
+	kb = append(kb, []button{{Text: "Annuler", Data: "no:" + id}})
+	return fmt.Sprintf("Quel ENT utilisent les élèves de la classe <b>%s</b> ? "+
+		"Son plan B partira quand cet ENT tombera en panne, et seulement alors.", esc(name)), kb
+}
+
+func classBoundText(c storage.Class, svc catalog.Service) string {
+	return fmt.Sprintf("✅ Classe <b>%s</b> : ENT %s. Son plan B partira quand cet ENT tombera en panne, et seulement alors.",
+		esc(c.Name), esc(svc.Name))
+}
+
+// classServiceLabel names the ENT of a class, or says it has none yet.
+func classServiceLabel(cat *catalog.Catalog, c storage.Class) string {
+	if s, ok := cat.Service(c.ServiceID); ok {
+		return "ENT : " + esc(s.Name)
+	}
+	if c.ServiceID != "" {
+		return "ENT : " + esc(c.ServiceID)
+	}
+	text := "ENT non choisi : son plan B part avec la panne de n'importe quel ENT de l'académie"
+	if classNeedsService(cat, c) {
+		text += " ; choisissez-le avec le bouton ci-dessous"
+	}
+	return text + "."
+}
+
+// classNeedsService says whether a class is bound to no ENT while its
+// académie has some to pick from.
+func classNeedsService(cat *catalog.Catalog, c storage.Class) bool {
+	return c.ServiceID == "" && len(cat.ServicesOf(c.Academie)) > 0
+}
+
 func classCreatedText(cat *catalog.Catalog, c storage.Class, link string) string {
+	where := esc(academyName(cat, c.Academie))
+	if s, ok := cat.Service(c.ServiceID); ok {
+		where += ", ENT : " + esc(s.Name)
+	}
 	return fmt.Sprintf("✅ Classe <b>%s</b> créée (académie : %s).\n\n"+
 		"Code : <code>%s</code>\nLien à partager : %s\n\n"+
 		"Les élèves et les familles la rejoignent en ouvrant le lien, en scannant le QR code ci-dessous, "+
 		"ou avec /rejoindre %s\n\n"+
 		"Ensuite :\n/planb %s texte : le plan B envoyé si l'ENT tombe en panne\n"+
 		"/diffuser %s texte : écrire à la classe",
-		esc(c.Name), esc(academyName(cat, c.Academie)), c.Code, esc(link), c.Code, c.Code, c.Code)
+		esc(c.Name), where, c.Code, esc(link), c.Code, c.Code, c.Code)
 }
 
 func classQRCaption(c storage.Class, link string) string {
@@ -72,12 +116,25 @@ func classesText(cat *catalog.Catalog, owned []storage.ClassInfo, username strin
 		if c.PlanB != "" {
 			planB = "plan B prêt"
 		}
-		fmt.Fprintf(&b, "\n<b>%s</b> · %s\nCode <code>%s</code> · %s · %s\n%s\n",
-			esc(c.Name), esc(academyName(cat, c.Academie)), c.Code, plural(c.Members, "membre", "membres"), planB,
-			esc(joinLink(username, c.Code)))
+		fmt.Fprintf(&b, "\n<b>%s</b> · %s\n%s\nCode <code>%s</code> · %s · %s\n%s\n",
+			esc(c.Name), esc(academyName(cat, c.Academie)), classServiceLabel(cat, c.Class), c.Code,
+			plural(c.Members, "membre", "membres"), planB, esc(joinLink(username, c.Code)))
 	}
 	b.WriteString("\n/diffuser CODE texte · /planb CODE texte · /fermer CODE")
 	return b.String()
+}
+
+// classesKeyboard has a « Choisir l'ENT » button for each class bound to
+// no ENT whose académie has some.
+func classesKeyboard(cat *catalog.Catalog, owned []storage.ClassInfo) keyboard {
+	var kb keyboard
+	for _, c := range owned {
+		if classNeedsService(cat, c.Class) {
+			kb = append(kb, []button{{Text: "Choisir l'ENT de " + truncate(c.Name, maxClassName),
+				Data: "ce:" + strconv.FormatInt(c.ID, 10)}})
+		}
+	}
+	return kb
 }
 
 func tooLongText(n, limit int) string {

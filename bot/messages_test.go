@@ -28,6 +28,8 @@ func TestEveryMessageGolden(t *testing.T) {
 	versailles, _ := cat.Academy("versailles")
 	enc92, _ := cat.Service("enc92")
 	link := joinLink("sentinelle_bot", class.Code)
+	bound := class
+	bound.ID, bound.Code, bound.ServiceID = 2, "EFGH6789", "enc92"
 	kb := func(text string, k keyboard) string { return text + "\n" + keyboardText(k.params()["reply_markup"]) }
 	texts := []struct{ name, text string }{
 		{"unknown command", msgUnknownCommand}, {"free text", msgFreeText}, {"slow down", msgSlowDown},
@@ -58,6 +60,11 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"class name too long", classNameTooLongText(70)}, {"too many classes", msgTooManyClasses},
 		{"class académie question", kb(classAcademyQuestion(cat, "1re <3>", "q1", []string{"paris", "versailles"}))},
 		{"class created", classCreatedText(cat, class, link)}, {"QR caption", classQRCaption(class, link)},
+		{"class ENT question", kb(classServiceQuestion("1re <3>", "q1", classServices(cat, "versailles", storage.LevelCollege)))},
+		{"class ENT cancelled", msgClassServiceCancelled},
+		{"class created, ENT", classCreatedText(cat, bound, link)}, {"class bound", classBoundText(class, enc92)},
+		{"classes, bound and not", kb(classesText(cat, []storage.ClassInfo{{Class: bound, Members: 2}, {Class: class, Members: 1}}, "sentinelle_bot"),
+			classesKeyboard(cat, []storage.ClassInfo{{Class: bound, Members: 2}, {Class: class, Members: 1}}))},
 		{"not your class", notYourClassText("<ZZZZ>")},
 		{"classes", classesText(cat, []storage.ClassInfo{{Class: class, Members: 1}}, "sentinelle_bot")},
 		{"no classes", classesText(cat, nil, "sentinelle_bot")},

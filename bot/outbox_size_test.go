@@ -149,7 +149,7 @@ func TestOneUserInTenGroupsForADay(t *testing.T) {
 		h.srv.SetChatMemberStatus(g.ID, groupAdmin.ID, "administrator")
 		h.say(g, groupAdmin, "/profil enseignant college")
 		h.say(g, groupAdmin, "/abonner versailles")
-		sent := h.say(g, groupAdmin, fmt.Sprintf("/classe Classe %d", i))
+		sent := h.classe(g, groupAdmin, fmt.Sprintf("/classe Classe %d", i), "enc92")
 		if len(sent) != 2 {
 			t.Fatalf("group %d: /classe sent %d messages", i, len(sent))
 		}

@@ -20,7 +20,7 @@ func teacherGroup(t *testing.T, h *harness) storage.Class {
 	h.srv.SetChatMemberStatus(groupChat.ID, groupMember.ID, "member")
 	h.say(groupChat, groupAdmin, "/profil enseignant college")
 	h.say(groupChat, groupAdmin, "/abonner versailles")
-	sent := h.say(groupChat, groupAdmin, "/classe 6e B")
+	sent := h.classe(groupChat, groupAdmin, "/classe 6e B", "enc92")
 	if len(sent) != 2 {
 		t.Fatalf("the group admin's /classe sent %d messages, want 2", len(sent))
 	}
@@ -138,7 +138,7 @@ func TestAnonymousAdminConfirms(t *testing.T) {
 // checked again when the académie button creates the class.
 func TestClassCapAndRoleAtThePress(t *testing.T) {
 	h := newHarness(t)
-	h.say(teacherChat, teacherUser, "/profil enseignant college")
+	h.say(teacherChat, teacherUser, "/profil enseignant lycee") // one ENT in Versailles: no ENT question
 	h.say(teacherChat, teacherUser, "/abonner versailles creteil")
 	var asks []telegramtest.Message
 	for i := range maxOpenClasses + 5 {
