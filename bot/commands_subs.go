@@ -266,8 +266,12 @@ func (t *turn) etat() error {
 	if err != nil {
 		return err
 	}
+	loc := t.b.loc
+	if l := t.b.cat.LocationOf(slugs); l != nil {
+		loc = l // the times of the chat's (first) académie, as in its alerts
+	}
 	return t.reply(statusText(statusView{cat: t.b.cat, states: states, slugs: slugs, narrowing: narrowing, levels: t.chat.Levels,
-		group: t.inGroup(), now: t.now, loc: t.b.loc, publicURL: t.b.opt.PublicURL}), nil)
+		group: t.inGroup(), now: t.now, loc: loc, publicURL: t.b.opt.PublicURL}), nil)
 }
 
 // lumni is /lumni: where to learn for the chat's levels, leaving out what

@@ -81,11 +81,15 @@ func regionStep(cat *catalog.Catalog, region string) (string, keyboard) {
 }
 
 // readyText closes the onboarding, and any subscription by button;
-// followed is what the chat follows (followedNames).
-func readyText(c storage.Chat, followed string) (string, keyboard) {
+// followed is what the chat follows (followedNames); notes are the
+// no-ENT sentences of its académies (noLocalENTTexts).
+func readyText(c storage.Chat, followed string, notes ...string) (string, keyboard) {
 	var b strings.Builder
 	b.WriteString("✅ C'est prêt !\n")
 	fmt.Fprintf(&b, "Vous suivez : <b>%s</b>\n", followed)
+	for _, n := range notes {
+		b.WriteString(n + "\n")
+	}
 	b.WriteString(profileLine(c))
 	fmt.Fprintf(&b, "\nAlertes : %s\n\n", alertsLabel(c))
 	b.WriteString(msgNextSteps)

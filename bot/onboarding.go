@@ -194,7 +194,15 @@ func (t *turn) editReady() error {
 	if err != nil {
 		return err
 	}
-	t.edit(readyText(t.chat, followed))
+	subs, narrowing, err := t.following()
+	if err != nil {
+		return err
+	}
+	var notes []string
+	for _, slug := range subs {
+		notes = append(notes, noLocalENTTexts(t.b.cat, slug, narrowing[slug], t.chat.Levels, t.inGroup())...)
+	}
+	t.edit(readyText(t.chat, followed, notes...))
 	return nil
 }
 

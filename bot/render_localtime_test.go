@@ -49,3 +49,12 @@ func TestRenderInTheAcademysTime(t *testing.T) {
 		})
 	}
 }
+
+// TestEtatInTheAcademysTime: /etat of a Réunion subscriber is dated in La
+// Réunion's time, as their alerts are.
+func TestEtatInTheAcademysTime(t *testing.T) {
+	h := newHarness(t) // testNow: 7 h 45 in Paris, 9 h 45 in La Réunion
+	h.say(parentChat, parentUser, "/profil parent primaire")
+	h.say(parentChat, parentUser, "/abonner la reunion")
+	wantText(t, lastOf(t, h.say(parentChat, parentUser, "/etat")), "État des services · 9 h 45")
+}
