@@ -129,8 +129,10 @@ func TestPlanBComesWithTheOutage(t *testing.T) {
 			t.Errorf("chat %d did not hear the outage: %q", id, got[id])
 		}
 	}
-	if _, ok := got[pupilChat.ID]; ok {
-		t.Errorf("a pupil (recoveries only) heard the outage")
+	// A pupil (recoveries only) gets the plan B alone, headed with the class.
+	if m := spaced(got[pupilChat.ID]); !strings.HasPrefix(m, "📌 Classe 6e B · plan B\n") || strings.Contains(m, "Panne :") ||
+		!strings.Contains(m, "Exercices 4 à 7 p. 112 <manuel> & fiche jointe.") {
+		t.Errorf("the pupil's message is not the plan B alone:\n%s", got[pupilChat.ID])
 	}
 	if !strings.Contains(got[parentChat.ID], "Plan B · 6e B\nExercices 4 à 7 p. 112 <manuel> & fiche jointe.") {
 		t.Errorf("the member's outage message lacks the plan B:\n%s", got[parentChat.ID])

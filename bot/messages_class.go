@@ -254,3 +254,24 @@ func leaveUsageText(joined []storage.Class) string {
 func leftText(c storage.Class) string {
 	return fmt.Sprintf("Vous avez quitté la classe <b>%s</b> : vous ne recevrez plus ses messages.", esc(c.Name))
 }
+
+// planBAlertText is the plan B of a member's classes when their ENT fails,
+// for a member whose settings leave the outage message out (a pupil's
+// default): headed with the class, one line on the outage, the plan B.
+func planBAlertText(v alertView) string {
+	var with []storage.ClassRef
+	for _, c := range v.classes {
+		if strings.TrimSpace(c.PlanB) != "" {
+			with = append(with, c)
+		}
+	}
+	down := fmt.Sprintf("%s est en panne depuis %s.", esc(v.service.Name), since(v.at(v.payload.SinceMS), v.now, v.loc))
+	if len(with) == 1 {
+		return fmt.Sprintf("📌 <b>Classe %s · plan B</b>\n%s\n\n%s", esc(truncate(with[0].Name, maxClassName)), down,
+			esc(truncate(with[0].PlanB, maxPlanBRunes)))
+	}
+	var b strings.Builder
+	b.WriteString("📌 <b>Plans B de vos classes</b>\n" + down + "\n")
+	writePlanBs(&b, with)
+	return strings.TrimRight(b.String(), "\n")
+}

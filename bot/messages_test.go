@@ -62,6 +62,8 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"class created", classCreatedText(cat, class, link)}, {"QR caption", classQRCaption(class, link)},
 		{"class ENT question", kb(classServiceQuestion("1re <3>", "q1", classServices(cat, "versailles", storage.LevelCollege)))},
 		{"class ENT cancelled", msgClassServiceCancelled},
+		{"plan B alone, two classes", planBAlertText(alertView{service: enc92, ev: storage.Event{At: testNow}, now: testNow, loc: paris,
+			classes: []storage.ClassRef{{Name: "6e B", PlanB: "Fiche <3>"}, {Name: "Atelier", PlanB: ""}, {Name: "Latin", PlanB: "Lire p. 12"}}})},
 		{"class created, ENT", classCreatedText(cat, bound, link)}, {"class bound", classBoundText(class, enc92)},
 		{"classes, bound and not", kb(classesText(cat, []storage.ClassInfo{{Class: bound, Members: 2}, {Class: class, Members: 1}}, "sentinelle_bot"),
 			classesKeyboard(cat, []storage.ClassInfo{{Class: bound, Members: 2}, {Class: class, Members: 1}}))},

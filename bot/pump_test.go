@@ -121,6 +121,9 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 		spec.Departements = append(spec.Departements, code)
 	}
 	spec.Everyone, spec.WithClasses = svc.National, true
+	if !svc.National {
+		spec.ClassService = id // classes bound to this ENT or to none
+	}
 	for _, l := range svc.Levels {
 		spec.LevelMask |= levelBit(l)
 	}
@@ -131,6 +134,7 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 	switch ev.Kind {
 	case storage.KindOutage:
 		spec.Pref = storage.PrefOutage
+		spec.PlanBMembers = !svc.National // members hear their class's plan B whatever their settings
 	case storage.KindDegraded:
 		spec.Pref = storage.PrefDegraded
 	case storage.KindRecovery:
@@ -155,7 +159,12 @@ func (p *testPump) deliver(ctx context.Context, d storage.Delivery) storage.Deli
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	msg, err := p.render.Render(ctx, ev, p.narrow(ev, rc))
+	to := p.narrow(ev, rc)
+	if to.PlanBOnly && !slices.ContainsFunc(to.Classes, func(c storage.ClassRef) bool { return c.PlanB != "" }) {
+		res.Outcome, res.Error = storage.OutcomeCancelled, "no plan B any more"
+		return res
+	}
+	msg, err := p.render.Render(ctx, ev, to)
 	if err != nil {
 		p.t.Fatalf("render event %d: %v", ev.ID, err)
 	}
@@ -176,8 +185,9 @@ func (p *testPump) deliver(ctx context.Context, d storage.Delivery) storage.Deli
 	return res
 }
 
-// narrow keeps the académies and classes a service event concerns, as the
-// dispatcher does.
+// narrow keeps the académies and classes a service event concerns (a
+// class bound to another ENT does not), and marks a member who hears an
+// outage for the plan B alone, as the dispatcher does.
 func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipient {
 	kind, arg, _ := strings.Cut(ev.Audience, ":")
 	if kind != "service" {
@@ -192,7 +202,14 @@ func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipi
 		keep[a.Slug] = true
 	}
 	rc.Academies = slices.DeleteFunc(slices.Clone(rc.Academies), func(s string) bool { return !keep[s] })
-	rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool { return !keep[c.Academie] })
+	rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
+		return !keep[c.Academie] || (c.ServiceID != "" && c.ServiceID != arg)
+	})
+	mask := 0
+	for _, l := range svc.Levels {
+		mask |= levelBit(l)
+	}
+	rc.PlanBOnly = ev.Kind == storage.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
 	return rc
 }
 

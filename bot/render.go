@@ -102,6 +102,9 @@ func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Reci
 	switch ev.Kind {
 	case storage.KindOutage:
 		text = outageText
+		if to.PlanBOnly {
+			text = planBAlertText // a member who hears the outage for the plan B alone
+		}
 	case storage.KindDegraded:
 		text = degradedText
 	}

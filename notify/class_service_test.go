@@ -5,9 +5,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"sentinelle/catalog"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // TestPlanBFollowsTheClassService: over the default catalog, a class bound
@@ -16,7 +18,6 @@ import (
 // hear nothing of enc92 through it; a class bound to no ENT (made before
 // classes were bound) keeps its plan B with every ENT of its académie.
 func TestPlanBFollowsTheClassService(t *testing.T) {
-	ctx := context.Background()
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -29,32 +30,11 @@ func TestPlanBFollowsTheClassService(t *testing.T) {
 		member(11, "versailles"), member(12), // class bound to enc92: subscribed, class only
 		member(13), member(14, "versailles"), // class bound to ecollege78
 		member(15)) // class bound to nothing
-	classes := []struct {
-		code, service, planB string
-		members              []int64
-	}{
+	addClasses(t, s, []testClass{
 		{"C92", "enc92", "PB92", []int64{11, 12}},
 		{"C78", "ecollege78", "PB78", []int64{13, 14}},
 		{"OLD", "", "PBOLD", []int64{15}},
-	}
-	err = s.Update(ctx, func(tx *storage.Tx) error {
-		for _, c := range classes {
-			k, err := tx.CreateClass(ctx, storage.NewClass{Code: c.code, Name: c.code, Academie: "versailles",
-				OwnerChatID: 10, PlanB: c.planB, ServiceID: c.service})
-			if err != nil {
-				return err
-			}
-			for _, m := range c.members {
-				if err := tx.JoinClass(ctx, k.ID, m); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	enc92 := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
 	lycee := serviceEvent(t, s, storage.KindOutage, "monlycee", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
@@ -146,5 +126,156 @@ func TestClassHearsService(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// planBMarker marks the messages rendered for the plan B alone.
+type planBMarker struct{ testRenderer }
+
+func (r planBMarker) Render(ctx context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
+	msg, err := r.testRenderer.Render(ctx, ev, to)
+	if to.PlanBOnly {
+		msg.Text = "[plan B seul]\n" + msg.Text
+	}
+	return msg, err
+}
+
+// TestEveryMemberGetsThePlanB: when a class's ENT fails, every member gets
+// its plan B whatever their role, alert settings and levels: inside the
+// outage message when they get one, else alone; once however many of
+// their classes have one; not for a class bound to another ENT, nor for a
+// class without a plan B; and the recovery cancels what is not sent yet.
+func TestEveryMemberGetsThePlanB(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, f := openStore(t), newFakeSender()
+	addPeople(t, s, person{id: 10, role: "enseignant"},
+		person{id: 21, role: "eleve", recovery: true, academies: []string{"versailles"}}, // pupil default, two classes
+		person{id: 22, role: "parent", outage: true, levels: storage.LevelLycee},         // wrong level
+		person{id: 23, role: "parent", outage: true, recovery: true},                     // outage alerts on
+		person{id: 24, role: "eleve", recovery: true},                                    // class bound elsewhere
+		person{id: 25, role: "eleve", recovery: true})                                    // class without plan B
+	addClasses(t, s, []testClass{
+		{"A92", "enc92", "PBA", []int64{21, 22, 23}},
+		{"B92", "enc92", "PBB", []int64{21}},
+		{"C78", "ecollege78", "PBC", []int64{24}},
+		{"D92", "enc92", "", []int64{25}},
+	})
+	ev := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	opt := fastOptions(s, cat, f)
+	opt.Renderer = planBMarker{testRenderer{cat}}
+	start(t, opt)
+	waitSettled(t, s, ev)
+	got := map[int64][]string{}
+	for _, m := range f.all() {
+		if m.channel == "" {
+			got[m.chat] = append(got[m.chat], m.text)
+		}
+	}
+	want := map[int64]struct {
+		alone bool
+		plans []string
+	}{
+		21: {true, []string{"PBA", "PBB"}},
+		22: {true, []string{"PBA"}},
+		23: {false, []string{"PBA"}},
+	}
+	if len(got) != len(want) {
+		t.Errorf("sent to %v, want chats 21, 22, 23 only", got)
+	}
+	for chat, w := range want {
+		msgs := got[chat]
+		if len(msgs) != 1 {
+			t.Errorf("chat %d got %d messages, want 1: %q", chat, len(msgs), msgs)
+			continue
+		}
+		if alone := strings.HasPrefix(msgs[0], "[plan B seul]"); alone != w.alone {
+			t.Errorf("chat %d: plan B alone = %v, want %v: %q", chat, alone, w.alone, msgs[0])
+		}
+		for _, p := range w.plans {
+			if !strings.Contains(msgs[0], ": "+p) {
+				t.Errorf("chat %d: message lacks plan B %s: %q", chat, p, msgs[0])
+			}
+		}
+	}
+}
+
+// TestRecoveryCancelsThePlanBAlone: a plan B alone not sent yet when the
+// ENT is back is cancelled with the outage messages.
+func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
+	ctx := context.Background()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t)
+	addPeople(t, s, person{id: 10, role: "enseignant"}, person{id: 21, role: "eleve", recovery: true})
+	addClasses(t, s, []testClass{{"A", "enc92", "PBA", []int64{21}}})
+	outage := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	d := &Dispatcher{cat: cat, opt: Options{ExpandChunk: 100}}
+	ev, err := s.Event(ctx, outage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := d.specFor(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ExpandStep(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if rows := statesByChat(mustDeliveries(t, s, outage)); rows[21] != "pending" {
+		t.Fatalf("the pupil's plan B delivery is %q, want pending", rows[21])
+	}
+	recovery := serviceEvent(t, s, storage.KindRecovery, "enc92", "down", "up", april6.Add(time.Hour))
+	rev, err := s.Event(ctx, recovery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Supersede(ctx, rev); err != nil {
+		t.Fatal(err)
+	}
+	if rows := statesByChat(mustDeliveries(t, s, outage)); rows[21] != "cancelled" {
+		t.Errorf("after the recovery the plan B delivery is %q, want cancelled", rows[21])
+	}
+}
+
+func mustDeliveries(t *testing.T, s *storage.Store, eventID int64) []storagetest.Delivery {
+	t.Helper()
+	rows, err := deliveriesOf(context.Background(), s, eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// testClass is a class of Versailles owned by chat 10.
+type testClass struct {
+	code, service, planB string
+	members              []int64
+}
+
+func addClasses(t *testing.T, s *storage.Store, classes []testClass) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *storage.Tx) error {
+		for _, c := range classes {
+			k, err := tx.CreateClass(ctx, storage.NewClass{Code: c.code, Name: c.code, Academie: "versailles",
+				OwnerChatID: 10, PlanB: c.planB, ServiceID: c.service})
+			if err != nil {
+				return err
+			}
+			for _, m := range c.members {
+				if err := tx.JoinClass(ctx, k.ID, m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -146,6 +146,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 	switch ev.Kind {
 	case storage.KindOutage:
 		spec.Pref = storage.PrefOutage
+		spec.PlanBMembers = !svc.National
 	case storage.KindDegraded:
 		spec.Pref = storage.PrefDegraded
 		if ev.FromState == storage.StateDown {
@@ -185,6 +186,20 @@ func classHearsService(cat *catalog.Catalog, c storage.ClassRef, svc catalog.Ser
 		return c.ServiceID == svc.ID
 	}
 	return slices.ContainsFunc(cat.AcademiesOf(svc.ID), func(a catalog.Academy) bool { return a.Slug == c.Academie })
+}
+
+// planBOnly says whether a recipient of svc's outage hears it only for
+// their classes' plan B: their settings or levels leave the outage itself
+// out (a pupil's default), as the expansion's filters do
+// (storage.ExpandSpec.PlanBMembers).
+func planBOnly(rc storage.Recipient, svc catalog.Service) bool {
+	mask := levelMask(svc.Levels)
+	return !rc.AlertOutage || (rc.Levels != 0 && mask != 0 && rc.Levels&mask == 0)
+}
+
+// hasPlanB tells whether one of the classes has a plan B.
+func hasPlanB(classes []storage.ClassRef) bool {
+	return slices.ContainsFunc(classes, func(c storage.ClassRef) bool { return strings.TrimSpace(c.PlanB) != "" })
 }
 
 // departementCodes are the catalog codes of the départements a local

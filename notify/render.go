@@ -44,6 +44,10 @@ func (d *Dispatcher) prepare(ctx context.Context, j *job) (r storage.DeliveryRes
 		return r, msg, false
 	}
 	to := d.narrow(*j.ev, rc)
+	if to.PlanBOnly && !hasPlanB(to.Classes) {
+		r.Outcome, r.Error = storage.OutcomeCancelled, "no plan B any more"
+		return r, msg, false
+	}
 	j.loc = d.cat.LocationOf(to.Academies)
 	msg, err = d.safeRender(ctx, j, to)
 	if p := (*renderPanic)(nil); errors.As(err, &p) {
@@ -83,6 +87,7 @@ func (d *Dispatcher) narrow(ev storage.Event, rc storage.Recipient) storage.Reci
 		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
 			return !classHearsService(d.cat, c, svc)
 		})
+		rc.PlanBOnly = ev.Kind == storage.KindOutage && planBOnly(rc, svc)
 	case "academie":
 		keep = func(s string) bool { return s == arg }
 	case "class":

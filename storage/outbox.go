@@ -147,6 +147,12 @@ type Recipient struct {
 	Levels    int
 	Academies []string
 	Classes   []ClassRef
+	// AlertOutage is the chat's outage setting.
+	AlertOutage bool
+	// PlanBOnly is set by the dispatcher for a member who hears of an
+	// outage only for their classes' plan B (their settings or levels
+	// leave the outage itself out): the message is the plan B alone.
+	PlanBOnly bool
 }
 
 // NewReply builds the event of a reply to a command: priority lane, one

@@ -52,6 +52,10 @@ type ChannelTarget struct {
 // ClassService set, only the classes bound to that service or to none
 // are (notify's classHearsService is the rule this carries).
 //
+// PlanBMembers, with Academies, also reaches whatever their levels and
+// preferences the members of the classes kept by ClassService that have
+// a plan B: they hear the outage of their class's ENT for its plan B.
+//
 // Every chat gets at most one row whatever the number of matching
 // subscriptions. LevelMask (0: no filter) keeps chats whose levels meet it
 // or who gave none. Pref filters on alert settings; with PrefRecovery, only
@@ -64,6 +68,7 @@ type ExpandSpec struct {
 	Everyone     bool
 	WithClasses  bool
 	ClassService string
+	PlanBMembers bool
 	ClassID      int64
 	ChatID       int64
 	LevelMask    int
@@ -182,10 +187,17 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	q.WriteString(`INSERT INTO deliveries (event_id, chat_id, priority, next_attempt_at, created_at)
 		SELECT :eid, c.chat_id, :prio, :now, :now FROM chats c WHERE c.chat_id > :lo AND c.chat_id <= :hi`)
 	q.WriteString(who)
+	var filters string
 	if spec.LevelMask != 0 {
-		q.WriteString(` AND (c.levels = 0 OR (c.levels & :mask) != 0)`)
+		filters = ` AND (c.levels = 0 OR (c.levels & :mask) != 0)`
 	}
-	q.WriteString(pref)
+	filters += pref
+	if spec.PlanBMembers && len(spec.Academies) > 0 && filters != "" {
+		filters = ` AND ((1 = 1` + filters + `) OR EXISTS (SELECT 1 FROM class_members m JOIN classes k ON k.id = m.class_id
+			WHERE m.chat_id = c.chat_id AND k.closed_at = 0 AND k.plan_b != ''
+			AND k.academie IN (SELECT value FROM json_each(:acads)) AND k.service_id IN ('', :class_service)))`
+	}
+	q.WriteString(filters)
 	q.WriteString(` ON CONFLICT DO NOTHING`)
 	args := []any{sql.Named("eid", spec.EventID), sql.Named("prio", prio), sql.Named("now", now),
 		sql.Named("lo", lo), sql.Named("hi", hi), sql.Named("chat", spec.ChatID), sql.Named("class", spec.ClassID),

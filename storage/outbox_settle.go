@@ -123,10 +123,10 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 		return s.prepareChannelPost(ctx, d)
 	}
 	var rowState, evKind, evState, subs, classes string
-	var newer, active int
+	var newer, active, alertOutage int
 	rc.ChatID = d.ChatID
 	err = s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`,
-			c.kind, c.role, c.levels, c.active,
+			c.kind, c.role, c.levels, c.active, c.alert_outage,
 			(SELECT json_group_array(academie) FROM (SELECT academie FROM subscriptions
 				WHERE chat_id = c.chat_id ORDER BY academie)),
 			(SELECT json_group_array(json_object('ID', k.id, 'Code', k.code, 'Name', k.name,
@@ -136,7 +136,7 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 				WHERE m.chat_id = c.chat_id AND k.closed_at = 0 ORDER BY k.id) AS k)
 		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
 		WHERE o.event_id = ? AND o.chat_id = ?`, d.EventID, d.ChatID).
-		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &subs, &classes)
+		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &alertOutage, &subs, &classes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Recipient{}, "row gone", nil
 	}
@@ -149,6 +149,7 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	if active == 0 && evKind != KindReply {
 		return Recipient{}, "chat inactive", nil
 	}
+	rc.AlertOutage = alertOutage == 1
 	if err := json.Unmarshal([]byte(subs), &rc.Academies); err != nil {
 		return Recipient{}, "", fmt.Errorf("storage: prepare delivery: subscriptions: %w", err)
 	}
