@@ -3,10 +3,14 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"sentinelle/catalog"
+	"sentinelle/french"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -299,27 +303,64 @@ func cancelledByNews(why string) bool {
 func (w *world) checkTimes(mark int) {
 	t := w.t
 	t.Helper()
-	bad, seen := 0, map[string]int{}
+	bad, seen, local := 0, map[string]int{}, 0
 	for _, m := range w.tg.Sent()[mark:] {
-		kind, _, ok := alertOf(m, w.byName)
-		if !ok {
+		kind, id, ok := alertOf(m, w.byName)
+		who := w.pop.byChat[m.ChatID]
+		if !ok || who == nil {
 			continue
 		}
 		seen[kind]++
-		var want string
-		switch kind {
-		case "outage":
-			want = "Depuis 7 h 30 : "
-		case "recovery":
-			want = " rétabli à 10 h, après 2 h 30 de panne."
+		at, text := at0730, "Depuis %s : "
+		if kind == "recovery" {
+			at, text = at1000, " rétabli à %s, après 2 h 30 de panne."
 		}
-		if !strings.Contains(spaced(m.Visible), want) || m.DisableNotification {
+		// The time is the académie's: one of the reader's académies that
+		// the service concerns (any of theirs for a national service).
+		// Quiet hours (21 h-7 h) are read there too, at the time of
+		// sending: some outage messages go out after the clock moved to
+		// 10 h, so where 7 h 30 and 10 h fall on both sides of the quiet
+		// hours (Polynésie: 19 h 30 and 22 h) either is right.
+		matched := false
+		for _, loc := range w.zonesOf(who, id) {
+			want := fmt.Sprintf(text, spaced(french.Time(at.In(loc))))
+			quiet := func(t time.Time) bool { h := t.In(loc).Hour(); return h >= 21 || h < 7 }
+			silentOK := m.DisableNotification == quiet(at0730) || m.DisableNotification == quiet(at1000)
+			if strings.Contains(spaced(m.Visible), want) && silentOK {
+				matched = true
+				if loc.String() != "Europe/Paris" {
+					local++
+				}
+				break
+			}
+		}
+		if !matched {
 			if bad++; bad <= 5 {
-				t.Errorf("%s message to chat %d lacks %q or was silent (%v):\n%s", kind, m.ChatID, want, m.DisableNotification, m.Visible)
+				t.Errorf("%s message to chat %d (%v) lacks the time of 7 h 30 / 10 h in its académie's zone, or rang in its quiet hours (silent %v):\n%s",
+					kind, m.ChatID, who.subs, m.DisableNotification, m.Visible)
 			}
 		}
 	}
-	t.Logf("times: %d outage messages « %s », %d recoveries « %s »", seen["outage"], "Depuis 7 h 30", seen["recovery"], "rétabli à 10 h, après 2 h 30 de panne")
+	t.Logf("times: %d outage messages « Depuis 7 h 30 » (local time), %d recoveries « rétabli à 10 h, après 2 h 30 de panne »; %d in an overseas zone",
+		seen["outage"], seen["recovery"], local)
+}
+
+// zonesOf lists the time zones an alert about service id may be written in
+// for who: those of their académies that the service concerns, or of all
+// their académies for a national service.
+func (w *world) zonesOf(who *person, id string) []*time.Location {
+	svc, _ := w.cat.Service(id)
+	var out []*time.Location
+	for _, slug := range who.subs {
+		a, ok := w.cat.Academy(slug)
+		if !ok {
+			continue
+		}
+		if svc.National || slices.ContainsFunc(w.cat.AcademiesOf(id), func(x catalog.Academy) bool { return x.Slug == slug }) {
+			out = append(out, a.Location())
+		}
+	}
+	return out
 }
 
 // checkIncidents: /api/incidents dates the morning by the service's clock:

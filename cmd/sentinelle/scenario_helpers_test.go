@@ -150,7 +150,10 @@ func onboardWithCommands(tg *telegramtest.Server, who *person, owns *class) {
 var classCode = regexp.MustCompile(`start=c_([A-Z0-9]+)`)
 
 // readClassCode waits for the /classe answer and reads the code in it.
+// When the académie has several ENTs for the teacher's level, /classe asks
+// which one the class uses first: the teacher presses the first button.
 func readClassCode(tg *telegramtest.Server, k *class, deadline time.Time) error {
+	pressed := false
 	return poll(deadline, func() bool {
 		for _, m := range tg.SentTo(k.teacher.chat.ID) {
 			if c := classCode.FindStringSubmatch(m.Visible); c != nil && strings.Contains(m.Visible, k.name) {
@@ -158,8 +161,27 @@ func readClassCode(tg *telegramtest.Server, k *class, deadline time.Time) error 
 				return true
 			}
 		}
+		for _, m := range tg.SentTo(k.teacher.chat.ID) {
+			if b := entButton.FindStringSubmatch(m.ReplyMarkup); b != nil && !pressed && strings.Contains(m.Visible, k.name) {
+				tg.PressButton(k.teacher.chat, k.teacher.user, m.MessageID, b[1])
+				pressed = true
+			}
+		}
 		return false
 	})
+}
+
+// entButton is the first button of /classe's question « which ENT ».
+var entButton = regexp.MustCompile(`"callback_data":"(e:[^"]+)"`)
+
+// readClassServices reads which ENT each class was bound to.
+func readClassServices(t *testing.T, db *sql.DB, pop *population) {
+	t.Helper()
+	for _, k := range pop.classes {
+		if err := db.QueryRow(`SELECT service_id FROM classes WHERE code = ?`, k.code).Scan(&k.service); err != nil {
+			t.Fatalf("class %s: %v", k.name, err)
+		}
+	}
 }
 
 // openDB opens the service's database read-only, beside the running

@@ -252,6 +252,7 @@ func (w *world) onboard() {
 		return tg.Pending() == 0 && outboxIdle(t, db)
 	})
 	checkOnboarded(t, db, pop)
+	readClassServices(t, db, pop)
 }
 
 // checkReplyLatency: a command is answered within 2 s during the fan-out,

@@ -169,6 +169,7 @@ type class struct {
 	name     string
 	academie string
 	code     string // read from the bot's answer
+	service  string // the ENT the class is bound to (read from the database), "" when none
 	planB    string
 	members  []*person
 	viaLink  map[*person]bool
@@ -346,7 +347,7 @@ func lumniLinks(who *person, svc catalog.Service) []string {
 func (p *population) planBsFor(who *person, svc catalog.Service) []string {
 	var out []string
 	for _, k := range who.classes {
-		if k.planB == "" || svc.National {
+		if k.planB == "" || svc.National || (k.service != "" && k.service != svc.ID) {
 			continue
 		}
 		if slices.ContainsFunc(p.cat.AcademiesOf(svc.ID), func(a catalog.Academy) bool { return a.Slug == k.academie }) {
