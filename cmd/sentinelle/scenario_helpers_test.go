@@ -110,8 +110,16 @@ func onboardWithButtons(tg *telegramtest.Server, cat *catalog.Catalog, who *pers
 		}
 		tg.PressButton(who.chat, who.user, msgID, data)
 	}
+	// An académie with several local ENTs for these levels asks « Dans quel
+	// département ? »: these parents follow the whole académie.
+	whole := "n:" + a.Slug + ":*"
+	pressed := false
 	return poll(deadline, func() bool {
 		m, _ := tg.Current(who.chat.ID, msgID)
+		if _, ok := buttonData(m.ReplyMarkup, whole); ok && !pressed {
+			tg.PressButton(who.chat, who.user, msgID, whole)
+			pressed = true
+		}
 		return strings.Contains(m.Visible, "C'est prêt")
 	})
 }
@@ -142,6 +150,9 @@ func onboardWithCommands(tg *telegramtest.Server, who *person, owns *class) {
 	}
 	tg.SendText(who.chat, who.user, "/profil "+who.role+" "+strings.Join(levels, " "))
 	tg.SendText(who.chat, who.user, "/abonner "+strings.Join(who.typed, " "))
+	if who.narrow != nil { // narrows the académie just followed to one of its départements
+		tg.SendText(who.chat, who.user, "/abonner "+who.narrow.Name)
+	}
 	if owns != nil {
 		tg.SendText(who.chat, who.user, "/classe "+owns.name)
 	}

@@ -253,6 +253,16 @@ func (w *world) onboard() {
 	})
 	checkOnboarded(t, db, pop)
 	readClassServices(t, db, pop)
+	narrowed := 0
+	for _, who := range pop.people {
+		if who.narrow != nil {
+			narrowed++
+		}
+	}
+	if narrowed == 0 {
+		t.Fatal("nobody narrowed a subscription to a département: the narrowing is not exercised")
+	}
+	t.Logf("%d parents narrowed their académie to a département", narrowed)
 }
 
 // checkReplyLatency: a command is answered within 2 s during the fan-out,

@@ -124,6 +124,32 @@ func (p *portals) resyncFlap(lastDown bool) {
 // one until the 2026-2027 school year), which the replay plays.
 var catalog2021 = filepath.Join("..", "..", "catalog", "testdata", "catalog-2021.yaml")
 
+// narrowLikeToday gives the 2021 catalog's local ENTs the départements
+// today's catalog gives them (ENC 92 → 92, …), where those départements
+// belong to an académie listing the service in 2021, so that part of the
+// population can follow one département.
+func narrowLikeToday(t *testing.T, cat *catalog.Catalog) {
+	t.Helper()
+	today, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, svc := range cat.Services {
+		now, ok := today.Service(svc.ID)
+		if !ok || !now.Local() {
+			continue
+		}
+		fits := true
+		for _, code := range now.Departements {
+			_, a, found := cat.Departement(code)
+			fits = fits && found && slices.Contains(a.Services, svc.ID)
+		}
+		if fits {
+			cat.Services[i].Departements = slices.Clone(now.Departements)
+		}
+	}
+}
+
 // writeMirrorCatalog writes the 2021 catalog with every service's URL
 // pointing at the local portals, and returns its path and the catalog.
 func writeMirrorCatalog(t *testing.T, dir, base string) (string, *catalog.Catalog) {
@@ -135,6 +161,7 @@ func writeMirrorCatalog(t *testing.T, dir, base string) (string, *catalog.Catalo
 	for i := range cat.Services {
 		cat.Services[i].URL = base + "/" + cat.Services[i].ID
 	}
+	narrowLikeToday(t, cat)
 	out, err := yaml.Marshal(cat)
 	if err != nil {
 		t.Fatal(err)
@@ -155,12 +182,13 @@ func writeMirrorCatalog(t *testing.T, dir, base string) (string, *catalog.Catalo
 type person struct {
 	chat    telegramtest.Chat
 	user    telegramtest.User
-	role    string          // "parent", "eleve", "enseignant"; "" for groups
-	levels  []catalog.Level // nil: none given (groups)
-	typed   []string        // académies typed in /abonner (or chosen with the buttons)
-	subs    []string        // académies followed: typed, plus those of the classes joined
-	buttons bool            // onboards with /start and the buttons
-	classes []*class        // classes joined
+	role    string               // "parent", "eleve", "enseignant"; "" for groups
+	levels  []catalog.Level      // nil: none given (groups)
+	typed   []string             // académies typed in /abonner (or chosen with the buttons)
+	subs    []string             // académies followed: typed, plus those of the classes joined
+	narrow  *catalog.Departement // the département the first académie is narrowed to (/abonner <name>), nil: whole
+	buttons bool                 // onboards with /start and the buttons
+	classes []*class             // classes joined
 }
 
 // class is one teacher's class.
@@ -227,7 +255,30 @@ func newPopulation(cat *catalog.Catalog, n int) *population {
 			typed: []string{slug}, subs: []string{slug}})
 	}
 	p.addClasses()
+	p.narrowSome()
 	return p
+}
+
+// narrowSome narrows one in five parents who follow one académie and joined
+// no class (joining follows a class's whole académie) to the département of
+// the first local ENT of their académie that serves their levels: they hear
+// that département's ENTs, the académie-wide ones and the national ones.
+func (p *population) narrowSome() {
+	for i, who := range p.people {
+		if who.role != "parent" || who.buttons || len(who.subs) != 1 || len(who.classes) > 0 || i%5 != 2 {
+			continue
+		}
+		a, _ := p.cat.Academy(who.subs[0])
+		for _, svc := range p.cat.ServicesFor(a.Slug, nil) {
+			if !svc.Local() || !slices.ContainsFunc(who.levels, svc.Serves) {
+				continue
+			}
+			if d, ok := a.Departement(svc.Departements[0]); ok {
+				who.narrow = &d
+			}
+			break
+		}
+	}
 }
 
 func (p *population) add(who *person) {
@@ -279,7 +330,13 @@ func (p *population) concerned(who *person, svc catalog.Service) bool {
 		return len(who.subs) > 0
 	}
 	for _, a := range p.cat.AcademiesOf(svc.ID) {
-		if slices.Contains(who.subs, a.Slug) {
+		if !slices.Contains(who.subs, a.Slug) {
+			continue
+		}
+		if who.narrow == nil || a.Slug != who.subs[0] {
+			return true
+		}
+		if slices.ContainsFunc(p.cat.ServicesFor(a.Slug, []string{who.narrow.Code}), func(s catalog.Service) bool { return s.ID == svc.ID }) {
 			return true
 		}
 	}
