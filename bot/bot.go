@@ -19,7 +19,7 @@ import (
 // required; the rest have defaults.
 type Options struct {
 	Client  *telegram.Client
-	Store   *storage.Store
+	Store   Store
 	Catalog *catalog.Catalog
 	// Logger receives the bot's lines; nil discards them. Chat ids are
 	// logged at debug level only.
@@ -65,7 +65,7 @@ type Options struct {
 type Bot struct {
 	opt       Options
 	client    *telegram.Client
-	store     *storage.Store
+	store     Store
 	cat       *catalog.Catalog
 	log       *slog.Logger
 	now       func() time.Time

@@ -18,7 +18,7 @@ type RendererOptions struct {
 	Catalog *catalog.Catalog
 	// Store gives the services' states, so that an alternative that is down
 	// too is not recommended. Nil: every alternative is offered.
-	Store *storage.Store
+	Store StateReader
 	// Location is how times are written for a recipient without a known
 	// académie; nil means Europe/Paris. Others read their first académie's
 	// time (catalog.LocationOf).
@@ -37,7 +37,7 @@ type RendererOptions struct {
 // returned as stored. It is safe for concurrent use.
 type Renderer struct {
 	cat       *catalog.Catalog
-	store     *storage.Store
+	store     StateReader
 	loc       *time.Location
 	now       func() time.Time
 	publicURL string
