@@ -39,8 +39,9 @@
 //     transaction);
 //   - stats.go and purge.go: counters for /metrics, old rows deleted.
 //
-// notify does not import package bot: it declares the Sender and Renderer
-// it needs (*telegram.Client and *bot.Renderer satisfy them), and reads a
+// notify does not import package bot: it declares the Store, Sender and
+// Renderer it needs (store.go, send.go, render.go: *storage.Store,
+// *telegram.Client and *bot.Renderer satisfy them), and reads a
 // failed send's class with telegram.AsError, the one reading of Telegram's
 // errors, shared with the bot's update loop.
 package notify
@@ -63,7 +64,7 @@ import (
 // Sender and Renderer are required; every zero knob gets the default
 // documented on it.
 type Options struct {
-	Store   *storage.Store
+	Store   Store
 	Catalog *catalog.Catalog
 	Sender  Sender
 	// Renderer turns an event into the text one recipient reads, at send
@@ -140,7 +141,7 @@ type Options struct {
 // call Wake after writing an event.
 type Dispatcher struct {
 	opt     Options
-	store   *storage.Store
+	store   Store
 	cat     *catalog.Catalog
 	send    Sender
 	render  Renderer
