@@ -25,6 +25,8 @@
 //     steps below one after the other;
 //   - expand.go: who hears an event (its audience read against the
 //     catalog), written chunk by chunk as one delivery row per recipient;
+//   - audience.go: Hears, THE meaning of an expansion (who gets a row),
+//     which storage's SQL implements for speed;
 //   - supersede.go: a change of a service's state makes the earlier ones
 //     obsolete, and a recovery waits for the outage's messages in flight;
 //   - claim.go: due rows claimed, a batch at a time, fairly between lanes;
