@@ -29,6 +29,8 @@
 //     which storage's SQL implements for speed;
 //   - supersede.go: a change of a service's state makes the earlier ones
 //     obsolete, and a recovery waits for the outage's messages in flight;
+//     supersession.go: Supersedes, THE rule of which events a later one
+//     makes obsolete, which storage's SQL implements too;
 //   - claim.go: due rows claimed, a batch at a time, fairly between lanes;
 //   - queue.go: claimed jobs wait for their chat's turn (per-chat spacing,
 //     a group's minute, a 429's pause);

@@ -314,7 +314,10 @@ type Superseded struct {
 // Supersede makes every earlier event about ev's service obsolete: their
 // pending deliveries and channel posts are cancelled and they expand no
 // further, because a message whose news is no longer true must never be
-// sent late. Calling it again is harmless.
+// sent late. Calling it again is harmless. Which events ev makes obsolete
+// is notify.Supersedes (notify/supersession.go), the rule this SQL
+// carries for an ev of a service kind, the only one notify passes: it
+// does not check ev's kind itself.
 func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 	var out Superseded
 	if ev.ServiceID == "" {
