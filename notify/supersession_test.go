@@ -43,8 +43,8 @@ func TestSupersedesMatchesStorage(t *testing.T) {
 
 // randomHistory writes up to 16 events, each left new, half expanded or
 // expanded to three chats and a channel, then claims and settles some of
-// their rows, and kills some events. It returns the events as written (their ids and
-// kinds: their states move).
+// their rows, and kills some events. It returns the events as written
+// (their ids and kinds: their states move).
 func randomHistory(t *testing.T, s *storage.Store, r *rand.Rand, trial int) []storage.Event {
 	t.Helper()
 	ctx := context.Background()
