@@ -25,8 +25,12 @@
 //     steps below one after the other;
 //   - expand.go: who hears an event (its audience read against the
 //     catalog), written chunk by chunk as one delivery row per recipient;
+//   - audience.go: Hears, THE meaning of an expansion (who gets a row),
+//     which storage's SQL implements for speed;
 //   - supersede.go: a change of a service's state makes the earlier ones
 //     obsolete, and a recovery waits for the outage's messages in flight;
+//     supersession.go: Supersedes, THE rule of which events a later one
+//     makes obsolete, which storage's SQL implements too;
 //   - claim.go: due rows claimed, a batch at a time, fairly between lanes;
 //   - queue.go: claimed jobs wait for their chat's turn (per-chat spacing,
 //     a group's minute, a 429's pause);

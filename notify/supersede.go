@@ -36,9 +36,9 @@ func (p *pump) supersede(ctx context.Context, ev storage.Event, spec *storage.Ex
 }
 
 // olderSameService tells whether old is an earlier event about the same
-// service as ev, whose news ev makes untrue.
+// service as ev, whose news ev makes untrue (see Supersedes).
 func olderSameService(old *storage.Event, ev storage.Event) bool {
-	return isServiceEvent(*old) && old.ServiceID == ev.ServiceID && old.ID < ev.ID
+	return Supersedes(ev, *old)
 }
 
 // priorInflight tells whether a message of an earlier event about ev's

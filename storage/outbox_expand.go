@@ -36,7 +36,9 @@ type ChannelTarget struct {
 }
 
 // ExpandSpec says who an event reaches; the dispatcher builds it from the
-// event and the catalog (storage knows no catalog). Exactly one of
+// event and the catalog (storage knows no catalog). notify.Hears is the
+// definition of who a spec reaches, branch by branch; this summary and the
+// SQL below follow it. Exactly one of
 // Academies, Everyone, ClassID and ChatID chooses the people:
 //   - Academies: active chats subscribed to one of them, plus, WithClasses,
 //     members of open classes of those académies;
@@ -207,7 +209,10 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	return q.String(), args, nil
 }
 
-// audienceClause selects the chats of the spec's audience.
+// audienceClause selects the chats of the spec's audience. It implements,
+// for speed, part of notify.Hears (notify/audience.go: inAudience and
+// followsDepartements), which is the rule: change both together
+// (notify's TestHearsMatchesExpansion compares them).
 func audienceClause(spec ExpandSpec) (string, error) {
 	const (
 		anySub   = ` EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id`
@@ -250,7 +255,11 @@ func audienceClause(spec ExpandSpec) (string, error) {
 	return "", fmt.Errorf("storage: expand event %d: no audience", spec.EventID)
 }
 
-// prefClause keeps the chats whose alert settings ask for the event.
+// prefClause keeps the chats whose alert settings ask for the event. It
+// implements, for speed, part of notify.Hears (notify/audience.go:
+// wantsNews; the levels filter and the PlanBMembers exception, written in
+// deliveriesQuery, are passesFilters and hearsForPlanB), which is the rule:
+// change both together (notify's TestHearsMatchesExpansion compares them).
 func prefClause(pref string) (string, error) {
 	switch pref {
 	case PrefNone:
@@ -305,7 +314,10 @@ type Superseded struct {
 // Supersede makes every earlier event about ev's service obsolete: their
 // pending deliveries and channel posts are cancelled and they expand no
 // further, because a message whose news is no longer true must never be
-// sent late. Calling it again is harmless.
+// sent late. Calling it again is harmless. Which events ev makes obsolete
+// is notify.Supersedes (notify/supersession.go), the rule this SQL
+// carries for an ev of a service kind, the only one notify passes: it
+// does not check ev's kind itself.
 func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 	var out Superseded
 	if ev.ServiceID == "" {

@@ -160,7 +160,9 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 }
 
 // newerEventSQL tells whether a later event about the same service exists
-// (for the event e).
+// (for the event e): with skipReason, notify.Supersedes (the rule) in SQL,
+// for an e that names its service (two service events naming none count
+// here as news of one service, which Supersedes does not).
 const newerEventSQL = `EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
 	AND n.kind IN ('outage', 'degraded', 'recovery'))`
 
