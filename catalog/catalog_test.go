@@ -20,46 +20,60 @@ func TestAllLevels(t *testing.T) {
 	}
 }
 
-func TestService(t *testing.T) {
-	c := mustDefault(t)
-	tests := []struct {
-		id, wantURL string
-		wantOK      bool
-	}{
-		{"monlycee", "https://ent.iledefrance.fr", true},
-		{"educonnect", "https://educonnect.education.gouv.fr", true},
-		{"MonLycee", "", false},
-		{"", "", false},
-	}
+// lookupCase is a key and the field a lookup must find for it, "" when
+// it must find nothing.
+type lookupCase struct{ key, want string }
+
+// testLookup runs a lookup that finds one thing or nothing over the
+// cases, comparing one field of what it finds.
+func testLookup[T any](t *testing.T, name string, lookup func(string) (T, bool), field func(T) string, tests []lookupCase) {
+	t.Helper()
 	for _, tt := range tests {
-		t.Run(tt.id, func(t *testing.T) {
-			s, ok := c.Service(tt.id)
-			if s.URL != tt.wantURL || ok != tt.wantOK {
-				t.Errorf("Service(%q): got %q, %v; want %q, %v", tt.id, s.URL, ok, tt.wantURL, tt.wantOK)
+		t.Run(tt.key, func(t *testing.T) {
+			v, ok := lookup(tt.key)
+			if got, wantOK := field(v), tt.want != ""; got != tt.want || ok != wantOK {
+				t.Errorf("%s(%q): got %q, %v; want %q, %v", name, tt.key, got, ok, tt.want, wantOK)
 			}
 		})
 	}
 }
 
-func TestAcademy(t *testing.T) {
-	c := mustDefault(t)
-	tests := []struct {
-		slug, wantCode string
-		wantOK         bool
-	}{
-		{"creteil", "24", true},
-		{"wallis-et-futuna", "42", true},
-		{"Créteil", "", false}, // exact slug only; Find is for user input
-		{"24", "", false},
-	}
+func slugOf(a Academy) string { return a.Slug }
+
+// slugsCase is a key and the slugs of the académies a function must list
+// for it, in order.
+type slugsCase struct {
+	key  string
+	want []string
+}
+
+// testSlugs runs a function listing académies over the cases.
+func testSlugs(t *testing.T, name string, list func(string) []Academy, tests []slugsCase) {
+	t.Helper()
 	for _, tt := range tests {
-		t.Run(tt.slug, func(t *testing.T) {
-			a, ok := c.Academy(tt.slug)
-			if a.Code != tt.wantCode || ok != tt.wantOK {
-				t.Errorf("Academy(%q): got %q, %v; want %q, %v", tt.slug, a.Code, ok, tt.wantCode, tt.wantOK)
+		t.Run(tt.key, func(t *testing.T) {
+			if got := slugs(list(tt.key)); !slices.Equal(got, tt.want) {
+				t.Errorf("%s(%q): got %v, want %v", name, tt.key, got, tt.want)
 			}
 		})
 	}
+}
+
+// TestServiceAndAcademy: Service and Academy take an exact id or slug.
+func TestServiceAndAcademy(t *testing.T) {
+	c := mustDefault(t)
+	testLookup(t, "Service", c.Service, func(s Service) string { return s.URL }, []lookupCase{
+		{"monlycee", "https://ent.iledefrance.fr"},
+		{"educonnect", "https://educonnect.education.gouv.fr"},
+		{"MonLycee", ""},
+		{"", ""},
+	})
+	testLookup(t, "Academy", c.Academy, func(a Academy) string { return a.Code }, []lookupCase{
+		{"creteil", "24"},
+		{"wallis-et-futuna", "42"},
+		{"Créteil", ""}, // exact slug only; Find is for user input
+		{"24", ""},
+	})
 }
 
 func TestServicesOf(t *testing.T) {
@@ -119,23 +133,13 @@ func TestRegions(t *testing.T) {
 
 func TestAcademiesIn(t *testing.T) {
 	c := mustDefault(t)
-	tests := []struct {
-		region string
-		want   []string
-	}{
+	testSlugs(t, "AcademiesIn", c.AcademiesIn, []slugsCase{
 		{"Île-de-France", []string{"creteil", "paris", "versailles"}},
 		{"ile de france", []string{"creteil", "paris", "versailles"}},
 		{"Grand Est", []string{"nancy-metz", "reims", "strasbourg"}},
 		{"Normandie", []string{"normandie"}},
 		{"Atlantide", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.region, func(t *testing.T) {
-			if got := slugs(c.AcademiesIn(tt.region)); !slices.Equal(got, tt.want) {
-				t.Errorf("AcademiesIn(%q): got %v, want %v", tt.region, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestAlternativesFor(t *testing.T) {

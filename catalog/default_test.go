@@ -87,10 +87,7 @@ func TestDefaultCodes(t *testing.T) {
 
 func TestDefaultSharedServices(t *testing.T) {
 	c := mustDefault(t)
-	tests := []struct {
-		service string
-		want    []string
-	}{
+	testSlugs(t, "AcademiesOf", c.AcademiesOf, []slugsCase{
 		{"monlycee", []string{"creteil", "paris", "versailles"}},
 		{"enthdf", []string{"amiens", "lille"}},
 		{"monbureaunumerique", []string{"nancy-metz", "reims", "strasbourg"}},
@@ -101,14 +98,7 @@ func TestDefaultSharedServices(t *testing.T) {
 		{"atrium", []string{"aix-marseille", "nice"}},
 		{"educdenormandie", []string{"normandie", "saint-pierre-et-miquelon"}},
 		{"lumni", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.service, func(t *testing.T) {
-			if got := slugs(c.AcademiesOf(tt.service)); !slices.Equal(got, tt.want) {
-				t.Errorf("AcademiesOf(%q): got %v, want %v", tt.service, got, tt.want)
-			}
-		})
-	}
+	})
 	for _, s := range c.Services {
 		if n := len(c.AcademiesOf(s.ID)); !s.National && n == 0 {
 			t.Errorf("service %q: used by no académie", s.ID)

@@ -27,10 +27,7 @@ func placesCatalog() *Catalog {
 }
 
 func TestParsePlacesValid(t *testing.T) {
-	c, err := Parse(marshal(t, placesCatalog()))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
+	c := mustParse(t, placesCatalog())
 	a, _ := c.Academy("versailles")
 	if a.Timezone != DefaultTimezone {
 		t.Errorf("Timezone left out: got %q, want %q", a.Timezone, DefaultTimezone)
@@ -38,11 +35,7 @@ func TestParsePlacesValid(t *testing.T) {
 }
 
 func TestParseRejectsPlaces(t *testing.T) {
-	tests := []struct {
-		name   string
-		mutate func(c *Catalog)
-		want   []string
-	}{
+	testRejects(t, placesCatalog, []rejectCase{
 		{"service département of another académie", func(c *Catalog) { c.Services[3].Departements = []string{"75"} },
 			[]string{`services[3] (id "enc92"): departement "75": belongs to académie "paris", which does not list this service (listed by: versailles)`}},
 		{"service département nobody has", func(c *Catalog) { c.Services[3].Departements = []string{"93"} },
@@ -71,22 +64,7 @@ func TestParseRejectsPlaces(t *testing.T) {
 			c.Academies[2].Overseas, c.Academies[2].ViceRectorat, c.Academies[2].Timezone = false, true, ""
 		},
 			[]string{`academies[2] (slug "la-reunion"): timezone: required for an overseas académie or vice-rectorat`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := placesCatalog()
-			tt.mutate(c)
-			_, err := Parse(marshal(t, c))
-			if err == nil {
-				t.Fatal("Parse: no error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestParsePlacesAllAtOnce: place problems are reported with the others.

@@ -60,7 +60,7 @@ func TestParseLevel(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	c := mustDefault(t)
-	tests := []struct{ query, want string }{
+	testLookup(t, "Find", c.Find, slugOf, []lookupCase{
 		{"Créteil", "creteil"},
 		{"creteil", "creteil"},
 		{"CRETEIL", "creteil"},
@@ -91,20 +91,12 @@ func TestFind(t *testing.T) {
 		{"99", ""},
 		{"académie", ""},
 		{"île-de-france", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			a, ok := c.Find(tt.query)
-			if got := a.Slug; got != tt.want || ok != (tt.want != "") {
-				t.Errorf("Find(%q): got %q, %v; want %q", tt.query, got, ok, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestSuggest(t *testing.T) {
 	c := mustDefault(t)
-	tests := []struct{ query, want string }{
+	testLookup(t, "Suggest", c.Suggest, slugOf, []lookupCase{
 		{"creteuil", "creteil"},
 		{"versaille", "versailles"},
 		{"versaile", "versailles"},
@@ -123,15 +115,7 @@ func TestSuggest(t *testing.T) {
 		{"12345", ""},
 		{"nouvelle", "nouvelle-caledonie"},
 		{"", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			a, ok := c.Suggest(tt.query)
-			if got := a.Slug; got != tt.want || ok != (tt.want != "") {
-				t.Errorf("Suggest(%q): got %q, %v; want %q", tt.query, got, ok, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestSuggestTie(t *testing.T) {
@@ -140,11 +124,7 @@ func TestSuggestTie(t *testing.T) {
 		Academy{Slug: "lyon", Code: "10", Name: "Lyon", Region: "Auvergne-Rhône-Alpes"},
 		Academy{Slug: "lion", Code: "98", Name: "Lion", Region: "Test"},
 	)
-	parsed, err := Parse(marshal(t, c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, ok := parsed.Suggest("lon"); ok {
+	if a, ok := mustParse(t, c).Suggest("lon"); ok {
 		t.Errorf("Suggest(lon) with lyon and lion: got %q, want no suggestion", a.Slug)
 	}
 }

@@ -99,10 +99,7 @@ func validateDepartements(p *problems, c *Catalog) {
 		if len(s.Departements) == 0 {
 			continue
 		}
-		where := fmt.Sprintf("services[%d]", i)
-		if s.ID != "" {
-			where += fmt.Sprintf(" (id %q)", s.ID)
-		}
+		where := serviceWhere(i, s)
 		if s.National {
 			p.add(where, "departements: a national service concerns every département and cannot be narrowed")
 			continue
@@ -130,12 +127,29 @@ func validateDepartements(p *problems, c *Catalog) {
 	}
 }
 
-func academyWhere(i int, a Academy) string {
-	where := fmt.Sprintf("academies[%d]", i)
-	if a.Slug != "" {
-		where += fmt.Sprintf(" (slug %q)", a.Slug)
+// itemWhere names the i-th element of a list in a problem, with the key
+// that names it once it has one: `services[2] (id "ecollege78")`.
+func itemWhere(list string, i int, key, value string) string {
+	where := fmt.Sprintf("%s[%d]", list, i)
+	if value != "" {
+		where += fmt.Sprintf(" (%s %q)", key, value)
 	}
 	return where
+}
+
+func academyWhere(i int, a Academy) string { return itemWhere("academies", i, "slug", a.Slug) }
+
+func serviceWhere(i int, s Service) string { return itemWhere("services", i, "id", s.ID) }
+
+// checkKey requires the id or slug that names a service or an académie, in
+// the form URLs and bot commands use.
+func checkKey(p *problems, where, key, value string) {
+	switch {
+	case value == "":
+		p.add(where, "%s: required", key)
+	case !validSlug(value):
+		p.add(where, "%s %q: must be lowercase ascii letters, digits and single hyphens", key, value)
+	}
 }
 
 func depWhere(c *Catalog, r depRef) string {
@@ -172,16 +186,8 @@ func validateServices(p *problems, services []Service) map[string]bool {
 	known := map[string]bool{}
 	for i := range services {
 		s := &services[i]
-		where := fmt.Sprintf("services[%d]", i)
-		if s.ID != "" {
-			where += fmt.Sprintf(" (id %q)", s.ID)
-		}
-		switch {
-		case s.ID == "":
-			p.add(where, "id: required")
-		case !validSlug(s.ID):
-			p.add(where, "id %q: must be lowercase ascii letters, digits and single hyphens", s.ID)
-		}
+		where := serviceWhere(i, *s)
+		checkKey(p, where, "id", s.ID)
 		if _, dup := known[s.ID]; dup && s.ID != "" {
 			p.add(where, "id %q: duplicate service id", s.ID)
 		}
@@ -244,10 +250,7 @@ func validateAlternatives(p *problems, c *Catalog, known map[string]bool) {
 		}
 		canonical[l] = alts
 		for i, alt := range alts {
-			where := fmt.Sprintf("alternatives.%s[%d]", raw, i)
-			if alt.Name != "" {
-				where += fmt.Sprintf(" (name %q)", alt.Name)
-			}
+			where := itemWhere("alternatives."+string(raw), i, "name", alt.Name)
 			if strings.TrimSpace(alt.Name) == "" {
 				p.add(where, "name: required")
 			}
@@ -270,16 +273,8 @@ func validateAcademies(p *problems, academies []Academy, known map[string]bool) 
 	codes := map[string]int{}
 	keys := map[string]int{}
 	for i, a := range academies {
-		where := fmt.Sprintf("academies[%d]", i)
-		if a.Slug != "" {
-			where += fmt.Sprintf(" (slug %q)", a.Slug)
-		}
-		switch {
-		case a.Slug == "":
-			p.add(where, "slug: required")
-		case !validSlug(a.Slug):
-			p.add(where, "slug %q: must be lowercase ascii letters, digits and single hyphens", a.Slug)
-		}
+		where := academyWhere(i, a)
+		checkKey(p, where, "slug", a.Slug)
 		if j, dup := slugs[a.Slug]; dup && a.Slug != "" {
 			p.add(where, "slug %q: duplicate of academies[%d]", a.Slug, j)
 		} else {

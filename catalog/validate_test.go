@@ -38,11 +38,34 @@ func marshal(t *testing.T, c *Catalog) []byte {
 	return data
 }
 
-func TestParseValid(t *testing.T) {
-	c, err := Parse(marshal(t, validCatalog()))
+// mustParse marshals c and parses it back, as Load would read it.
+func mustParse(t *testing.T, c *Catalog) *Catalog {
+	t.Helper()
+	parsed, err := Parse(marshal(t, c))
 	if err != nil {
-		t.Fatalf("Parse(valid) error: %v", err)
+		t.Fatalf("Parse: %v", err)
 	}
+	return parsed
+}
+
+// wantParseErrors parses data and fails unless Parse refuses it with an
+// error containing every one of want. It returns the error.
+func wantParseErrors(t *testing.T, data []byte, want []string) error {
+	t.Helper()
+	_, err := Parse(data)
+	if err == nil {
+		t.Fatalf("Parse: got no error, want one containing %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Parse error:\n%v\nwant it to contain %q", err, w)
+		}
+	}
+	return err
+}
+
+func TestParseValid(t *testing.T) {
+	c := mustParse(t, validCatalog())
 	s, ok := c.Service("monlycee")
 	if !ok {
 		t.Fatal(`Service("monlycee"): not found`)
@@ -52,12 +75,28 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
+// rejectCase breaks one thing in a copy of a valid catalog.
+type rejectCase struct {
+	name   string
+	mutate func(c *Catalog)
+	want   []string // substrings of the error, all required
+}
+
+// testRejects breaks a fresh base catalog per case and checks that Parse
+// refuses the result with the wanted error.
+func testRejects(t *testing.T, base func() *Catalog, tests []rejectCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.mutate(c)
+			wantParseErrors(t, marshal(t, c), tt.want)
+		})
+	}
+}
+
 func TestParseRejects(t *testing.T) {
-	tests := []struct {
-		name   string
-		mutate func(c *Catalog)
-		want   []string // substrings of the error, all required
-	}{
+	testRejects(t, validCatalog, []rejectCase{
 		{"duplicate service id", func(c *Catalog) { c.Services[2].ID = "monlycee" },
 			[]string{`services[2] (id "monlycee")`, "duplicate service id"}},
 		{"duplicate slug", func(c *Catalog) { c.Academies[1].Slug = "versailles"; c.Academies[1].Name = "Versailles bis" },
@@ -132,22 +171,7 @@ func TestParseRejects(t *testing.T) {
 			[]string{"waiting_room_markers[0]", "must contain letters or digits"}},
 		{"no académie", func(c *Catalog) { c.Academies = nil },
 			[]string{"academies: at least one académie is required"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := validCatalog()
-			tt.mutate(c)
-			_, err := Parse(marshal(t, c))
-			if err == nil {
-				t.Fatalf("Parse: got no error, want one containing %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("Parse error:\n%v\nwant it to contain %q", err, w)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestParseAccepts(t *testing.T) {
@@ -196,11 +220,7 @@ func TestParseAccepts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := validCatalog()
 			tt.mutate(c)
-			got, err := Parse(marshal(t, c))
-			if err != nil {
-				t.Fatalf("Parse error: %v", err)
-			}
-			tt.check(t, got)
+			tt.check(t, mustParse(t, c))
 		})
 	}
 }
@@ -233,15 +253,8 @@ func TestParseReportsAllProblems(t *testing.T) {
 	c.Services[2].ExpectStatus = 42
 	c.Academies[1].Services = []string{"nope"}
 	c.Alternatives[Lycee] = []Alternative{{Name: "", URL: "https://www.lumni.fr/lycee"}}
-	_, err := Parse(marshal(t, c))
-	if err == nil {
-		t.Fatal("Parse: got no error, want four")
-	}
-	for _, w := range []string{`url "htp:/x"`, "expect_status 42", `service "nope"`, "alternatives.lycee[0]: name: required", "(4 problems)"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error:\n%v\nwant it to contain %q", err, w)
-		}
-	}
+	err := wantParseErrors(t, marshal(t, c),
+		[]string{`url "htp:/x"`, "expect_status 42", `service "nope"`, "alternatives.lycee[0]: name: required", "(4 problems)"})
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) || len(joined.Unwrap()) != 4 {
 		t.Errorf("error: want an errors.Join of 4 problems, got %#v", err)

@@ -11,26 +11,35 @@ func n(s string) string {
 	return strings.NewReplacer("_", NBSP, "^", NNBSP).Replace(s)
 }
 
-func TestTime(t *testing.T) {
-	tests := []struct {
-		name string
-		h, m int
-		want string
-	}{
-		{"morning", 7, 32, "7_h_32"},
-		{"minutes under ten", 10, 2, "10_h_02"},
-		{"on the hour", 10, 0, "10_h"},
-		{"midnight", 0, 5, "0_h_05"},
-		{"evening", 23, 59, "23_h_59"},
-	}
+// formatCase is an input of a formatting function and the text it must
+// give, written with n's marks.
+type formatCase[T any] struct {
+	name string
+	in   T
+	want string
+}
+
+// testFormat runs a formatting function over the cases.
+func testFormat[T any](t *testing.T, name string, format func(T) string, tests []formatCase[T]) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Time(time.Date(2021, 4, 6, tt.h, tt.m, 30, 0, time.UTC))
-			if got != n(tt.want) {
-				t.Errorf("Time = %q, want %q", got, n(tt.want))
+			if got := format(tt.in); got != n(tt.want) {
+				t.Errorf("%s(%v) = %q, want %q", name, tt.in, got, n(tt.want))
 			}
 		})
 	}
+}
+
+func TestTime(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2021, 4, 6, h, m, 30, 0, time.UTC) }
+	testFormat(t, "Time", Time, []formatCase[time.Time]{
+		{"morning", at(7, 32), "7_h_32"},
+		{"minutes under ten", at(10, 2), "10_h_02"},
+		{"on the hour", at(10, 0), "10_h"},
+		{"midnight", at(0, 5), "0_h_05"},
+		{"evening", at(23, 59), "23_h_59"},
+	})
 }
 
 func TestDate(t *testing.T) {
@@ -58,11 +67,7 @@ func TestDate(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
-	tests := []struct {
-		name string
-		d    time.Duration
-		want string
-	}{
+	testFormat(t, "Duration", Duration, []formatCase[time.Duration]{
 		{"seconds", 20 * time.Second, "moins d'une minute"},
 		{"rounded up to a minute", 50 * time.Second, "1_min"},
 		{"minutes", 45 * time.Minute, "45_min"},
@@ -73,36 +78,18 @@ func TestDuration(t *testing.T) {
 		{"one day", 24 * time.Hour, "1_jour"},
 		{"days", 72*time.Hour + 10*time.Minute, "3_jours"},
 		{"a day and hours", 28 * time.Hour, "1_jour 4_h"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Duration(tt.d); got != n(tt.want) {
-				t.Errorf("Duration(%v) = %q, want %q", tt.d, got, n(tt.want))
-			}
-		})
-	}
+	})
 }
 
 func TestNumber(t *testing.T) {
-	tests := []struct {
-		name string
-		n    int
-		want string
-	}{
+	testFormat(t, "Number", Number, []formatCase[int]{
 		{"zero", 0, "0"},
 		{"hundreds", 999, "999"},
 		{"thousands", 3612, "3^612"},
 		{"tens of thousands", 40000, "40^000"},
 		{"millions", 1234567, "1^234^567"},
 		{"negative", -1200, "-1^200"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Number(tt.n); got != n(tt.want) {
-				t.Errorf("Number(%d) = %q, want %q", tt.n, got, n(tt.want))
-			}
-		})
-	}
+	})
 }
 
 func TestTypeset(t *testing.T) {

@@ -256,17 +256,7 @@ func (s *Server) knownAcademy(slug string) *apiErr {
 
 // validSlug accepts what an académie slug looks like: lower-case ASCII
 // letters, digits and hyphens, at most maxSlugLen.
-func validSlug(v string) bool {
-	if v == "" || len(v) > maxSlugLen {
-		return false
-	}
-	for _, c := range []byte(v) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
-}
+func validSlug(v string) bool { return plainWord(v, maxSlugLen, '-') }
 
 // apiQuery parses the query string strictly: a malformed escape, an
 // unknown parameter (a typo would silently give another answer) or a

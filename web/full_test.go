@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"hash/fnv"
 	"net/http"
 	"strings"
@@ -59,17 +58,7 @@ func fullServer(t testing.TB) (*Server, time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := openStore(t, now)
-	ids := make([]string, 0, len(cat.Services))
-	for _, s := range cat.Services {
-		ids = append(ids, s.ID)
-	}
-	history(t, st, ids, now, fullScenario(now))
-	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
-		return tx.SetMaintenance(context.Background(), "ent-aura", now.Add(2*time.Hour))
-	}); err != nil {
-		t.Fatal(err)
-	}
+	st := pageStore(t, cat, now, fullScenario(now), now.Add(2*time.Hour))
 	srv := New(Options{Logger: testLogger(t), Store: st, Catalog: cat, Now: func() time.Time { return now }, Location: now.Location(),
 		BotUsername: "SentinelleENTBot", PublicURL: "https://sentinelle.example.fr", MaxRoundAge: 3 * time.Minute,
 		StartedAt: now.Add(-time.Hour)})

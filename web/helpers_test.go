@@ -126,6 +126,25 @@ func history(t testing.TB, st *storage.Store, services []string, now time.Time, 
 	feed(t, st, services, times, 23*time.Hour, sc)
 }
 
+// pageStore opens the store the status pages are read from: the history
+// of sc for every service of cat, and ENT Auvergne-Rhône-Alpes (ent-aura)
+// in maintenance until maintenanceEnd, so that the pages show one.
+func pageStore(t testing.TB, cat *catalog.Catalog, now time.Time, sc scenario, maintenanceEnd time.Time) *storage.Store {
+	t.Helper()
+	st := openStore(t, now)
+	ids := make([]string, 0, len(cat.Services))
+	for _, s := range cat.Services {
+		ids = append(ids, s.ID)
+	}
+	history(t, st, ids, now, sc)
+	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
+		return tx.SetMaintenance(context.Background(), "ent-aura", maintenanceEnd)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // between reports whether at is in [from, to).
 func between(at, from, to time.Time) bool { return !at.Before(from) && at.Before(to) }
 
@@ -141,6 +160,18 @@ func get(t testing.TB, h http.Handler, target string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return res, body
+}
+
+// wantStatusHeader reports a response whose status or header name is not
+// the wanted one.
+func wantStatusHeader(t *testing.T, res *http.Response, status int, name, want string) {
+	t.Helper()
+	if res.StatusCode != status {
+		t.Errorf("status = %d, want %d", res.StatusCode, status)
+	}
+	if got := res.Header.Get(name); got != want {
+		t.Errorf("%s = %q, want %q", name, got, want)
+	}
 }
 
 // golden compares got with testdata/name.golden, or rewrites it with

@@ -196,25 +196,25 @@ func (m *Metrics) CommandLatency(cmd string, d time.Duration) {
 func (m *Metrics) commandLabel(cmd string) string {
 	if prefix, ok := strings.CutPrefix(cmd, buttonPrefix); ok {
 		label := "bouton_" + prefix
-		if label == buttonUnknown || !plainWord(prefix, 16) {
+		if label == buttonUnknown || !plainWord(prefix, 16, '_') {
 			return buttonUnknown
 		}
 		return m.bounded(m.buttons, maxButtonLabels, label, buttonUnknown)
 	}
-	if !plainWord(cmd, 32) {
+	if !plainWord(cmd, 32, '_') {
 		return "other"
 	}
 	return m.bounded(m.commands, maxCommandLabels, cmd, "other")
 }
 
-// plainWord accepts 1 to n lower-case ASCII letters, digits and
-// underscores: what a label may be.
-func plainWord(s string, n int) bool {
+// plainWord accepts 1 to n lower-case ASCII letters, digits and joiner
+// bytes: what a label ('_') or an académie slug ('-') may be.
+func plainWord(s string, n int, joiner byte) bool {
 	if s == "" || len(s) > n {
 		return false
 	}
 	for _, c := range []byte(s) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != joiner {
 			return false
 		}
 	}

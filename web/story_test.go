@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -69,17 +68,7 @@ func storyServer(t testing.TB) (*Server, *storage.Store, *catalog.Catalog, time.
 	t.Helper()
 	now := storyNow(t)
 	cat := mustCatalog(t, storyCatalog)
-	st := openStore(t, now)
-	ids := make([]string, 0, len(cat.Services))
-	for _, s := range cat.Services {
-		ids = append(ids, s.ID)
-	}
-	history(t, st, ids, now, storyScenario(now))
-	if err := st.Update(context.Background(), func(tx *storage.Tx) error {
-		return tx.SetMaintenance(context.Background(), "ent-aura", time.Date(2021, 4, 6, 12, 0, 0, 0, now.Location()))
-	}); err != nil {
-		t.Fatal(err)
-	}
+	st := pageStore(t, cat, now, storyScenario(now), time.Date(2021, 4, 6, 12, 0, 0, 0, now.Location()))
 	srv := New(Options{Logger: testLogger(t), Store: st, Catalog: cat, Now: func() time.Time { return now }, Location: now.Location(),
 		BotUsername: "@SentinelleENTBot", PublicURL: "https://sentinelle.example.fr", MaxRoundAge: 3 * time.Minute,
 		StartedAt: now.Add(-time.Hour), Metrics: NewMetrics()})
@@ -111,12 +100,7 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, body := get(t, h, tt.target)
-			if res.StatusCode != tt.status {
-				t.Errorf("status = %d, want %d", res.StatusCode, tt.status)
-			}
-			if got := res.Header.Get("Content-Type"); got != tt.contentType {
-				t.Errorf("Content-Type = %q, want %q", got, tt.contentType)
-			}
+			wantStatusHeader(t, res, tt.status, "Content-Type", tt.contentType)
 			golden(t, tt.name, body)
 		})
 	}

@@ -39,12 +39,7 @@ func TestHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
 			res, _ := get(t, h, tt.target)
-			if res.StatusCode != tt.status {
-				t.Errorf("status = %d, want %d", res.StatusCode, tt.status)
-			}
-			if got := res.Header.Get("Cache-Control"); got != tt.cache {
-				t.Errorf("Cache-Control = %q, want %q", got, tt.cache)
-			}
+			wantStatusHeader(t, res, tt.status, "Cache-Control", tt.cache)
 			csp := res.Header.Get("Content-Security-Policy")
 			for _, want := range []string{"default-src 'none'", "style-src 'sha256-", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"} {
 				if !strings.Contains(csp, want) {

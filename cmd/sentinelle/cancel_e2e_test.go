@@ -67,13 +67,5 @@ func TestRecoveryCancelsQueuedOutage(t *testing.T) {
 	if n := tg.Count429(); n != 0 {
 		t.Errorf("%d × 429", n)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d", code)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("service did not stop")
-	}
+	stopService(t, cancel, done, 20*time.Second, logs)
 }

@@ -205,23 +205,24 @@ func loadToken(lookup func(string) (string, bool), errs *[]error) string {
 type badFunc func(name, value, want string)
 
 func duration(get func(string) string, bad badFunc, name string, min, max time.Duration) time.Duration {
-	v := get(name)
-	d, err := time.ParseDuration(v)
-	if err != nil || d < min || d > max {
-		bad(name, v, fmt.Sprintf("une durée entre %s et %s, par exemple 10s", min, max))
-		return 0
-	}
-	return d
+	return inRange(get, bad, name, time.ParseDuration, min, max, fmt.Sprintf("une durée entre %s et %s, par exemple 10s", min, max))
 }
 
 func integer(get func(string) string, bad badFunc, name string, min, max int) int {
+	return inRange(get, bad, name, strconv.Atoi, min, max, fmt.Sprintf("un entier entre %d et %d", min, max))
+}
+
+// inRange reads the variable name with parse and checks that it lies in
+// [min, max]; otherwise it reports the value, saying want was expected,
+// and returns 0.
+func inRange[T int | time.Duration](get func(string) string, bad badFunc, name string, parse func(string) (T, error), min, max T, want string) T {
 	v := get(name)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < min || n > max {
-		bad(name, v, fmt.Sprintf("un entier entre %d et %d", min, max))
+	x, err := parse(v)
+	if err != nil || x < min || x > max {
+		bad(name, v, want)
 		return 0
 	}
-	return n
+	return x
 }
 
 func boolean(get func(string) string, bad badFunc, name string) bool {

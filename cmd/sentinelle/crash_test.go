@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -25,24 +26,11 @@ func TestCrashMidFanOut(t *testing.T) {
 	const recipients, rate = 2000, 400
 	batch := rate / 5 // notify's default batch: a fifth of a second of sending
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sentinelle")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	tg := telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
-		telegramtest.WithPollWait(200*time.Millisecond))
-	ent := newSwitchableENT(t)
-	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
-	dbPath := filepath.Join(dir, "s.db")
-	seedParents(t, dbPath, recipients)
-
-	env := append(os.Environ(), "TELEGRAM_BOT_TOKEN="+tg.Token(), "TELEGRAM_API_URL="+tg.URL(),
-		"DATABASE_PATH="+dbPath, "CATALOG_FILE="+catalogFile, "HTTP_ADDR=127.0.0.1:0",
-		"CHECK_SCHEDULE=@every 1s", "CHECK_TIMEOUT=2s", "CANARY_URLS=", "QUIET_HOURS=", "DOWN_AFTER=1",
-		"TELEGRAM_PAID_BROADCAST=true", fmt.Sprintf("TELEGRAM_RATE_LIMIT=%d", rate))
+	f := newFanOut(t, dir, recipients, rate)
+	tg, ent, dbPath := f.tg, f.ent, f.dbPath
 	start := func() (*exec.Cmd, *syncBuffer) {
-		cmd := exec.Command(bin)
-		cmd.Dir, cmd.Env = dir, env
+		cmd := exec.Command(f.bin)
+		cmd.Dir, cmd.Env = dir, f.env
 		logs := &syncBuffer{}
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
@@ -95,6 +83,45 @@ func TestCrashMidFanOut(t *testing.T) {
 	}
 }
 
+// fanOut is what the fan-out tests run the built binary in dir against:
+// a fake Bot API with Telegram's flood limits, ENT Alpha, and a database
+// of parents subscribed to alpha.
+type fanOut struct {
+	bin, dbPath string
+	tg          *telegramtest.Server
+	ent         *switchableENT
+	// env runs the binary against them, an outage confirmed in one round
+	// a second, sending as paid broadcasts at the given rate.
+	env []string
+}
+
+func newFanOut(t *testing.T, dir string, parents, rate int) *fanOut {
+	t.Helper()
+	f := &fanOut{bin: filepath.Join(dir, "sentinelle"), dbPath: filepath.Join(dir, "s.db")}
+	buildBinary(t, f.bin)
+	f.tg = telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
+		telegramtest.WithPollWait(200*time.Millisecond))
+	f.ent = newSwitchableENT(t)
+	catalogFile := writeAlphaCatalog(t, dir, f.ent.srv.URL)
+	seedParents(t, f.dbPath, parents)
+	f.env = writeEnv(os.Environ(), "TELEGRAM_BOT_TOKEN", f.tg.Token(), "TELEGRAM_API_URL", f.tg.URL(),
+		"DATABASE_PATH", f.dbPath, "CATALOG_FILE", catalogFile, "HTTP_ADDR", "127.0.0.1:0",
+		"CHECK_SCHEDULE", "@every 1s", "CHECK_TIMEOUT", "2s", "CANARY_URLS", "", "QUIET_HOURS", "", "DOWN_AFTER", "1",
+		"TELEGRAM_PAID_BROADCAST", "true", "TELEGRAM_RATE_LIMIT", strconv.Itoa(rate))
+	return f
+}
+
+// alphaAcademy is the académie of the test catalogs, alpha, whose one ENT
+// is ent-alpha.
+const alphaAcademy = `academies:
+  - slug: alpha
+    code: "01"
+    name: "Alpha"
+    region: "Région Une"
+    zone: "A"
+    services: [ent-alpha]
+`
+
 // writeAlphaCatalog writes a catalog of one académie, alpha, whose one ENT
 // answers at url, and returns its path.
 func writeAlphaCatalog(t *testing.T, dir, url string) string {
@@ -105,14 +132,7 @@ func writeAlphaCatalog(t *testing.T, dir, url string) string {
     name: "ENT Alpha"
     url: %q
     levels: [college, lycee]
-academies:
-  - slug: alpha
-    code: "01"
-    name: "Alpha"
-    region: "Région Une"
-    zone: "A"
-    services: [ent-alpha]
-`, url))
+`, url)+alphaAcademy)
 	return path
 }
 

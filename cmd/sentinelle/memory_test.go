@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"sentinelle/telegram/telegramtest"
 )
 
 // TestPeakMemory100k measures the peak resident memory (VmHWM) of the real
@@ -26,18 +23,9 @@ func TestPeakMemory100k(t *testing.T) {
 	}
 	const subscribers, rate, window = 100_000, 1000, 20 * time.Second
 	dir := t.TempDir()
-	w := &world{t: t, dir: dir, bin: filepath.Join(dir, "sentinelle")}
-	buildBinary(t, w.bin)
-	tg := telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
-		telegramtest.WithPollWait(200*time.Millisecond))
-	ent := newSwitchableENT(t)
-	catalogFile := writeAlphaCatalog(t, dir, ent.srv.URL)
-	dbPath := filepath.Join(dir, "s.db")
-	seedParents(t, dbPath, subscribers)
-	w.env = writeEnv(os.Environ(), "TELEGRAM_BOT_TOKEN", tg.Token(), "TELEGRAM_API_URL", tg.URL(),
-		"DATABASE_PATH", dbPath, "CATALOG_FILE", catalogFile, "HTTP_ADDR", "127.0.0.1:0",
-		"CHECK_SCHEDULE", "@every 1s", "CHECK_TIMEOUT", "2s", "CANARY_URLS", "", "QUIET_HOURS", "", "DOWN_AFTER", "1",
-		"TELEGRAM_PAID_BROADCAST", "true", "TELEGRAM_RATE_LIMIT", strconv.Itoa(rate))
+	f := newFanOut(t, dir, subscribers, rate)
+	tg, ent, dbPath := f.tg, f.ent, f.dbPath
+	w := &world{t: t, dir: dir, bin: f.bin, env: f.env}
 	w.start()
 	defer func() {
 		_ = w.proc.cmd.Process.Signal(syscall.SIGTERM)

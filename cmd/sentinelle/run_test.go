@@ -135,13 +135,5 @@ func TestServeWithoutToken(t *testing.T) {
 	if n := strings.Count(logs.String(), "bot off"); n != 1 || !strings.Contains(logs.String(), "TELEGRAM_BOT_TOKEN") {
 		t.Fatalf("want exactly one 'bot off' line naming TELEGRAM_BOT_TOKEN, logs:\n%s", logs.String())
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d after cancel: %s", code, logs.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("service did not stop within 15 s of cancellation")
-	}
+	stopService(t, cancel, done, 15*time.Second, &logs)
 }

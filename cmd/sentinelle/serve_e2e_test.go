@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -65,6 +64,21 @@ func startService(t *testing.T, env map[string]string) (string, context.CancelFu
 	return "", nil, nil, nil
 }
 
+// stopService cancels a service started like startService and fails
+// unless it exits with 0 within limit.
+func stopService(t *testing.T, cancel context.CancelFunc, done <-chan int, limit time.Duration, logs *syncBuffer) {
+	t.Helper()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after cancel: %s", code, logs.String())
+		}
+	case <-time.After(limit):
+		t.Fatalf("service did not stop within %v of cancellation", limit)
+	}
+}
+
 // TestServeEndToEnd wires everything as a deployment would: a parent
 // subscribes through the fake Bot API, the ENT shows its quota page, the
 // parent gets one outage message and the status API shows the outage; the
@@ -92,17 +106,8 @@ services:
     url: %q
     levels: [primaire, college, lycee]
     national: true
-academies:
-  - slug: alpha
-    code: "01"
-    name: "Alpha"
-    region: "Région Une"
-    zone: "A"
-    services: [ent-alpha]
-`, ent.srv.URL, lumni.srv.URL)
-	if err := os.WriteFile(catalogFile, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, ent.srv.URL, lumni.srv.URL) + alphaAcademy
+	writeFile(t, catalogFile, yaml)
 	addr, cancel, done, logs := startService(t, map[string]string{
 		"TELEGRAM_BOT_TOKEN": tg.Token(), "TELEGRAM_API_URL": tg.URL(),
 		"HTTP_ADDR": "127.0.0.1:0", "DATABASE_PATH": filepath.Join(dir, "s.db"), "CATALOG_FILE": catalogFile,
@@ -144,15 +149,7 @@ academies:
 	if tg.Count429() != 0 {
 		t.Errorf("the service provoked %d × 429", tg.Count429())
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, logs.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("service did not stop within 20 s")
-	}
+	stopService(t, cancel, done, 20*time.Second, logs)
 	if strings.Contains(logs.String(), tg.Token()) {
 		t.Fatal("the logs contain the bot token")
 	}

@@ -51,55 +51,56 @@ func scopeKey(raw string) (string, bool) {
 	return key, true
 }
 
-func (s *Server) setMyCommands(c *call) reply {
+// withMenu answers a call about the command menu of one scope and
+// language: it refuses a scope that is not a BotCommandScope, else runs f
+// under the lock with the menu's key in s.commands.
+func (s *Server) withMenu(c *call, f func(key string) reply) reply {
 	scope, ok := scopeKey(c.params.Get("scope"))
 	if !ok {
 		return badRequest("can't parse BotCommandScope JSON object")
 	}
-	var cmds []Command
-	if err := json.Unmarshal([]byte(c.params.Get("commands")), &cmds); err != nil {
-		return badRequest("can't parse commands JSON object")
-	}
-	if len(cmds) > 100 {
-		return badRequest("too many commands specified")
-	}
-	for _, cmd := range cmds {
-		if !commandName.MatchString(cmd.Command) {
-			return badRequest("BOT_COMMAND_INVALID")
-		}
-		if n := utf8.RuneCountInString(cmd.Description); n < 1 || n > 256 {
-			return badRequest("command description must be non-empty and at most 256 characters")
-		}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.commands[scope+"|"+c.params.Get("language_code")] = cmds
-	return result(true)
+	return f(scope + "|" + c.params.Get("language_code"))
+}
+
+func (s *Server) setMyCommands(c *call) reply {
+	return s.withMenu(c, func(key string) reply {
+		var cmds []Command
+		if err := json.Unmarshal([]byte(c.params.Get("commands")), &cmds); err != nil {
+			return badRequest("can't parse commands JSON object")
+		}
+		if len(cmds) > 100 {
+			return badRequest("too many commands specified")
+		}
+		for _, cmd := range cmds {
+			if !commandName.MatchString(cmd.Command) {
+				return badRequest("BOT_COMMAND_INVALID")
+			}
+			if n := utf8.RuneCountInString(cmd.Description); n < 1 || n > 256 {
+				return badRequest("command description must be non-empty and at most 256 characters")
+			}
+		}
+		s.commands[key] = cmds
+		return result(true)
+	})
 }
 
 func (s *Server) getMyCommands(c *call) reply {
-	scope, ok := scopeKey(c.params.Get("scope"))
-	if !ok {
-		return badRequest("can't parse BotCommandScope JSON object")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cmds := s.commands[scope+"|"+c.params.Get("language_code")]
-	if cmds == nil {
-		cmds = []Command{}
-	}
-	return result(cmds)
+	return s.withMenu(c, func(key string) reply {
+		cmds := s.commands[key]
+		if cmds == nil {
+			cmds = []Command{}
+		}
+		return result(cmds)
+	})
 }
 
 func (s *Server) deleteMyCommands(c *call) reply {
-	scope, ok := scopeKey(c.params.Get("scope"))
-	if !ok {
-		return badRequest("can't parse BotCommandScope JSON object")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.commands, scope+"|"+c.params.Get("language_code"))
-	return result(true)
+	return s.withMenu(c, func(key string) reply {
+		delete(s.commands, key)
+		return result(true)
+	})
 }
 
 // getChatMember answers the status set with SetChatMemberStatus, "member"

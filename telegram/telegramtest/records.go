@@ -67,15 +67,7 @@ func (s *Server) Requests() []Request {
 
 // RequestsFor returns the answered requests of one method (case-insensitive).
 func (s *Server) RequestsFor(method string) []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Request
-	for _, r := range s.requests {
-		if strings.EqualFold(r.Method, method) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return matching(s.Requests(), func(r Request) bool { return strings.EqualFold(r.Method, method) })
 }
 
 // Sent returns the accepted sendMessage/sendPhoto calls, in order, as they
@@ -88,12 +80,16 @@ func (s *Server) Sent() []Message {
 
 // SentTo returns the accepted sends to one chat, in order.
 func (s *Server) SentTo(chatID int64) []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Message
-	for _, m := range s.sent {
-		if m.ChatID == chatID {
-			out = append(out, m)
+	return matching(s.Sent(), func(m Message) bool { return m.ChatID == chatID })
+}
+
+// matching returns the records that keep accepts, in order; nil when none
+// does.
+func matching[T any](records []T, keep func(T) bool) []T {
+	var out []T
+	for _, r := range records {
+		if keep(r) {
+			out = append(out, r)
 		}
 	}
 	return out
