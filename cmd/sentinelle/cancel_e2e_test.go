@@ -31,7 +31,8 @@ func TestRecoveryCancelsQueuedOutage(t *testing.T) {
 	})
 	defer cancel()
 
-	ent.mode.Store("502")
+	// A portal never seen up is not announced: fail once the service saw it.
+	failOnceSeenUp(t, dbPath, ent)
 	waitFor(t, "the first outage messages", func() bool { return len(tg.Sent()) >= 10 }, logs)
 	ent.mode.Store("ok")
 	waitFor(t, "the recovery to be sent to those who heard the outage", func() bool {
