@@ -65,19 +65,18 @@ func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 
 // ClassByCode finds a class by its join code, or ErrNotFound.
 func (t *Tx) ClassByCode(ctx context.Context, code string) (Class, error) {
-	c, err := scanClass(t.tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE code = ?`, code))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Class{}, ErrNotFound
-	}
-	if err != nil {
-		return Class{}, fmt.Errorf("storage: read class: %w", err)
-	}
-	return c, nil
+	return classWhere(ctx, t.tx, `code = ?`, code)
 }
 
 // ClassByID returns a class by id, or ErrNotFound.
 func (t *Tx) ClassByID(ctx context.Context, id int64) (Class, error) {
-	c, err := scanClass(t.tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE id = ?`, id))
+	return classWhere(ctx, t.tx, `id = ?`, id)
+}
+
+// classWhere reads the class that cond (one placeholder, arg) selects, or
+// ErrNotFound.
+func classWhere(ctx context.Context, tx *sql.Tx, cond string, arg any) (Class, error) {
+	c, err := scanClass(tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Class{}, ErrNotFound
 	}
