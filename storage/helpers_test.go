@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"sentinelle/storage/storagetest"
 )
@@ -50,18 +49,5 @@ func serviceState(ctx context.Context, s *Store, id string) (ServiceState, error
 
 // appliedMigrations lists the versions recorded in schema_migrations.
 func appliedMigrations(ctx context.Context, s *Store) ([]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("list migrations: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list migrations", scanValue[int], `SELECT version FROM schema_migrations ORDER BY version`)
 }
