@@ -256,10 +256,10 @@ func (s *Store) BotStats(ctx context.Context) (BotStats, error) {
 	if err != nil {
 		return BotStats{}, fmt.Errorf("storage: bot stats: %w", err)
 	}
-	err = queryEach(ctx, s.r, "storage: bot stats: roles", func(row rowScanner) error {
+	err = queryEach(ctx, s.r, "storage: bot stats: roles", func(rows *sql.Rows) error {
 		var role string
 		var n int
-		if err := row.Scan(&role, &n); err != nil {
+		if err := rows.Scan(&role, &n); err != nil {
 			return err
 		}
 		st.ByRole[role] = n

@@ -15,8 +15,9 @@ type querier interface {
 // queryEach runs a query and calls each on every row, in order. An error of
 // the query, of each (reading a row) or of the iteration stops it and is
 // returned as "what: error", the way storage words a failed read
-// ("storage: subscriptions: …").
-func queryEach(ctx context.Context, q querier, what string, each func(rowScanner) error, query string, args ...any) error {
+// ("storage: subscriptions: …"). each gets the *sql.Rows itself, not a
+// rowScanner, so that its Scan arguments need no allocation per row.
+func queryEach(ctx context.Context, q querier, what string, each func(*sql.Rows) error, query string, args ...any) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -38,8 +39,8 @@ func queryEach(ctx context.Context, q querier, what string, each func(rowScanner
 // as queryEach's) when it fails.
 func queryAll[T any](ctx context.Context, q querier, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
 	var out []T
-	err := queryEach(ctx, q, what, func(row rowScanner) error {
-		v, err := scan(row)
+	err := queryEach(ctx, q, what, func(rows *sql.Rows) error {
+		v, err := scan(rows)
 		if err != nil {
 			return err
 		}

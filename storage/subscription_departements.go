@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -30,9 +31,9 @@ func (t *Tx) NarrowSubscription(ctx context.Context, chatID int64, academie stri
 // followed whole is absent.
 func (t *Tx) SubscriptionDepartements(ctx context.Context, chatID int64) (map[string][]string, error) {
 	out := map[string][]string{}
-	err := queryEach(ctx, t.tx, "storage: subscription départements", func(row rowScanner) error {
+	err := queryEach(ctx, t.tx, "storage: subscription départements", func(rows *sql.Rows) error {
 		var a, d string
-		if err := row.Scan(&a, &d); err != nil {
+		if err := rows.Scan(&a, &d); err != nil {
 			return err
 		}
 		out[a] = append(out[a], d)

@@ -31,8 +31,8 @@ func UnverifiedServices(ctx context.Context, path string) (map[string]bool, erro
 	if version < 5 {
 		return out, nil
 	}
-	err = queryEach(ctx, db, "storage: unverified services", func(row rowScanner) error {
-		id, err := scanValue[string](row)
+	err = queryEach(ctx, db, "storage: unverified services", func(rows *sql.Rows) error {
+		id, err := scanValue[string](rows)
 		if err == nil {
 			out[id] = true
 		}
