@@ -13,10 +13,7 @@ import (
 func TestUnverifiedStoredAndReported(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "seen.db")
 	ctx := context.Background()
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	never := func(prev ServiceState, r CheckResult) ServiceState {
 		prev.Unverified, prev.SeenURL = true, ""
 		return prev
@@ -33,10 +30,7 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 		t.Fatalf("first round: unverified %+v, want a", out.Unverified)
 	}
 	s.Close()
-	if s, err = Open(ctx, path, fixedNow); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openAt(t, path)
 	if out := rec(s, 1); len(out.Unverified) != 0 {
 		t.Fatalf("second round: unverified %+v, want none (already)", out.Unverified)
 	}
