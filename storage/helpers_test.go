@@ -21,6 +21,19 @@ func inTx(t *testing.T, s *Store, fn func(ctx context.Context, tx *Tx) error) {
 	}
 }
 
+// expandAll writes every delivery row of a new event.
+func expandAll(t *testing.T, s *Store, e NewEvent, spec ExpandSpec) int64 {
+	t.Helper()
+	spec.EventID = mustInsert(t, s, e)
+	for p := (ExpandProgress{}); !p.Done; {
+		var err error
+		if p, err = s.ExpandStep(context.Background(), spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return spec.EventID
+}
+
 // subscriber is a chat with the académies it follows, saved together by
 // importSubscribers.
 type subscriber struct {
