@@ -17,11 +17,7 @@ import (
 func TestBackupWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := Open(ctx, filepath.Join(dir, "live.db"), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openAt(t, filepath.Join(dir, "live.db"))
 	for i := range 50 {
 		if err := st.SetMeta(ctx, fmt.Sprintf("k%03d", i), "v"); err != nil {
 			t.Fatal(err)
@@ -45,7 +41,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}()
 	target := filepath.Join(dir, "backup.db")
-	err = BackupFile(ctx, st.path, target)
+	err := BackupFile(ctx, st.path, target)
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -81,16 +77,12 @@ func TestBackupWhileWriting(t *testing.T) {
 func TestBackupRefusesToOverwrite(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := Open(ctx, filepath.Join(dir, "live.db"), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openAt(t, filepath.Join(dir, "live.db"))
 	target := filepath.Join(dir, "yesterday.db")
 	if err := os.WriteFile(target, []byte("yesterday's backup"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = BackupFile(ctx, st.path, target)
+	err := BackupFile(ctx, st.path, target)
 	if !errors.Is(err, ErrBackupExists) {
 		t.Errorf("Backup over a file: %v, want ErrBackupExists", err)
 	}

@@ -183,26 +183,26 @@ type StoredReply struct {
 // RepliesAbout lists the stored replies whose text names a chat's person
 // (OutMessage.About), so that their /oublier can rewrite them.
 func (t *Tx) RepliesAbout(ctx context.Context, chatID int64) ([]StoredReply, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, payload FROM events
+	type row struct {
+		id      int64
+		payload string
+	}
+	rows, err := queryAll(ctx, t.tx, "storage: replies about a chat", func(r rowScanner) (row, error) {
+		var v row
+		err := r.Scan(&v.id, &v.payload)
+		return v, err
+	}, `SELECT id, payload FROM events
 		WHERE kind = 'reply' AND json_extract(payload, '$.about') = ?`, chatID)
 	if err != nil {
-		return nil, fmt.Errorf("storage: replies about a chat: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []StoredReply
-	for rows.Next() {
-		var r StoredReply
-		var payload string
-		if err := rows.Scan(&r.EventID, &payload); err != nil {
-			return nil, fmt.Errorf("storage: replies about a chat: %w", err)
-		}
-		if r.Message, err = decodeReply(r.EventID, payload); err != nil {
+	for _, r := range rows {
+		m, err := decodeReply(r.id, r.payload) // its error names the event
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: replies about a chat: %w", err)
+		out = append(out, StoredReply{EventID: r.id, Message: m})
 	}
 	return out, nil
 }
@@ -256,37 +256,26 @@ func (s *Store) BotStats(ctx context.Context) (BotStats, error) {
 	if err != nil {
 		return BotStats{}, fmt.Errorf("storage: bot stats: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT role, COUNT(*) FROM chats WHERE active = 1 GROUP BY role`)
-	if err != nil {
-		return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = queryEach(ctx, s.r, "storage: bot stats: roles", func(rows *sql.Rows) error {
 		var role string
 		var n int
 		if err := rows.Scan(&role, &n); err != nil {
-			return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
+			return err
 		}
 		st.ByRole[role] = n
+		return nil
+	}, `SELECT role, COUNT(*) FROM chats WHERE active = 1 GROUP BY role`)
+	if err != nil {
+		return BotStats{}, err
 	}
-	if err := rows.Err(); err != nil {
-		return BotStats{}, fmt.Errorf("storage: bot stats: roles: %w", err)
-	}
-	top, err := s.r.QueryContext(ctx, `SELECT academie, COUNT(*) AS n FROM subscriptions
+	st.TopAcademies, err = queryAll(ctx, s.r, "storage: bot stats: académies", func(row rowScanner) (AcademieCount, error) {
+		var a AcademieCount
+		err := row.Scan(&a.Academie, &a.Chats)
+		return a, err
+	}, `SELECT academie, COUNT(*) AS n FROM subscriptions
 		GROUP BY academie ORDER BY n DESC, academie LIMIT 5`)
 	if err != nil {
-		return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
-	}
-	defer top.Close()
-	for top.Next() {
-		var a AcademieCount
-		if err := top.Scan(&a.Academie, &a.Chats); err != nil {
-			return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
-		}
-		st.TopAcademies = append(st.TopAcademies, a)
-	}
-	if err := top.Err(); err != nil {
-		return BotStats{}, fmt.Errorf("storage: bot stats: académies: %w", err)
+		return BotStats{}, err
 	}
 	return st, nil
 }

@@ -97,8 +97,7 @@ func TestIsolateUndoesOnlyTheFailedPart(t *testing.T) {
 
 func TestTxSeesItsOwnWrites(t *testing.T) {
 	s := openTest(t)
-	ctx := context.Background()
-	_, err := s.ApplyUpdates(ctx, 1, func(tx *Tx, _ int64) error {
+	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		c := NewChat(42)
 		c.Role, c.Levels = "parent", LevelCollege|LevelLycee
 		if err := tx.CreateOrUpdateChat(ctx, c); err != nil {
@@ -120,26 +119,19 @@ func TestTxSeesItsOwnWrites(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestConfirmationTakenOnce(t *testing.T) {
 	s := openTest(t)
-	ctx := context.Background()
 	exp := fixedNow().Add(time.Hour)
-	_, err := s.ApplyUpdates(ctx, 1, func(tx *Tx, _ int64) error {
+	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		if err := tx.CreateOrUpdateChat(ctx, NewChat(5)); err != nil {
 			return err
 		}
 		return tx.CreateConfirmation(ctx, Confirmation{ID: "abc", ChatID: 5, UserID: 5, Kind: ConfirmAnnouncement,
 			Target: "all", Text: "Bonjour", ExpiresAt: exp})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.ApplyUpdates(ctx, 2, func(tx *Tx, _ int64) error {
+	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		c, err := tx.TakeConfirmation(ctx, "abc")
 		if err != nil {
 			return err
@@ -152,15 +144,11 @@ func TestConfirmationTakenOnce(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestPurgeConfirmations(t *testing.T) {
 	s := openTest(t)
-	ctx := context.Background()
-	_, err := s.ApplyUpdates(ctx, 1, func(tx *Tx, _ int64) error {
+	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		if err := tx.CreateOrUpdateChat(ctx, NewChat(5)); err != nil {
 			return err
 		}
@@ -172,10 +160,7 @@ func TestPurgeConfirmations(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := s.PurgeConfirmations(ctx, fixedNow())
+	n, err := s.PurgeConfirmations(context.Background(), fixedNow())
 	if err != nil || n != 1 {
 		t.Fatalf("purged %d, %v; want 1", n, err)
 	}
@@ -185,10 +170,7 @@ func TestSetMaintenanceInTx(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	until := fixedNow().Add(2 * time.Hour)
-	_, err := s.ApplyUpdates(ctx, 1, func(tx *Tx, _ int64) error { return tx.SetMaintenance(ctx, "ent-x", until) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	inTx(t, s, func(ctx context.Context, tx *Tx) error { return tx.SetMaintenance(ctx, "ent-x", until) })
 	st, err := serviceState(ctx, s, "ent-x")
 	if err != nil || !st.MaintenanceUntil.Equal(until) {
 		t.Fatalf("state = %+v, %v", st, err)

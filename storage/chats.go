@@ -108,23 +108,8 @@ func (t *Tx) Unsubscribe(ctx context.Context, chatID int64, academie string) err
 
 // Subscriptions lists the académies a chat follows, sorted.
 func (t *Tx) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("storage: subscriptions: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: subscriptions: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, t.tx, "storage: subscriptions", scanValue[string],
+		`SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
 }
 
 // DeactivateChat stops every message to a chat that Telegram refuses

@@ -35,10 +35,7 @@ func TestDeactivateChatCancelsItsPendingDeliveries(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	addChats(t, s, "alpha", 1, 2)
-	id := mustInsert(t, s, outage("o1"))
-	if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, Academies: []string{"alpha"}}); err != nil {
-		t.Fatal(err)
-	}
+	id := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeactivateChat(ctx, 1, "blocked") }); err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +75,7 @@ func TestMigrateChat(t *testing.T) {
 		if known {
 			addChats(t, s, "beta", -1009)
 		}
-		id := mustInsert(t, s, outage("o1"))
-		if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, Academies: []string{"alpha", "beta"}}); err != nil {
-			t.Fatal(err)
-		}
+		id := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha", "beta"}})
 		if err := s.Update(ctx, func(tx *Tx) error { return tx.MigrateChat(ctx, -100, -1009) }); err != nil {
 			t.Fatalf("known=%v: %v", known, err)
 		}

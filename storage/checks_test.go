@@ -260,19 +260,11 @@ func TestLastRoundEmpty(t *testing.T) {
 
 func TestStatePersistsAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "restart.db")
-	ctx := context.Background()
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	record(t, s, minute(0), res("a", StateUp, "ok"))
 	record(t, s, minute(1), res("a", StateDown, "timeout"))
 	s.Close()
-	s, err = Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openAt(t, path)
 	out := record(t, s, minute(2), res("a", StateDown, "timeout"))
 	if len(out.Transitions) != 0 || len(readEvents(t, s)) != 1 {
 		t.Fatalf("after a restart during an outage: outcome %+v, events %d; want no new announcement", out, len(readEvents(t, s)))

@@ -14,15 +14,28 @@ var ErrCodeTaken = errors.New("storage: class code already taken")
 
 const classColumns = `id, code, name, academie, owner_chat_id, owner_user_id, plan_b, created_at, closed_at, service_id`
 
-func scanClass(row rowScanner) (Class, error) {
+func scanClass(row rowScanner) (Class, error) { return scanClassThen(row) }
+
+// scanClassThen reads the classColumns of a row and then, into extra, the
+// columns its query selects after them.
+func scanClassThen(row rowScanner, extra ...any) (Class, error) {
 	var c Class
 	var created, closed int64
-	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
-		&created, &closed, &c.ServiceID); err != nil {
+	dest := []any{&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
+		&created, &closed, &c.ServiceID}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return Class{}, err
 	}
 	c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
 	return c, nil
+}
+
+// scanClassInfo reads classColumns followed by the member count.
+func scanClassInfo(row rowScanner) (ClassInfo, error) {
+	var ci ClassInfo
+	c, err := scanClassThen(row, &ci.Members)
+	ci.Class = c
+	return ci, err
 }
 
 // CreateClass opens a class owned by an existing chat; a code already in
@@ -52,19 +65,18 @@ func (t *Tx) CreateClass(ctx context.Context, c NewClass) (Class, error) {
 
 // ClassByCode finds a class by its join code, or ErrNotFound.
 func (t *Tx) ClassByCode(ctx context.Context, code string) (Class, error) {
-	c, err := scanClass(t.tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE code = ?`, code))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Class{}, ErrNotFound
-	}
-	if err != nil {
-		return Class{}, fmt.Errorf("storage: read class: %w", err)
-	}
-	return c, nil
+	return classWhere(ctx, t.tx, `code = ?`, code)
 }
 
 // ClassByID returns a class by id, or ErrNotFound.
 func (t *Tx) ClassByID(ctx context.Context, id int64) (Class, error) {
-	c, err := scanClass(t.tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE id = ?`, id))
+	return classWhere(ctx, t.tx, `id = ?`, id)
+}
+
+// classWhere reads the class that cond (one placeholder, arg) selects, or
+// ErrNotFound.
+func classWhere(ctx context.Context, tx *sql.Tx, cond string, arg any) (Class, error) {
+	c, err := scanClass(tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Class{}, ErrNotFound
 	}
@@ -83,53 +95,18 @@ type ClassInfo struct {
 // OwnedClasses lists the open classes a chat created, oldest first, with
 // their member counts.
 func (t *Tx) OwnedClasses(ctx context.Context, ownerChatID int64) ([]ClassInfo, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+classColumns+`,
+	return queryAll(ctx, t.tx, "storage: owned classes", scanClassInfo, `SELECT `+classColumns+`,
 			(SELECT COUNT(*) FROM class_members m WHERE m.class_id = classes.id)
 		FROM classes WHERE owner_chat_id = ? AND closed_at = 0 ORDER BY id`, ownerChatID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: owned classes: %w", err)
-	}
-	defer rows.Close()
-	var out []ClassInfo
-	for rows.Next() {
-		var ci ClassInfo
-		var created, closed int64
-		c := &ci.Class
-		if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.Academie, &c.OwnerChatID, &c.OwnerUserID, &c.PlanB,
-			&created, &closed, &c.ServiceID, &ci.Members); err != nil {
-			return nil, fmt.Errorf("storage: owned classes: %w", err)
-		}
-		c.CreatedAt, c.ClosedAt = fromMS(created), fromMS(closed)
-		out = append(out, ci)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: owned classes: %w", err)
-	}
-	return out, nil
 }
 
 // JoinedClasses lists the open classes a chat is a member of, by id.
 func (t *Tx) JoinedClasses(ctx context.Context, chatID int64) ([]Class, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT k.id, k.code, k.name, k.academie, k.owner_chat_id, k.owner_user_id,
+	return queryAll(ctx, t.tx, "storage: joined classes", scanClass,
+		`SELECT k.id, k.code, k.name, k.academie, k.owner_chat_id, k.owner_user_id,
 			k.plan_b, k.created_at, k.closed_at, k.service_id
 		FROM class_members m JOIN classes k ON k.id = m.class_id
 		WHERE m.chat_id = ? AND k.closed_at = 0 ORDER BY k.id`, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: joined classes: %w", err)
-	}
-	defer rows.Close()
-	var out []Class
-	for rows.Next() {
-		c, err := scanClass(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: joined classes: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: joined classes: %w", err)
-	}
-	return out, nil
 }
 
 // MemberCount counts a class's members.
@@ -264,29 +241,20 @@ type NoticeTally struct {
 // SettledNotices lists the notices not yet reported whose event is fully
 // expanded (or dead) and has no delivery left to try.
 func (s *Store) SettledNotices(ctx context.Context) ([]NoticeTally, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.event_id, n.sender_chat_id, COALESCE(n.class_id, 0), n.label,
+	return queryAll(ctx, s.r, "storage: settled notices", scanNoticeTally,
+		`SELECT n.id, n.event_id, n.sender_chat_id, COALESCE(n.class_id, 0), n.label,
 			(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = n.event_id AND d.state = 'sent'),
 			(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = n.event_id)
 		FROM notices n JOIN events e ON e.id = n.event_id
 		WHERE n.reported_at = 0 AND e.state IN ('expanded', 'dead')
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = n.event_id AND d.state IN ('pending', 'inflight'))
 		ORDER BY n.id`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: settled notices: %w", err)
-	}
-	defer rows.Close()
-	var out []NoticeTally
-	for rows.Next() {
-		var n NoticeTally
-		if err := rows.Scan(&n.ID, &n.EventID, &n.SenderChatID, &n.ClassID, &n.Label, &n.Sent, &n.Recipients); err != nil {
-			return nil, fmt.Errorf("storage: settled notices: %w", err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: settled notices: %w", err)
-	}
-	return out, nil
+}
+
+func scanNoticeTally(row rowScanner) (NoticeTally, error) {
+	var n NoticeTally
+	err := row.Scan(&n.ID, &n.EventID, &n.SenderChatID, &n.ClassID, &n.Label, &n.Sent, &n.Recipients)
+	return n, err
 }
 
 // ReportNotice marks a notice reported and writes the reply that tells its

@@ -41,18 +41,13 @@ func dbAtVersion(t *testing.T, n int, seed ...string) string {
 // recorded get it from the private chat they live in; a group's stay
 // without a known person (its admins manage them); nothing else changes.
 func TestMigrationGivesClassesTheirOwner(t *testing.T) {
-	path := dbAtVersion(t, 3,
+	s := openAt(t, dbAtVersion(t, 3,
 		`INSERT INTO chats (chat_id, kind, role, created_at, updated_at) VALUES (103, 'private', 'enseignant', 0, 0),
 			(-200, 'group', 'enseignant', 0, 0), (101, 'private', 'parent', 0, 0)`,
 		`INSERT INTO subscriptions VALUES (103, 'versailles', 0), (-200, 'lille', 0), (101, 'versailles', 0)`,
 		`INSERT INTO classes (id, code, name, academie, owner_chat_id, plan_b, created_at)
 			VALUES (1, 'ABCD2345', '6e B', 'versailles', 103, 'Lumni', 0), (2, 'EFGH6789', 'CM2', 'lille', -200, '', 0)`,
-		`INSERT INTO class_members VALUES (1, 101, 0)`)
-	s, err := Open(context.Background(), path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		`INSERT INTO class_members VALUES (1, 101, 0)`))
 	for _, c := range []struct {
 		code      string
 		wantChat  int64

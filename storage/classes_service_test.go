@@ -13,18 +13,13 @@ import (
 // which keeps their plan B with every ENT of their académie.
 func TestMigrationKeepsClassesUnbound(t *testing.T) {
 	ctx := context.Background()
-	path := dbAtVersion(t, 6,
+	s := openAt(t, dbAtVersion(t, 6,
 		`INSERT INTO chats (chat_id, kind, role, created_at, updated_at) VALUES (103, 'private', 'enseignant', 0, 0),
 			(101, 'private', 'parent', 0, 0)`,
 		`INSERT INTO subscriptions VALUES (103, 'versailles', 0), (101, 'versailles', 0)`,
 		`INSERT INTO classes (id, code, name, academie, owner_chat_id, owner_user_id, plan_b, created_at)
 			VALUES (1, 'ABCD2345', '6e B', 'versailles', 103, 103, 'Lumni', 0)`,
-		`INSERT INTO class_members VALUES (1, 101, 0)`)
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		`INSERT INTO class_members VALUES (1, 101, 0)`))
 	owned, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]ClassInfo, error) { return tx.OwnedClasses(ctx, 103) })
 	if err != nil || len(owned) != 1 {
 		t.Fatalf("owned classes after migration: %+v %v, want one", owned, err)

@@ -9,19 +9,6 @@ import (
 	"sentinelle/storage/storagetest"
 )
 
-// inTx runs fn in one ApplyUpdates transaction with a fresh update id.
-func inTx(t *testing.T, s *Store, fn func(ctx context.Context, tx *Tx) error) {
-	t.Helper()
-	ctx := context.Background()
-	last, err := s.LastUpdateID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplyUpdates(ctx, last+1, func(tx *Tx, _ int64) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func seedClass(t *testing.T, s *Store) Class {
 	t.Helper()
 	var c Class

@@ -3,10 +3,36 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
+	"testing"
 
 	"sentinelle/storage/storagetest"
 )
+
+// inTx runs fn in one ApplyUpdates transaction with a fresh update id.
+func inTx(t *testing.T, s *Store, fn func(ctx context.Context, tx *Tx) error) {
+	t.Helper()
+	ctx := context.Background()
+	last, err := s.LastUpdateID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyUpdates(ctx, last+1, func(tx *Tx, _ int64) error { return fn(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expandAll writes every delivery row of a new event.
+func expandAll(t *testing.T, s *Store, e NewEvent, spec ExpandSpec) int64 {
+	t.Helper()
+	spec.EventID = mustInsert(t, s, e)
+	for p := (ExpandProgress{}); !p.Done; {
+		var err error
+		if p, err = s.ExpandStep(context.Background(), spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return spec.EventID
+}
 
 // subscriber is a chat with the académies it follows, saved together by
 // importSubscribers.
@@ -50,18 +76,5 @@ func serviceState(ctx context.Context, s *Store, id string) (ServiceState, error
 
 // appliedMigrations lists the versions recorded in schema_migrations.
 func appliedMigrations(ctx context.Context, s *Store) ([]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("list migrations: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "list migrations", scanValue[int], `SELECT version FROM schema_migrations ORDER BY version`)
 }

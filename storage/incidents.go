@@ -91,23 +91,7 @@ func (s *Store) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 }
 
 func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]Incident, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list incidents: %w", err)
-	}
-	defer rows.Close()
-	var out []Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list incidents: %w", err)
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: list incidents: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "storage: list incidents", scanIncident, q, args...)
 }
 
 // moveIncident opens an incident when a service becomes down and closes it

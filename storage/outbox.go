@@ -274,24 +274,8 @@ func (s *Store) Event(ctx context.Context, id int64) (Event, error) {
 
 // NewEvents returns up to limit events still to expand, most urgent first.
 func (s *Store) NewEvents(ctx context.Context, limit int) ([]Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+	return queryAll(ctx, s.r, "storage: new events", scanEvent, `SELECT `+eventColumns+` FROM events
 		WHERE state = 'new' ORDER BY priority, id LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: new events: %w", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: new events: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: new events: %w", err)
-	}
-	return out, nil
 }
 
 // updateMetaKey is where ApplyUpdates keeps the last Telegram update whose

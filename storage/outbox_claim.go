@@ -278,23 +278,16 @@ func nextDue(ctx context.Context, tx *sql.Tx, now int64) (time.Time, error) {
 // posts count in the bulk lane): the queue a /metrics page shows.
 func (s *Store) OutboxDepth(ctx context.Context) ([3]int, error) {
 	var depth [3]int
-	rows, err := s.r.QueryContext(ctx, `SELECT priority, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY priority
-		UNION ALL SELECT priority, COUNT(*) FROM channel_posts WHERE state = 'pending' GROUP BY priority`)
-	if err != nil {
-		return depth, fmt.Errorf("storage: outbox depth: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, s.r, "storage: outbox depth", func(rows *sql.Rows) error {
 		var p, n int
 		if err := rows.Scan(&p, &n); err != nil {
-			return depth, fmt.Errorf("storage: outbox depth: %w", err)
+			return err
 		}
 		if p >= 0 && p < len(depth) {
 			depth[p] += n
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return depth, fmt.Errorf("storage: outbox depth: %w", err)
-	}
-	return depth, nil
+		return nil
+	}, `SELECT priority, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY priority
+		UNION ALL SELECT priority, COUNT(*) FROM channel_posts WHERE state = 'pending' GROUP BY priority`)
+	return depth, err
 }

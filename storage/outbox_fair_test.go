@@ -8,19 +8,6 @@ import (
 	"time"
 )
 
-// expandAll writes every delivery row of a new event.
-func expandAll(t *testing.T, s *Store, e NewEvent, spec ExpandSpec) int64 {
-	t.Helper()
-	spec.EventID = mustInsert(t, s, e)
-	for p := (ExpandProgress{}); !p.Done; {
-		var err error
-		if p, err = s.ExpandStep(context.Background(), spec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return spec.EventID
-}
-
 // chatRange is the ids from..to.
 func chatRange(from, to int64) []int64 {
 	var ids []int64

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -22,26 +21,19 @@ type RecentSend struct {
 // does not exceed Telegram's per-chat limits. Call it before ResetInflight.
 func (s *Store) RecentSends(ctx context.Context, since time.Time) ([]RecentSend, error) {
 	now := s.nowMS()
-	rows, err := s.r.QueryContext(ctx, `
+	return queryAll(ctx, s.r, "storage: recent sends", scanRecentSend, `
 		SELECT chat_id, '', MAX(CASE WHEN state = 'inflight' THEN ? ELSE sent_at END) FROM deliveries
 		WHERE (state = 'sent' AND sent_at > ?) OR state = 'inflight' GROUP BY chat_id
 		UNION ALL
 		SELECT 0, channel, MAX(CASE WHEN state = 'inflight' THEN ? ELSE sent_at END) FROM channel_posts
 		WHERE (state = 'sent' AND sent_at > ?) OR state = 'inflight' GROUP BY channel`,
 		now, ms(since), now, ms(since))
-	if err != nil {
-		return nil, fmt.Errorf("storage: recent sends: %w", err)
-	}
-	defer rows.Close()
-	var out []RecentSend
-	for rows.Next() {
-		var r RecentSend
-		var at int64
-		if err := rows.Scan(&r.ChatID, &r.Channel, &at); err != nil {
-			return nil, fmt.Errorf("storage: recent sends: %w", err)
-		}
-		r.At = fromMS(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+}
+
+func scanRecentSend(row rowScanner) (RecentSend, error) {
+	var r RecentSend
+	var at int64
+	err := row.Scan(&r.ChatID, &r.Channel, &at)
+	r.At = fromMS(at)
+	return r, err
 }

@@ -2,7 +2,7 @@ package storage
 
 import (
 	"context"
-	"fmt"
+	"database/sql"
 )
 
 // LaneSize is what the outbox keeps for one priority lane, sent or not:
@@ -22,7 +22,24 @@ type LaneSize struct {
 // header.
 func (s *Store) OutboxSize(ctx context.Context) ([3]LaneSize, error) {
 	var size [3]LaneSize
-	rows, err := s.r.QueryContext(ctx, `
+	err := queryEach(ctx, s.r, "storage: outbox size", func(rows *sql.Rows) error {
+		var table int
+		var n, bytes [3]int64
+		if err := rows.Scan(&table, &n[0], &n[1], &n[2], &bytes[0], &bytes[1], &bytes[2]); err != nil {
+			return err
+		}
+		for p := range size {
+			switch table {
+			case 0:
+				size[p].Events, size[p].PayloadBytes = n[p], bytes[p]
+			case 1:
+				size[p].Deliveries = n[p]
+			case 2:
+				size[p].ChannelPosts = n[p]
+			}
+		}
+		return nil
+	}, `
 		SELECT 0,
 			COUNT(*) FILTER (WHERE priority = 0), COUNT(*) FILTER (WHERE priority = 1), COUNT(*) FILTER (WHERE priority = 2),
 			COALESCE(SUM(octet_length(payload)) FILTER (WHERE priority = 0), 0),
@@ -35,29 +52,5 @@ func (s *Store) OutboxSize(ctx context.Context) ([3]LaneSize, error) {
 		UNION ALL SELECT 2,
 			COUNT(*) FILTER (WHERE priority = 0), COUNT(*) FILTER (WHERE priority = 1), COUNT(*) FILTER (WHERE priority = 2), 0, 0, 0
 		FROM channel_posts`)
-	if err != nil {
-		return size, fmt.Errorf("storage: outbox size: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var table int
-		var n, bytes [3]int64
-		if err := rows.Scan(&table, &n[0], &n[1], &n[2], &bytes[0], &bytes[1], &bytes[2]); err != nil {
-			return size, fmt.Errorf("storage: outbox size: %w", err)
-		}
-		for p := range size {
-			switch table {
-			case 0:
-				size[p].Events, size[p].PayloadBytes = n[p], bytes[p]
-			case 1:
-				size[p].Deliveries = n[p]
-			case 2:
-				size[p].ChannelPosts = n[p]
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return size, fmt.Errorf("storage: outbox size: %w", err)
-	}
-	return size, nil
+	return size, err
 }

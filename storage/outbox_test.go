@@ -213,10 +213,7 @@ func TestSettleIgnoresLateResults(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	addChats(t, s, "alpha", 1)
-	id := mustInsert(t, s, outage("o1"))
-	if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: id, Academies: []string{"alpha"}}); err != nil {
-		t.Fatal(err)
-	}
+	id := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
 	got, err := s.SettleAndClaim(ctx, nil, 1, ClaimFilter{}, time.Minute)
 	if err != nil || len(got.Deliveries) != 1 {
 		t.Fatalf("claim %+v err %v", got, err)
@@ -241,10 +238,7 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	addChats(t, s, "alpha", 1, 2, 3)
-	o := mustInsert(t, s, outage("o1"))
-	if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: o, Academies: []string{"alpha"}}); err != nil {
-		t.Fatal(err)
-	}
+	o := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
 	got, err := s.SettleAndClaim(ctx, nil, 2, ClaimFilter{}, time.Minute)
 	if err != nil || len(got.Deliveries) != 2 {
 		t.Fatalf("claim %+v err %v", got, err)

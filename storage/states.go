@@ -98,23 +98,8 @@ func scanState(row rowScanner) (ServiceState, error) {
 // or an operator has put in maintenance, sorted by service id. A service of
 // the catalog without a row has never been checked: show it as unknown.
 func (s *Store) ServiceStates(ctx context.Context) ([]ServiceState, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+stateColumns+` FROM service_states ORDER BY service_id`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list service states: %w", err)
-	}
-	defer rows.Close()
-	var out []ServiceState
-	for rows.Next() {
-		st, err := scanState(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list service states: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: list service states: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, "storage: list service states", scanState,
+		`SELECT `+stateColumns+` FROM service_states ORDER BY service_id`)
 }
 
 // SetMaintenance declares a service in maintenance until the given time, or

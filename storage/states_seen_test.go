@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -13,10 +12,7 @@ import (
 func TestUnverifiedStoredAndReported(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "seen.db")
 	ctx := context.Background()
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	never := func(prev ServiceState, r CheckResult) ServiceState {
 		prev.Unverified, prev.SeenURL = true, ""
 		return prev
@@ -33,10 +29,7 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 		t.Fatalf("first round: unverified %+v, want a", out.Unverified)
 	}
 	s.Close()
-	if s, err = Open(ctx, path, fixedNow); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openAt(t, path)
 	if out := rec(s, 1); len(out.Unverified) != 0 {
 		t.Fatalf("second round: unverified %+v, want none (already)", out.Unverified)
 	}
@@ -55,32 +48,9 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 // Migration 005 marks as seen (at a URL not recorded) a service that was
 // judged or told about before it, and leaves a never-judged one alone.
 func TestMigration005KeepsKnownServicesVerified(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`}
-	for _, m := range all[:4] {
-		stmts = append(stmts, m.sql, `INSERT INTO schema_migrations VALUES (`+itoa(int64(m.version))+`, '`+m.name+`', 0)`)
-	}
-	stmts = append(stmts, `INSERT INTO service_states (service_id, state, since) VALUES ('down', 'down', 0), ('fresh', 'unknown', 0)`,
-		`INSERT INTO service_states (service_id, state, since, last_state, last_reason) VALUES ('quota', 'unknown', 0, 'down', 'waiting_room')`)
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	s, err := Open(context.Background(), path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openAt(t, dbAtVersion(t, 4,
+		`INSERT INTO service_states (service_id, state, since) VALUES ('down', 'down', 0), ('fresh', 'unknown', 0)`,
+		`INSERT INTO service_states (service_id, state, since, last_state, last_reason) VALUES ('quota', 'unknown', 0, 'down', 'waiting_room')`))
 	for id, want := range map[string]string{"down": SeenURLUnrecorded, "quota": SeenURLUnrecorded, "fresh": ""} {
 		st, err := serviceState(context.Background(), s, id)
 		if err != nil || st.SeenURL != want || st.Unverified {

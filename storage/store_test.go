@@ -16,7 +16,15 @@ import (
 // openTest opens a fresh store in a temporary directory.
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), fixedNow)
+	return openAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// openAt opens the store of the file at path, on the fixed clock, and
+// closes it when the test ends; a test that reopens the file closes it
+// first (closing twice is harmless).
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, fixedNow)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -69,15 +77,12 @@ func TestOpenTwiceIsIdempotent(t *testing.T) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "newer.db")
 	ctx := context.Background()
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future.sql', 0)`, SchemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	_, err = Open(ctx, path, fixedNow)
+	_, err := Open(ctx, path, fixedNow)
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("Open on a newer schema: got %v, want ErrSchemaTooNew", err)
 	}
@@ -206,10 +211,7 @@ func TestDatabaseFilesOwnerOnly(t *testing.T) {
 func TestSecureDelete(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "erase.db")
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&got); err != nil || got != "1" {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -29,22 +30,18 @@ func (t *Tx) NarrowSubscription(ctx context.Context, chatID int64, academie stri
 // narrowed to some départements, their codes (sorted). An académie
 // followed whole is absent.
 func (t *Tx) SubscriptionDepartements(ctx context.Context, chatID int64) (map[string][]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT academie, departement FROM subscription_departements
-		WHERE chat_id = ? ORDER BY academie, departement`, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: subscription départements: %w", err)
-	}
-	defer rows.Close()
 	out := map[string][]string{}
-	for rows.Next() {
+	err := queryEach(ctx, t.tx, "storage: subscription départements", func(rows *sql.Rows) error {
 		var a, d string
 		if err := rows.Scan(&a, &d); err != nil {
-			return nil, fmt.Errorf("storage: subscription départements: %w", err)
+			return err
 		}
 		out[a] = append(out[a], d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: subscription départements: %w", err)
+		return nil
+	}, `SELECT academie, departement FROM subscription_departements
+		WHERE chat_id = ? ORDER BY academie, departement`, chatID)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -14,15 +14,10 @@ import (
 // académie.
 func TestMigrationKeepsSubscriptionsWhole(t *testing.T) {
 	ctx := context.Background()
-	path := dbAtVersion(t, 5,
+	s := openAt(t, dbAtVersion(t, 5,
 		`INSERT INTO chats (chat_id, kind, role, created_at, updated_at) VALUES (1, 'private', 'parent', 0, 0),
 			(2, 'private', 'parent', 0, 0), (-3, 'group', 'enseignant', 0, 0)`,
-		`INSERT INTO subscriptions VALUES (1, 'versailles', 0), (1, 'creteil', 0), (2, 'bordeaux', 0), (-3, 'lille', 0)`)
-	s, err := Open(ctx, path, fixedNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		`INSERT INTO subscriptions VALUES (1, 'versailles', 0), (1, 'creteil', 0), (2, 'bordeaux', 0), (-3, 'lille', 0)`))
 	for chat, want := range map[int64][]string{1: {"creteil", "versailles"}, 2: {"bordeaux"}, -3: {"lille"}} {
 		subs, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, chat) })
 		if err != nil || !slices.Equal(subs, want) {

@@ -31,20 +31,15 @@ func UnverifiedServices(ctx context.Context, path string) (map[string]bool, erro
 	if version < 5 {
 		return out, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT service_id FROM service_states WHERE unverified = 1`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: unverified services: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("storage: unverified services: %w", err)
+	err = queryEach(ctx, db, "storage: unverified services", func(rows *sql.Rows) error {
+		id, err := scanValue[string](rows)
+		if err == nil {
+			out[id] = true
 		}
-		out[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: unverified services: %w", err)
+		return err
+	}, `SELECT service_id FROM service_states WHERE unverified = 1`)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

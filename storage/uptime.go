@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -112,26 +113,22 @@ func (s *Store) DailyStates(ctx context.Context, serviceID string, days int, now
 		args = append(args, i, ms(out[i].Day.Truncate(time.Hour)), ms(next.Truncate(time.Hour)))
 	}
 	args = append(args, serviceID) // the last placeholder, after the days'
-	rows, err := s.r.QueryContext(ctx, `WITH days (i, lo, hi) AS (VALUES `+strings.Join(values, ", ")+`)
-		SELECT days.i, SUM(up_ms), SUM(degraded_ms), SUM(down_ms), SUM(maintenance_ms), SUM(unknown_ms)
-		FROM days JOIN uptime_hourly u ON u.hour >= days.lo AND u.hour < days.hi AND u.service_id = ?
-		GROUP BY days.i`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: daily states %q: %w", serviceID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := queryEach(ctx, s.r, fmt.Sprintf("storage: daily states %q", serviceID), func(rows *sql.Rows) error {
 		var i int
 		var up, deg, down, maint, unk int64
 		if err := rows.Scan(&i, &up, &deg, &down, &maint, &unk); err != nil {
-			return nil, fmt.Errorf("storage: daily states %q: %w", serviceID, err)
+			return err
 		}
 		if i >= 0 && i < days {
 			out[i].Totals = UptimeTotals{msDur(up), msDur(deg), msDur(down), msDur(maint), msDur(unk)}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: daily states %q: %w", serviceID, err)
+		return nil
+	}, `WITH days (i, lo, hi) AS (VALUES `+strings.Join(values, ", ")+`)
+		SELECT days.i, SUM(up_ms), SUM(degraded_ms), SUM(down_ms), SUM(maintenance_ms), SUM(unknown_ms)
+		FROM days JOIN uptime_hourly u ON u.hour >= days.lo AND u.hour < days.hi AND u.service_id = ?
+		GROUP BY days.i`, args...)
+	if err != nil {
+		return nil, err
 	}
 	for i := range out {
 		out[i].State = worstState(out[i].Totals)

@@ -35,58 +35,53 @@ type Delivery struct {
 // id and channel, from the database file at dbPath (a Store may be open on
 // it: the read sees what the Store committed).
 func Deliveries(ctx context.Context, dbPath string, eventID int64) ([]Delivery, error) {
-	db, err := open(dbPath)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT chat_id, '', state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
+	return readAll(ctx, dbPath, "storagetest: deliveries of event", func(rows *sql.Rows) (Delivery, error) {
+		r := Delivery{EventID: eventID}
+		var next, sent int64
+		err := rows.Scan(&r.ChatID, &r.Channel, &r.State, &r.Attempts, &next, &r.MessageID, &r.LastError, &sent)
+		r.NextAttemptAt, r.SentAt = fromMS(next), fromMS(sent)
+		return r, err
+	}, `SELECT chat_id, '', state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
 		FROM deliveries WHERE event_id = ?1
 		UNION ALL SELECT 0, channel, state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
 		FROM channel_posts WHERE event_id = ?1 ORDER BY 2, 1`, eventID)
-	if err != nil {
-		return nil, fmt.Errorf("storagetest: deliveries of event: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		r := Delivery{EventID: eventID}
-		var next, sent int64
-		if err := rows.Scan(&r.ChatID, &r.Channel, &r.State, &r.Attempts, &next, &r.MessageID, &r.LastError, &sent); err != nil {
-			return nil, fmt.Errorf("storagetest: deliveries of event: %w", err)
-		}
-		r.NextAttemptAt, r.SentAt = fromMS(next), fromMS(sent)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storagetest: deliveries of event: %w", err)
-	}
-	return out, nil
 }
 
 // ReplyIDs lists the ids of the reply events written for a chat, oldest
 // first: what the bot answered it. Store.Event reads each.
 func ReplyIDs(ctx context.Context, dbPath string, chatID int64) ([]int64, error) {
+	return readAll(ctx, dbPath, "storagetest: replies to chat", func(rows *sql.Rows) (int64, error) {
+		var id int64
+		err := rows.Scan(&id)
+		return id, err
+	}, `SELECT id FROM events WHERE audience = 'chat:' || ? AND kind = 'reply' ORDER BY id`, chatID)
+}
+
+// readAll runs a query on the database file at dbPath and returns its rows,
+// each read by scan, in order (nil for none); what prefixes its errors.
+// storage has the same loop for its own reads: this package may not import
+// it, nor storage export it.
+func readAll[T any](ctx context.Context, dbPath, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	db, err := open(dbPath)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT id FROM events WHERE audience = 'chat:' || ? AND kind = 'reply' ORDER BY id`, chatID)
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("storagetest: replies to chat: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("storagetest: replies to chat: %w", err)
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storagetest: replies to chat: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
