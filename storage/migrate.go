@@ -52,8 +52,8 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// SchemaVersion is the newest migration this program knows.
-func SchemaVersion() int {
+// schemaVersion is the newest migration this program knows.
+func schemaVersion() int {
 	ms, err := migrations()
 	if err != nil || len(ms) == 0 {
 		return 0

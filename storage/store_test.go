@@ -40,8 +40,8 @@ func TestOpenFreshAppliesEveryMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != SchemaVersion() || SchemaVersion() == 0 {
-		t.Fatalf("applied %v, want 1..%d", got, SchemaVersion())
+	if len(got) != schemaVersion() || schemaVersion() == 0 {
+		t.Fatalf("applied %v, want 1..%d", got, schemaVersion())
 	}
 	for i, v := range got {
 		if v != i+1 {
@@ -65,8 +65,8 @@ func TestOpenTwiceIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != SchemaVersion() {
-			t.Fatalf("open #%d: %d migrations recorded, want %d", i+1, len(got), SchemaVersion())
+		if len(got) != schemaVersion() {
+			t.Fatalf("open #%d: %d migrations recorded, want %d", i+1, len(got), schemaVersion())
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("close #%d: %v", i+1, err)
@@ -78,7 +78,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "newer.db")
 	ctx := context.Background()
 	s := openAt(t, path)
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future.sql', 0)`, SchemaVersion()+1); err != nil {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future.sql', 0)`, schemaVersion()+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
