@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/checker"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -15,7 +16,7 @@ import (
 // setStates records one check round in which each service is judged as
 // given ("down:waiting_room", "up", "degraded:slow") at the harness's
 // clock, as the checker would: it writes the states and their events.
-func setStates(t *testing.T, h *harness, states map[string]string) storage.RoundOutcome {
+func setStates(t *testing.T, h *harness, states map[string]string) checker.RoundOutcome {
 	t.Helper()
 	at := h.clock()
 	var results []storage.CheckResult
@@ -36,8 +37,8 @@ func setStates(t *testing.T, h *harness, states map[string]string) storage.Round
 		next.State, next.Reason = r.State, r.Reason
 		return next
 	}
-	out, err := h.store.RecordRound(context.Background(), storage.RoundInput{
-		Round: storage.Round{StartedAt: at, FinishedAt: at, Services: len(results)}, Results: results, Judge: judge})
+	out, err := checker.Record(context.Background(), h.store, checker.RoundInput{
+		Round: storage.Round{StartedAt: at, FinishedAt: at, Services: len(results)}, Results: results}, judge)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"sentinelle/checker"
 	"sentinelle/storage"
 )
 
@@ -18,9 +19,9 @@ func TestUnverifiedInStatsAndEtat(t *testing.T) {
 		prev.State, prev.Unverified = storage.StateUnknown, true // as the checker judges a portal never seen up
 		return prev
 	}
-	if _, err := h.store.RecordRound(context.Background(), storage.RoundInput{
+	if _, err := checker.Record(context.Background(), h.store, checker.RoundInput{
 		Round:   storage.Round{StartedAt: at, FinishedAt: at, Services: 1},
-		Results: []storage.CheckResult{{ServiceID: "enc92", At: at, State: "down", Reason: "connection"}}, Judge: judge}); err != nil {
+		Results: []storage.CheckResult{{ServiceID: "enc92", At: at, State: "down", Reason: "connection"}}}, judge); err != nil {
 		t.Fatal(err)
 	}
 	h.pump.drain()

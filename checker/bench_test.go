@@ -29,7 +29,7 @@ import (
 // figure a family waits for); slowest-probe-ms, the longest single probe;
 // slowest-round-ms, the whole RunOnce with its recording.
 //
-//	go test -run XXX -bench Round300 -benchtime 3x ./checker
+//	go test -run XXX -bench '^BenchmarkRound300$' -benchtime 3x ./checker
 func BenchmarkRound300(b *testing.B) {
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

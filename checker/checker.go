@@ -2,9 +2,10 @@
 // catalog (Probe), judges that one probe (Judge: a state and a reason), runs
 // the per-service state machine that turns rounds of probes into a
 // confirmed state (Next: DOWN_AFTER bad rounds before down, UP_AFTER good
-// ones before up again), and runs whole rounds (Runner.RunOnce) whose
-// results, state changes, incidents and events are written in one
-// transaction by storage.
+// ones before up again), and runs whole rounds (Runner.RunOnce, Record):
+// it decides the state changes, incidents and announcements of a round and
+// writes them, with the results, in one transaction through storage's
+// narrow operations (storage.Tx).
 //
 // It exists because the portals did not fail cleanly on 6 April 2021: they
 // served quota pages with HTTP 200, white pages, 502s and pages that never

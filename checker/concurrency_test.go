@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"sentinelle/catalog"
-	"sentinelle/storage"
 )
 
 // hangingTransport is a portal that never answers, without a network: each
@@ -39,14 +38,6 @@ func (h *hangingTransport) peak() int {
 	return h.atMost
 }
 
-// nopStore records nothing.
-type nopStore struct{}
-
-func (nopStore) RecordRound(context.Context, storage.RoundInput) (storage.RoundOutcome, error) {
-	return storage.RoundOutcome{}, nil
-}
-func (nopStore) PruneResults(context.Context, time.Time) (int64, error) { return 0, nil }
-
 func hangingServices(n int) []catalog.Service {
 	svcs := make([]catalog.Service, n)
 	for i := range svcs {
@@ -65,7 +56,7 @@ func TestRoundAtDefaultConcurrencyLastsOneTimeout(t *testing.T) {
 	canaries := []string{"http://canary-1.invalid/", "http://canary-2.invalid/"}
 	synctest.Test(t, func(t *testing.T) {
 		rt := &hangingTransport{}
-		r, err := New(Options{Catalog: cat, Store: nopStore{}, CanaryURLs: canaries,
+		r, err := New(Options{Catalog: cat, Store: fakeStore{}, CanaryURLs: canaries,
 			Probe: ProbeOptions{Timeout: timeout, Transport: rt}})
 		if err != nil {
 			t.Fatal(err)

@@ -47,7 +47,7 @@ func direction(current, obs string) int {
 }
 
 // Next is the state machine of one service: it returns prev moved forward
-// by the result r of a round at time at. It is pure, so that storage can
+// by the result r of a round at time at. It is pure, so that Record can
 // run it inside the round's transaction.
 //
 // A result equal to the current state clears the candidate. A result on

@@ -186,8 +186,6 @@ func TestOwnPortalsBeforeNationalServices(t *testing.T) {
 func runnerOnFile(t *testing.T, cat *catalog.Catalog) (*Runner, *storage.Store, *clock, string) {
 	t.Helper()
 	c := newClock()
-	path := filepath.Join(t.TempDir(), "s.db")
-	st := openStore(t, path, c)
-	t.Cleanup(func() { st.Close() })
+	st, path := storeOnFile(t, c)
 	return newRunner(t, cat, st, c, []string{okServer(t)}, nil), st, c, path
 }

@@ -13,9 +13,11 @@ import (
 	"sentinelle/storage"
 )
 
-// Store is what a Runner needs from the database; *storage.Store has it.
+// Store is what a Runner needs from the database; *storage.Store has it:
+// the transaction in which Record writes a round, and the pruning of old
+// results.
 type Store interface {
-	RecordRound(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error)
+	Updater
 	PruneResults(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -40,7 +42,7 @@ type Options struct {
 	// MaxGap is the longest time between two rounds counted in a service's
 	// state for uptime; beyond, unknown (the checker was stopped). Zero
 	// means three times the schedule's interval once Start knows it, and
-	// storage.DefaultMaxGap for rounds run without Start.
+	// DefaultMaxGap for rounds run without Start.
 	MaxGap time.Duration
 	// Retention is how long raw results are kept; zero means
 	// DefaultRetention.
@@ -62,6 +64,8 @@ type Runner struct {
 	now    func() time.Time
 	th     Thresholds
 	maxGap atomic.Int64 // nanoseconds; set by New, or by Start from the schedule
+	// record writes a round: Record on the Store, or a test's stand-in.
+	record func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error)
 }
 
 // New checks the options and builds a Runner.
@@ -95,6 +99,9 @@ func New(opts Options) (*Runner, error) {
 		opts.Logger.Warn("no canary URL: the vantage guard is off, a failure of the checker's own network would be announced as an outage of every service")
 	}
 	r := &Runner{opts: opts, probe: NewProbe(opts.Probe), log: opts.Logger, now: opts.Now, th: th}
+	r.record = func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
+		return Record(ctx, opts.Store, in, decide)
+	}
 	r.maxGap.Store(int64(opts.MaxGap))
 	return r, nil
 }
@@ -109,7 +116,7 @@ type RoundReport struct {
 	Failed         int           // services not judged up by their probe
 	CanariesFailed int           // canaries that sent no HTTP response
 	Voided         bool
-	Transitions    []storage.Transition
+	Transitions    []Transition
 	Events         int
 }
 
@@ -128,7 +135,8 @@ func (r *Runner) RunOnce(ctx context.Context) (RoundReport, error) {
 	rep.Duration = time.Since(began)
 	rep.Failed, rep.CanariesFailed = countFailures(rep.Results, rep.Canaries)
 	rep.Voided = voided(len(rep.Results), rep.Failed, len(rep.Canaries), rep.CanariesFailed)
-	out, err := r.opts.Store.RecordRound(ctx, r.roundInput(rep))
+	in, decide := r.roundInput(rep)
+	out, err := r.record(ctx, in, decide)
 	if err != nil {
 		return rep, fmt.Errorf("checker: record round: %w", err)
 	}
@@ -192,8 +200,10 @@ func voided(services, failed, canaries, canariesFailed int) bool {
 	return canaries > 0 && canariesFailed == canaries && failed*2 > services
 }
 
-func (r *Runner) roundInput(rep RoundReport) storage.RoundInput {
-	in := storage.RoundInput{
+// roundInput is what Record writes for a round, and the Decider that
+// judges its services: Decide at their catalog URL with the thresholds.
+func (r *Runner) roundInput(rep RoundReport) (RoundInput, Decider) {
+	in := RoundInput{
 		Round: storage.Round{StartedAt: rep.StartedAt, FinishedAt: rep.StartedAt.Add(rep.Duration),
 			Services: len(rep.Results), Failed: rep.Failed, Canaries: len(rep.Canaries),
 			CanariesFailed: rep.CanariesFailed, Voided: rep.Voided},
@@ -215,11 +225,11 @@ func (r *Runner) roundInput(rep RoundReport) storage.RoundInput {
 	}
 	th, cat := r.th, r.opts.Catalog
 	at := rep.StartedAt
-	in.Judge = func(prev storage.ServiceState, res storage.CheckResult) storage.ServiceState {
+	decide := func(prev storage.ServiceState, res storage.CheckResult) storage.ServiceState {
 		svc, _ := cat.Service(res.ServiceID)
 		return Decide(prev, res, svc.URL, th, at)
 	}
-	return in
+	return in, decide
 }
 
 func toStorage(r Result, at time.Time) storage.CheckResult {

@@ -3,6 +3,7 @@ package checker
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,10 @@ type clock struct {
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2021, 4, 6, 5, 30, 0, 0, time.UTC)} }
+// t0 is 6 April 2021, 7:30 in Paris: the morning the ENTs fell.
+var t0 = time.Date(2021, 4, 6, 5, 30, 0, 0, time.UTC)
+
+func newClock() *clock { return &clock{t: t0} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
@@ -37,6 +41,12 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 // switchable is a fake ENT whose behaviour a test changes between rounds.
@@ -73,6 +83,16 @@ func openStore(t *testing.T, path string, c *clock) *storage.Store {
 	return st
 }
 
+// storeOnFile is a store in a temporary file on clock c, closed when the
+// test ends, and the file's path for reading the events.
+func storeOnFile(t *testing.T, c *clock) (*storage.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.db")
+	st := openStore(t, path, c)
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
 func newRunner(t *testing.T, cat *catalog.Catalog, st Store, c *clock, canaries []string, mod func(*Options)) *Runner {
 	t.Helper()
 	opts := Options{Catalog: cat, Store: st, Now: c.Now, Probe: ProbeOptions{Timeout: testTimeout},
@@ -103,22 +123,49 @@ type eventRow struct{ kind, service, from, to, reason string }
 // events reads the events table directly, as the delivery side would.
 func events(t *testing.T, path string) []eventRow {
 	t.Helper()
+	var out []eventRow
+	for _, e := range storedEvents(t, path) {
+		out = append(out, e.eventRow)
+	}
+	return out
+}
+
+// storedEvent is a row of events with the columns a state event fills.
+type storedEvent struct {
+	eventRow
+	dedupKey, audience string
+	priority           int
+	at                 time.Time
+	payload            statePayload
+}
+
+// storedEvents reads the events table directly, every column a state
+// event fills.
+func storedEvents(t *testing.T, path string) []storedEvent {
+	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT kind, service_id, from_state, to_state, reason FROM events ORDER BY id`)
+	rows, err := db.Query(`SELECT kind, service_id, from_state, to_state, reason, dedup_key, audience, priority, at, payload
+		FROM events ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []eventRow
+	var out []storedEvent
 	for rows.Next() {
-		var e eventRow
-		if err := rows.Scan(&e.kind, &e.service, &e.from, &e.to, &e.reason); err != nil {
+		var e storedEvent
+		var at int64
+		var payload string
+		if err := rows.Scan(&e.kind, &e.service, &e.from, &e.to, &e.reason, &e.dedupKey, &e.audience, &e.priority, &at, &payload); err != nil {
 			t.Fatal(err)
 		}
+		if err := json.Unmarshal([]byte(payload), &e.payload); err != nil {
+			t.Fatalf("payload %q: %v", payload, err)
+		}
+		e.at = time.UnixMilli(at).UTC()
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

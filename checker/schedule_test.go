@@ -14,22 +14,31 @@ import (
 	"sentinelle/storage"
 )
 
-// fakeStore records rounds through a function field.
-type fakeStore struct {
-	record func(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error)
-}
+// fakeStore records nothing: its transaction commits at once, empty.
+type fakeStore struct{}
 
 var _ Store = fakeStore{}
 var _ Store = (*storage.Store)(nil)
 
-func (f fakeStore) RecordRound(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error) {
-	if f.record == nil {
-		return storage.RoundOutcome{}, nil
-	}
-	return f.record(ctx, in)
-}
+func (fakeStore) Update(context.Context, func(tx *storage.Tx) error) error { return nil }
 
 func (fakeStore) PruneResults(context.Context, time.Time) (int64, error) { return 0, nil }
+
+// recordFunc is the stand-in for Record that a test puts in a Runner.
+type recordFunc = func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error)
+
+// runnerRecording is a Runner over an empty catalog whose rounds are
+// recorded by record.
+func runnerRecording(t *testing.T, opts Options, record recordFunc) *Runner {
+	t.Helper()
+	opts.Catalog, opts.Store = testCatalog(t), fakeStore{}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.record = record
+	return r
+}
 
 type logBuffer struct {
 	mu sync.Mutex
@@ -51,20 +60,17 @@ func (l *logBuffer) String() string {
 func TestStartSkipsOverlappingRoundsAndSurvivesPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
-		store := fakeStore{record: func(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error) {
-			switch calls.Add(1) {
-			case 1:
-				panic("boom")
-			case 2:
-				time.Sleep(150 * time.Second) // over two intervals: the next two ticks are skipped
-			}
-			return storage.RoundOutcome{}, nil
-		}}
 		var logs logBuffer
-		r, err := New(Options{Catalog: testCatalog(t), Store: store, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := runnerRecording(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+			func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
+				switch calls.Add(1) {
+				case 1:
+					panic("boom")
+				case 2:
+					time.Sleep(150 * time.Second) // over two intervals: the next two ticks are skipped
+				}
+				return RoundOutcome{}, nil
+			})
 		stop, err := r.Start(t.Context(), "@every 1m")
 		if err != nil {
 			t.Fatal(err)
@@ -86,15 +92,11 @@ func TestStartSkipsOverlappingRoundsAndSurvivesPanics(t *testing.T) {
 func TestStopWaitsForTheRunningRound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var finished atomic.Int32
-		store := fakeStore{record: func(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error) {
+		r := runnerRecording(t, Options{}, func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
 			time.Sleep(30 * time.Second)
 			finished.Add(1)
-			return storage.RoundOutcome{}, nil
-		}}
-		r, err := New(Options{Catalog: testCatalog(t), Store: store})
-		if err != nil {
-			t.Fatal(err)
-		}
+			return RoundOutcome{}, nil
+		})
 		start := time.Now()
 		stop, err := r.Start(t.Context(), "@every 1m")
 		if err != nil {
@@ -110,14 +112,10 @@ func TestStopWaitsForTheRunningRound(t *testing.T) {
 
 func TestStartDerivesMaxGapFromSchedule(t *testing.T) {
 	var gaps []time.Duration
-	store := fakeStore{record: func(ctx context.Context, in storage.RoundInput) (storage.RoundOutcome, error) {
+	r := runnerRecording(t, Options{}, func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
 		gaps = append(gaps, in.MaxGap)
-		return storage.RoundOutcome{}, nil
-	}}
-	r, err := New(Options{Catalog: testCatalog(t), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+		return RoundOutcome{}, nil
+	})
 	stop, err := r.Start(context.Background(), "*/5 * * * *")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,9 +34,7 @@ func storedState(t *testing.T, st *storage.Store, id string) storage.ServiceStat
 func seenWorld(t *testing.T, url string, mod func(*Options)) (r *Runner, c *clock, st *storage.Store, path string) {
 	t.Helper()
 	c = newClock()
-	path = filepath.Join(t.TempDir(), "s.db")
-	st = openStore(t, path, c)
-	t.Cleanup(func() { st.Close() })
+	st, path = storeOnFile(t, c)
 	return newRunner(t, testCatalog(t, catalog.Service{ID: "ent", URL: url}), st, c, nil, mod), c, st, path
 }
 

@@ -94,43 +94,41 @@ func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]In
 	return queryAll(ctx, s.r, "storage: list incidents", scanIncident, q, args...)
 }
 
-// moveIncident opens an incident when a service becomes down and closes it
-// when it leaves down. It returns the incident concerned, or 0.
-func moveIncident(ctx context.Context, tx *sql.Tx, prev, next ServiceState, at time.Time) (int64, error) {
-	switch {
-	case prev.State == StateDown:
-		id, err := openIncidentID(ctx, tx, next.ServiceID)
-		if err != nil || id == 0 {
-			return 0, err
-		}
-		end := next.State
-		if end == StateUnknown { // its URL changed in the catalog: no end state to tell
-			end = ""
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE incidents SET ended_at = ?, end_state = ? WHERE id = ?`, ms(next.Since), end, id)
-		if err != nil {
-			return 0, fmt.Errorf("storage: close incident of %q: %w", next.ServiceID, err)
-		}
-		return id, nil
-	case next.State == StateDown:
-		res, err := tx.ExecContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?)`,
-			next.ServiceID, next.Reason, ms(next.Since), boolInt(prev.InMaintenance(at)))
-		if err != nil {
-			return 0, fmt.Errorf("storage: open incident of %q: %w", next.ServiceID, err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return 0, fmt.Errorf("storage: open incident of %q: %w", next.ServiceID, err)
-		}
-		return id, nil
+// OpenIncident opens an outage of a service, started at startedAt for the
+// given reason, and returns its id. maintenance marks an outage that began
+// during a declared maintenance.
+func (t *Tx) OpenIncident(ctx context.Context, serviceID, reason string, startedAt time.Time, maintenance bool) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?)`,
+		serviceID, reason, ms(startedAt), boolInt(maintenance))
+	if err != nil {
+		return 0, fmt.Errorf("storage: open incident of %q: %w", serviceID, err)
 	}
-	return 0, nil
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("storage: open incident of %q: %w", serviceID, err)
+	}
+	return id, nil
 }
 
-// openIncidentID returns the id of the service's open incident, or 0.
-func openIncidentID(ctx context.Context, tx *sql.Tx, serviceID string) (int64, error) {
+// CloseIncident closes the service's open incident, ended at endedAt into
+// endState ("" when there is none to tell), and returns its id, or 0 when
+// no incident was open.
+func (t *Tx) CloseIncident(ctx context.Context, serviceID string, endedAt time.Time, endState string) (int64, error) {
+	id, err := t.OpenIncidentID(ctx, serviceID)
+	if err != nil || id == 0 {
+		return 0, err
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE incidents SET ended_at = ?, end_state = ? WHERE id = ?`, ms(endedAt), endState, id)
+	if err != nil {
+		return 0, fmt.Errorf("storage: close incident of %q: %w", serviceID, err)
+	}
+	return id, nil
+}
+
+// OpenIncidentID returns the id of the service's open incident, or 0.
+func (t *Tx) OpenIncidentID(ctx context.Context, serviceID string) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE service_id = ? AND ended_at IS NULL`, serviceID).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE service_id = ? AND ended_at IS NULL`, serviceID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -140,11 +138,11 @@ func openIncidentID(ctx context.Context, tx *sql.Tx, serviceID string) (int64, e
 	return id, nil
 }
 
-// latestIncidentID returns the id of the service's most recent incident,
+// LatestIncidentID returns the id of the service's most recent incident,
 // open or closed, or 0.
-func latestIncidentID(ctx context.Context, tx *sql.Tx, serviceID string) (int64, error) {
+func (t *Tx) LatestIncidentID(ctx context.Context, serviceID string) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE service_id = ? ORDER BY started_at DESC, id DESC LIMIT 1`, serviceID).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE service_id = ? ORDER BY started_at DESC, id DESC LIMIT 1`, serviceID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

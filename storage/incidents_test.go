@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -11,11 +12,18 @@ func TestIncidentsFilter(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	// a: outage 0→2 (closed); b: outage from 3 (open); c: outage 1→4 (closed).
-	record(t, s, minute(0), res("a", StateDown, "timeout"), res("b", StateUp, "ok"), res("c", StateUp, "ok"))
-	record(t, s, minute(1), res("c", StateDown, "http_status"))
-	record(t, s, minute(2), res("a", StateUp, "ok"))
-	record(t, s, minute(3), res("b", StateDown, "waiting_room"))
-	record(t, s, minute(4), res("c", StateUp, "ok"))
+	err := s.Update(ctx, func(tx *Tx) error {
+		var errs [5]error
+		_, errs[0] = tx.OpenIncident(ctx, "a", "timeout", minute(0), false)
+		_, errs[1] = tx.OpenIncident(ctx, "c", "http_status", minute(1), false)
+		_, errs[2] = tx.CloseIncident(ctx, "a", minute(2), StateUp)
+		_, errs[3] = tx.OpenIncident(ctx, "b", "waiting_room", minute(3), false)
+		_, errs[4] = tx.CloseIncident(ctx, "c", minute(4), StateUp)
+		return errors.Join(errs[:]...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	ids := func(in []Incident) []string {
 		var out []string
@@ -53,5 +61,36 @@ func TestIncidentsFilter(t *testing.T) {
 	if len(open) != 1 || open[0].ServiceID != "b" || open[0].Reason != "waiting_room" || !open[0].Open() ||
 		open[0].Duration(minute(13)) != 10*time.Minute {
 		t.Fatalf("OpenIncidents %+v, want b's outage, 10 minutes long at minute 13", open)
+	}
+}
+
+// OpenIncident and CloseIncident return the incident concerned, closing
+// only the open one; the ids of a service's open and latest incidents are
+// read in the same transaction.
+func TestIncidentOpenClose(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	type ids struct{ opened, open, closed, openAfter, latest, closedAgain int64 }
+	var got ids
+	err := s.Update(ctx, func(tx *Tx) error {
+		var errs [6]error
+		got.opened, errs[0] = tx.OpenIncident(ctx, "a", "timeout", minute(0), true)
+		got.open, errs[1] = tx.OpenIncidentID(ctx, "a")
+		got.closed, errs[2] = tx.CloseIncident(ctx, "a", minute(5), "")
+		got.openAfter, errs[3] = tx.OpenIncidentID(ctx, "a")
+		got.latest, errs[4] = tx.LatestIncidentID(ctx, "a")
+		got.closedAgain, errs[5] = tx.CloseIncident(ctx, "a", minute(6), StateUp)
+		return errors.Join(errs[:]...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got.opened
+	if want := (ids{id, id, id, 0, id, 0}); id == 0 || got != want {
+		t.Fatalf("ids %+v, want %+v", got, want)
+	}
+	inc, err := s.Incidents(ctx, IncidentFilter{})
+	if err != nil || len(inc) != 1 || !inc[0].Maintenance || inc[0].EndState != "" || !inc[0].EndedAt.Equal(minute(5)) {
+		t.Fatalf("incidents %+v, %v; want one, opened in maintenance, closed at minute 5 without an end state", inc, err)
 	}
 }

@@ -290,13 +290,16 @@ const updateMetaKey = "telegram_last_update_id"
 type Tx struct {
 	tx  *sql.Tx
 	now int64
+	// stmts holds the statements a round runs once per service, prepared
+	// once for the transaction's lifetime (see Tx.stmt).
+	stmts map[string]*sql.Stmt
 }
 
 // Update runs fn in one write transaction and commits what fn did through
 // tx, or nothing when fn fails. It is the door for whatever writes outside
-// a Telegram update (the /verifier result) and for tests; fn must not call
-// the Store's methods, which would wait for the one writer connection fn
-// holds.
+// a Telegram update (a check round, the /verifier result) and for tests;
+// fn must not call the Store's methods, which would wait for the one
+// writer connection fn holds.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	now := s.nowMS()
 	return s.write(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, now: now}) })

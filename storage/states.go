@@ -123,10 +123,12 @@ func (t *Tx) SetMaintenance(ctx context.Context, serviceID string, until time.Ti
 	return nil
 }
 
-// getState reads a service's row inside a transaction; a service never seen
-// gets a fresh unknown state dated at.
-func getState(ctx context.Context, tx *roundTx, id string, at time.Time) (ServiceState, error) {
-	st, err := scanState(tx.queryRow(ctx, `SELECT `+stateColumns+` FROM service_states WHERE service_id = ?`, id))
+// ServiceState reads a service's row inside the transaction, so that what
+// the round decides from it cannot be overtaken by a concurrent write (the
+// bot's /maintenance); a service never seen gets a fresh unknown state
+// dated at.
+func (t *Tx) ServiceState(ctx context.Context, id string, at time.Time) (ServiceState, error) {
+	st, err := scanState(t.queryRow(ctx, `SELECT `+stateColumns+` FROM service_states WHERE service_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return newServiceState(id, at), nil
 	}
@@ -136,9 +138,9 @@ func getState(ctx context.Context, tx *roundTx, id string, at time.Time) (Servic
 	return st, nil
 }
 
-// putState writes a service's whole row, inserting it when new.
-func putState(ctx context.Context, tx *roundTx, st ServiceState) error {
-	_, err := tx.exec(ctx, `INSERT INTO service_states (`+stateColumns+`)
+// PutServiceState writes a service's whole row, inserting it when new.
+func (t *Tx) PutServiceState(ctx context.Context, st ServiceState) error {
+	_, err := t.exec(ctx, `INSERT INTO service_states (`+stateColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (service_id) DO UPDATE SET
 			state = excluded.state, reason = excluded.reason, since = excluded.since,

@@ -2,48 +2,8 @@ package storage
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"testing"
 )
-
-// The checker's SeenURL and Unverified survive the round and a reopening,
-// and the outcome lists a service when it becomes unverified, once.
-func TestUnverifiedStoredAndReported(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "seen.db")
-	ctx := context.Background()
-	s := openAt(t, path)
-	never := func(prev ServiceState, r CheckResult) ServiceState {
-		prev.Unverified, prev.SeenURL = true, ""
-		return prev
-	}
-	rec := func(s *Store, at int) RoundOutcome {
-		out, err := s.RecordRound(ctx, RoundInput{Round: Round{StartedAt: minute(at), FinishedAt: minute(at)},
-			Results: []CheckResult{res("a", StateDown, "http_status")}, Judge: never})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	if out := rec(s, 0); len(out.Unverified) != 1 || out.Unverified[0].ServiceID != "a" {
-		t.Fatalf("first round: unverified %+v, want a", out.Unverified)
-	}
-	s.Close()
-	s = openAt(t, path)
-	if out := rec(s, 1); len(out.Unverified) != 0 {
-		t.Fatalf("second round: unverified %+v, want none (already)", out.Unverified)
-	}
-	st, err := serviceState(ctx, s, "a")
-	if err != nil || !st.Unverified || st.SeenURL != "" {
-		t.Fatalf("state %+v, %v; want unverified", st, err)
-	}
-	if got, err := UnverifiedServices(ctx, path); err != nil || len(got) != 1 || !got["a"] {
-		t.Fatalf("UnverifiedServices = %v, %v; want a", got, err)
-	}
-	if _, err := UnverifiedServices(ctx, path+".missing"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("UnverifiedServices of a missing file: %v, want ErrNotFound", err)
-	}
-}
 
 // Migration 005 marks as seen (at a URL not recorded) a service that was
 // judged or told about before it, and leaves a never-judged one alone.

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
 )
@@ -14,7 +13,7 @@ func TestServiceStatesList(t *testing.T) {
 	if _, err := serviceState(ctx, s, "b"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ServiceState of an unseen service: %v, want ErrNotFound", err)
 	}
-	record(t, s, minute(0), res("b", StateUp, "ok"), res("a", StateDown, "tls"))
+	checkRound(t, s, minute(0), testMaxGap, res("b", StateUp, "ok"), res("a", StateDown, "tls"))
 	all, err := s.ServiceStates(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -24,83 +23,35 @@ func TestServiceStatesList(t *testing.T) {
 	}
 }
 
-func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
-	tests := []struct {
-		name       string
-		before     []string // rounds before the maintenance
-		during     []string // rounds during it
-		after      []string // rounds after it ended
-		wantKinds  []string
-		wantMaintI bool // the incident opened during the maintenance is marked so
-	}{
-		{
-			name:   "an outage that outlasts the maintenance is announced when it ends",
-			before: []string{StateUp}, during: []string{StateDown, StateDown}, after: []string{StateDown, StateUp},
-			wantKinds: []string{"outage", "recovery"}, wantMaintI: true,
-		},
-		{
-			name:   "down and back within the maintenance says nothing",
-			before: []string{StateUp}, during: []string{StateDown, StateUp}, after: []string{StateUp},
-			wantKinds: nil, wantMaintI: true,
-		},
-		{
-			name:   "an announced outage repaired during the maintenance gets its recovery after",
-			before: []string{StateUp, StateDown}, during: []string{StateUp}, after: []string{StateUp},
-			wantKinds: []string{"outage", "recovery"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var now time.Time
-			s := openTest(t)
-			s.now = func() time.Time { return now }
-			ctx := context.Background()
-			m := 0
-			step := func(states []string) {
-				for _, st := range states {
-					now = minute(m)
-					record(t, s, now, res("ent", st, "x"))
-					m++
-				}
-			}
-			step(tt.before)
-			now = minute(m)
-			if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "ent", minute(m+len(tt.during))) }); err != nil {
-				t.Fatal(err)
-			}
-			step(tt.during)
-			if got := readEvents(t, s); len(got) != countKinds(tt.before, tt.wantKinds) {
-				t.Fatalf("during the maintenance: events %+v", got)
-			}
-			step(tt.after)
-			var kinds []string
-			for _, e := range readEvents(t, s) {
-				kinds = append(kinds, e.Kind)
-			}
-			if !slices.Equal(kinds, tt.wantKinds) {
-				t.Fatalf("events %v, want %v", kinds, tt.wantKinds)
-			}
-			inc, err := s.Incidents(ctx, IncidentFilter{})
-			if err != nil || len(inc) == 0 {
-				t.Fatalf("incidents %+v, %v; want the outage recorded even in maintenance", inc, err)
-			}
-			if inc[0].Maintenance != tt.wantMaintI {
-				t.Fatalf("incident %+v: maintenance %v, want %v", inc[0], inc[0].Maintenance, tt.wantMaintI)
-			}
-		})
-	}
-}
-
-// countKinds is how many of the wanted events happen before the
-// maintenance: those announced by the rounds before it.
-func countKinds(before []string, kinds []string) int {
-	n := 0
-	for i := 1; i < len(before); i++ {
-		if before[i] != before[i-1] {
-			n++
+// Tx.ServiceState reads back the whole row PutServiceState wrote, and a
+// fresh unknown state dated at for a service never written.
+func TestServiceStateReadWrite(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	want := ServiceState{ServiceID: "ent", State: StateDown, Reason: "timeout", Since: minute(1),
+		CandidateState: StateUp, CandidateReason: "ok", CandidateCount: 1, CandidateSince: minute(3),
+		AnnouncedState: StateDown, AnnouncedSince: minute(1), LastCheckedAt: minute(3), LastState: StateUp,
+		LastReason: "ok", LastHTTPStatus: 200, LastLatency: 840 * time.Millisecond, MaintenanceUntil: minute(60),
+		SeenURL: "https://ent.example.fr", Unverified: true}
+	var got, fresh ServiceState
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.PutServiceState(ctx, want); err != nil {
+			return err
 		}
+		var errs [2]error
+		got, errs[0] = tx.ServiceState(ctx, "ent", minute(9))
+		fresh, errs[1] = tx.ServiceState(ctx, "new", minute(9))
+		return errors.Join(errs[:]...)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return min(n, len(kinds))
+	if got != want {
+		t.Errorf("read back %+v, want %+v", got, want)
+	}
+	if wantFresh := newServiceState("new", minute(9)); fresh != wantFresh {
+		t.Errorf("never written: %+v, want %+v", fresh, wantFresh)
+	}
 }
 
 func TestSetMaintenanceOnUnseenServiceAndEnd(t *testing.T) {

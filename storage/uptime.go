@@ -152,11 +152,13 @@ func worstState(t UptimeTotals) string {
 	return StateUnknown
 }
 
-// attribute counts the time between a service's previous check and at in
-// the state it held then: in maintenance while its maintenance lasted, in
-// its judged state after, and as unknown beyond maxGap (the checker was not
-// running, so nobody knows).
-func attribute(ctx context.Context, tx *roundTx, prev ServiceState, at time.Time, maxGap time.Duration) error {
+// AttributeUptime counts the time between a service's previous check
+// (prev, its state as read in this transaction) and at in the state it
+// held then: in maintenance while its maintenance lasted, in its judged
+// state after, and as unknown beyond maxGap (the checker was not running,
+// so nobody knows). It is accounting, run for every service at every
+// round before the service's new state is written.
+func (t *Tx) AttributeUptime(ctx context.Context, prev ServiceState, at time.Time, maxGap time.Duration) error {
 	last := prev.LastCheckedAt
 	if last.IsZero() || !at.After(last) {
 		return nil
@@ -168,15 +170,15 @@ func attribute(ctx context.Context, tx *roundTx, prev ServiceState, at time.Time
 	start := last
 	if prev.MaintenanceUntil.After(last) {
 		m := minTime(end, prev.MaintenanceUntil)
-		if err := addUptime(ctx, tx, prev.ServiceID, StateMaintenance, last, m); err != nil {
+		if err := addUptime(ctx, t, prev.ServiceID, StateMaintenance, last, m); err != nil {
 			return err
 		}
 		start = m
 	}
-	if err := addUptime(ctx, tx, prev.ServiceID, prev.State, start, end); err != nil {
+	if err := addUptime(ctx, t, prev.ServiceID, prev.State, start, end); err != nil {
 		return err
 	}
-	return addUptime(ctx, tx, prev.ServiceID, StateUnknown, end, at)
+	return addUptime(ctx, t, prev.ServiceID, StateUnknown, end, at)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -188,7 +190,7 @@ func minTime(a, b time.Time) time.Time {
 
 // addUptime adds the interval [from, to) to the state's column, split
 // across the UTC hours it covers.
-func addUptime(ctx context.Context, tx *roundTx, serviceID, state string, from, to time.Time) error {
+func addUptime(ctx context.Context, tx *Tx, serviceID, state string, from, to time.Time) error {
 	col, ok := uptimeColumn(state)
 	if !ok {
 		return fmt.Errorf("storage: uptime: unknown state %q", state)

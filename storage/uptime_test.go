@@ -12,16 +12,11 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 	ctx := context.Background()
 	// 5:30 up, 5:40 down (the up state held 10 minutes), 5:41 and 5:42 down,
 	// 6:10 up again: the down state held from 5:40 to 6:10 across the hour.
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(10), res("a", StateDown, "timeout"))
-	record(t, s, minute(11), res("a", StateDown, "timeout"))
-	record(t, s, minute(12), res("a", StateDown, "timeout"))
-	if _, err := s.RecordRound(ctx, RoundInput{
-		Round: Round{StartedAt: minute(40), FinishedAt: minute(40)}, Results: []CheckResult{res("a", StateUp, "ok")},
-		Judge: immediate, MaxGap: 30 * time.Minute,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(10), testMaxGap, res("a", StateDown, "timeout"))
+	checkRound(t, s, minute(11), testMaxGap, res("a", StateDown, "timeout"))
+	checkRound(t, s, minute(12), testMaxGap, res("a", StateDown, "timeout"))
+	checkRound(t, s, minute(40), 30*time.Minute, res("a", StateUp, "ok"))
 	u, err := s.Uptime(ctx, "a", t0, minute(60))
 	if err != nil {
 		t.Fatal(err)
@@ -42,13 +37,13 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 
 func TestUptimeLongGapIsUnknown(t *testing.T) {
 	s := openTest(t)
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(45), res("a", StateUp, "ok")) // DefaultMaxGap is 10 min
+	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(45), testMaxGap, res("a", StateUp, "ok")) // the gap limit is 10 min
 	u, err := s.Uptime(context.Background(), "a", t0, minute(120))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Up != DefaultMaxGap || u.Unknown != 35*time.Minute {
+	if u.Up != testMaxGap || u.Unknown != 35*time.Minute {
 		t.Fatalf("uptime %+v, want 10 min up then 35 min unknown: the checker was stopped", u)
 	}
 }
@@ -57,11 +52,11 @@ func TestUptimeMaintenance(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	s.now = func() time.Time { return minute(0) }
-	record(t, s, minute(0), res("a", StateUp, "ok"))
+	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "a", minute(4)) }); err != nil {
 		t.Fatal(err)
 	}
-	record(t, s, minute(6), res("a", StateUp, "ok"))
+	checkRound(t, s, minute(6), testMaxGap, res("a", StateUp, "ok"))
 	u, _ := s.Uptime(ctx, "a", t0, minute(60))
 	if u.Maintenance != 4*time.Minute || u.Up != 2*time.Minute {
 		t.Fatalf("uptime %+v, want 4 min of maintenance then 2 min up", u)
@@ -88,12 +83,12 @@ func TestDailyStatesInParis(t *testing.T) {
 	// 6 April afternoon degraded; 7 April nothing.
 	base := time.Date(2021, 4, 5, 21, 30, 0, 0, time.UTC)
 	at := func(m int) time.Time { return base.Add(time.Duration(m) * time.Minute) }
-	record(t, s, at(0), res("a", StateUp, "ok"))
-	record(t, s, at(5), res("a", StateUp, "ok"))
-	record(t, s, at(35), res("a", StateDown, "timeout"))
-	record(t, s, at(39), res("a", StateUp, "ok"))
-	record(t, s, at(600), res("a", StateDegraded, "slow"))
-	record(t, s, at(605), res("a", StateDegraded, "slow"))
+	checkRound(t, s, at(0), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, at(5), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, at(35), testMaxGap, res("a", StateDown, "timeout"))
+	checkRound(t, s, at(39), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, at(600), testMaxGap, res("a", StateDegraded, "slow"))
+	checkRound(t, s, at(605), testMaxGap, res("a", StateDegraded, "slow"))
 	now := time.Date(2021, 4, 7, 12, 0, 0, 0, paris)
 	days, err := s.DailyStates(ctx, "a", 3, now)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // French times whatever the machine running the tests has
 
 	"sentinelle/catalog"
+	"sentinelle/checker"
 	"sentinelle/storage"
 )
 
@@ -80,8 +81,8 @@ func feed(t testing.TB, st *storage.Store, services []string, times []time.Time,
 	t.Helper()
 	ctx := context.Background()
 	for _, at := range times {
-		in := storage.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at.Add(20 * time.Second), Services: len(services)},
-			Judge: immediate, MaxGap: maxGap}
+		in := checker.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at.Add(20 * time.Second), Services: len(services)},
+			MaxGap: maxGap}
 		for _, id := range services {
 			p := sc(id, at)
 			if p.State != storage.StateUp {
@@ -90,7 +91,7 @@ func feed(t testing.TB, st *storage.Store, services []string, times []time.Time,
 			in.Results = append(in.Results, storage.CheckResult{ServiceID: id, State: p.State, Reason: p.Reason,
 				HTTPStatus: p.Status, Latency: p.Latency})
 		}
-		if _, err := st.RecordRound(ctx, in); err != nil {
+		if _, err := checker.Record(ctx, st, in, immediate); err != nil {
 			t.Fatalf("record round at %s: %v", at, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/checker"
 	"sentinelle/storage"
 )
 
@@ -39,10 +40,10 @@ func TestUnverifiedShown(t *testing.T) {
 	cat := mustCatalog(t, unverifiedCatalog)
 	st := openStore(t, now)
 	for _, at := range []time.Time{now.Add(-2 * time.Minute), now.Add(-time.Minute)} {
-		in := storage.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2, Failed: 1}, Judge: neverSeen,
+		in := checker.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2, Failed: 1},
 			Results: []storage.CheckResult{{ServiceID: "ent-ok", State: storage.StateUp, Reason: "ok", HTTPStatus: 200},
 				{ServiceID: "ent-faux", State: storage.StateDown, Reason: "connection"}}}
-		if _, err := st.RecordRound(context.Background(), in); err != nil {
+		if _, err := checker.Record(context.Background(), st, in, neverSeen); err != nil {
 			t.Fatal(err)
 		}
 	}

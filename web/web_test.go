@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/checker"
 	"sentinelle/storage"
 )
 
@@ -139,9 +140,9 @@ func TestCheckerBanners(t *testing.T) {
 				return probe{State: storage.StateUp, Reason: "ok", Status: 200, Latency: time.Second}
 			})
 			if tt.voided {
-				in := storage.RoundInput{Round: storage.Round{StartedAt: now.Add(-tt.roundAge), FinishedAt: now.Add(-tt.roundAge), Voided: true},
+				in := checker.RoundInput{Round: storage.Round{StartedAt: now.Add(-tt.roundAge), FinishedAt: now.Add(-tt.roundAge), Voided: true},
 					Results: []storage.CheckResult{{ServiceID: "monlycee", State: storage.StateDown, Reason: "connection"}}}
-				if _, err := st.RecordRound(t.Context(), in); err != nil {
+				if _, err := checker.Record(t.Context(), st, in, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

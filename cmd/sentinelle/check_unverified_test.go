@@ -26,9 +26,9 @@ func neverSeenDB(t *testing.T) string {
 	judge := func(prev storage.ServiceState, r storage.CheckResult) storage.ServiceState {
 		return checker.Decide(prev, r, "https://ent.example.fr", checker.Thresholds{DownAfter: 2, UpAfter: 2}, at)
 	}
-	_, err = st.RecordRound(context.Background(), storage.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2},
-		Judge: judge, Results: []storage.CheckResult{{ServiceID: "monlycee", State: "down", Reason: "connection"},
-			{ServiceID: "pcn", State: "up", Reason: "ok"}}})
+	_, err = checker.Record(context.Background(), st, checker.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2},
+		Results: []storage.CheckResult{{ServiceID: "monlycee", State: "down", Reason: "connection"},
+			{ServiceID: "pcn", State: "up", Reason: "ok"}}}, judge)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,12 +26,14 @@ var leavesForAll = []string{"sentinelle/french"}
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
-// database, and, for notify alone, the real bot, which the reply-latency
-// test runs against the dispatcher (bot's tests never import notify).
+// database, the checker for bot and web, whose tests record check rounds
+// with checker.Record as the checker does (the checker never imports
+// them), and, for notify alone, the real bot, which the reply-latency test
+// runs against the dispatcher (bot's tests never import notify).
 var testOnlyImports = map[string][]string{
 	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest"},
-	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest"},
-	"sentinelle/web":     {"sentinelle/storage/storagetest"},
+	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker"},
+	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
 }
 
@@ -123,7 +125,11 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"telegram tests use their fake", "sentinelle/telegram", nil, []string{"sentinelle/telegram/telegramtest"}, false},
 		{"telegram tests import bot", "sentinelle/telegram", nil, []string{"sentinelle/bot"}, true},
 		{"the fake imports the client", "sentinelle/telegram/telegramtest", []string{"sentinelle/telegram"}, nil, true},
-		{"web tests import checker", "sentinelle/web", nil, []string{"sentinelle/checker"}, true},
+		{"web tests record rounds with the checker", "sentinelle/web", nil, []string{"sentinelle/checker"}, false},
+		{"web imports checker", "sentinelle/web", []string{"sentinelle/checker"}, nil, true},
+		{"bot tests record rounds with the checker", "sentinelle/bot", nil, []string{"sentinelle/checker"}, false},
+		{"bot imports checker", "sentinelle/bot", []string{"sentinelle/checker"}, nil, true},
+		{"notify tests import checker", "sentinelle/notify", nil, []string{"sentinelle/checker"}, true},
 		{"catalog imports storage", "sentinelle/catalog", []string{"sentinelle/storage"}, nil, true},
 		{"web uses french", "sentinelle/web", []string{"sentinelle/french"}, nil, false},
 		{"french imports catalog", "sentinelle/french", []string{"sentinelle/catalog"}, nil, true},

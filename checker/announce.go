@@ -1,11 +1,12 @@
-package storage
+package checker
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"sentinelle/storage"
 )
 
 // stateEventKind is the kind of the event that tells families about a
@@ -20,12 +21,12 @@ func stateEventKind(from, to string) string {
 	switch {
 	case from == to:
 		return ""
-	case to == StateDown:
-		return KindOutage
-	case to == StateDegraded:
-		return KindDegraded
-	case to == StateUp && (from == StateDown || from == StateDegraded):
-		return KindRecovery
+	case to == storage.StateDown:
+		return storage.KindOutage
+	case to == storage.StateDegraded:
+		return storage.KindDegraded
+	case to == storage.StateUp && (from == storage.StateDown || from == storage.StateDegraded):
+		return storage.KindRecovery
 	}
 	return ""
 }
@@ -49,7 +50,7 @@ type statePayload struct {
 // tell. Its audience (AudienceService) lets the delivery side reach the
 // subscribers of every académie relying on the service; its dedup key
 // 'state:<service>:<to>:<at ms>' makes a retried round harmless.
-func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, string, error) {
+func announce(ctx context.Context, tx *storage.Tx, next storage.ServiceState, r storage.CheckResult, at time.Time) (int64, string, error) {
 	from, to := next.AnnouncedState, next.State
 	kind := stateEventKind(from, to)
 	if kind == "" {
@@ -58,11 +59,11 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 	p := statePayload{SinceMS: ms(next.Since), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
 	var err error
 	switch {
-	case to == StateDown:
-		p.IncidentID, err = openIncidentID(ctx, tx, next.ServiceID)
-	case from == StateDown:
+	case to == storage.StateDown:
+		p.IncidentID, err = tx.OpenIncidentID(ctx, next.ServiceID)
+	case from == storage.StateDown:
 		p.DownSinceMS = ms(next.AnnouncedSince)
-		p.IncidentID, err = latestIncidentID(ctx, tx, next.ServiceID)
+		p.IncidentID, err = tx.LatestIncidentID(ctx, next.ServiceID)
 	case kind == "recovery":
 		p.DownSinceMS = ms(next.AnnouncedSince)
 	}
@@ -71,15 +72,24 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 	}
 	payload, err := json.Marshal(p)
 	if err != nil {
-		return 0, "", fmt.Errorf("storage: state event payload: %w", err)
+		return 0, "", fmt.Errorf("checker: state event payload: %w", err)
 	}
-	id, _, err := insertEvent(ctx, tx, NewEvent{
+	id, _, err := tx.InsertEvent(ctx, storage.NewEvent{
 		DedupKey: fmt.Sprintf("state:%s:%s:%d", next.ServiceID, to, ms(at)),
-		Kind:     kind, Priority: PriorityBulk, ServiceID: next.ServiceID, FromState: from, ToState: to,
-		Reason: next.Reason, Audience: AudienceService(next.ServiceID), Payload: string(payload), At: at,
-	}, s.nowMS())
+		Kind:     kind, Priority: storage.PriorityBulk, ServiceID: next.ServiceID, FromState: from, ToState: to,
+		Reason: next.Reason, Audience: storage.AudienceService(next.ServiceID), Payload: string(payload), At: at,
+	})
 	if err != nil {
 		return 0, "", err
 	}
 	return id, kind, nil
+}
+
+// ms is a time as storage keeps it, in milliseconds since the epoch; the
+// zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
