@@ -79,10 +79,8 @@ func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
 	h.paris, _ = time.LoadLocation("Europe/Paris")
 	h.srv = telegramtest.NewServer(t, telegramtest.WithoutLimits(), telegramtest.WithBotUsername("sentinelle_bot"),
 		telegramtest.WithPollWait(time.Second))
+	h.cat = defaultCatalog(t)
 	var err error
-	if h.cat, err = catalog.Default(); err != nil {
-		t.Fatal(err)
-	}
 	h.dbPath = filepath.Join(dir, "bot.db")
 	if h.store, err = storage.Open(context.Background(), h.dbPath, h.clock); err != nil {
 		t.Fatal(err)
@@ -122,6 +120,16 @@ func (h *harness) start() {
 			h.t.Errorf("Run: %v", err)
 		}
 	})
+}
+
+// defaultCatalog is the embedded catalog, the one the bot runs with.
+func defaultCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 type testWriter struct{ t testing.TB }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
@@ -68,12 +67,10 @@ func newBareBot(t testing.TB) *bareBot {
 	bb := &bareBot{srv: telegramtest.NewServer(t, telegramtest.WithoutLimits(),
 		telegramtest.WithBotUsername("sentinelle_bot"), telegramtest.WithPollWait(time.Second))}
 	bb.logs.t, bb.clock = t, telegramtest.NewClock(testNow)
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	path := filepath.Join(t.TempDir(), "bot.db")
 	bb.dbPath = path
+	var err error
 	if bb.store, err = storage.Open(context.Background(), path, bb.clock.Now); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +90,7 @@ func newBareBot(t testing.TB) *bareBot {
 // a restart of the process.
 func (bb *bareBot) newBot(t testing.TB) *Bot {
 	t.Helper()
-	cat, _ := catalog.Default()
+	cat := defaultCatalog(t)
 	b, err := New(Options{Client: bb.client, Store: bb.store, Catalog: cat, Now: bb.clock.Now,
 		Location: time.UTC, ReportInterval: time.Hour, AdminIDs: []int64{adminUser.ID},
 		Logger: slog.New(slog.NewTextHandler(&bb.logs, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -71,9 +71,22 @@ academies:
 
 func testCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()
-	c, err := catalog.Parse([]byte(testCatalogYAML))
+	return loadCatalog(t, "test catalog", func() (*catalog.Catalog, error) { return catalog.Parse([]byte(testCatalogYAML)) })
+}
+
+// defaultCatalog is the embedded catalog, for the tests that need real
+// académies and services.
+func defaultCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	return loadCatalog(t, "default catalog", catalog.Default)
+}
+
+// loadCatalog fails the test when load does.
+func loadCatalog(t testing.TB, what string, load func() (*catalog.Catalog, error)) *catalog.Catalog {
+	t.Helper()
+	c, err := load()
 	if err != nil {
-		t.Fatalf("test catalog: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	return c
 }
