@@ -16,13 +16,7 @@ import (
 
 // crowd is n parents of académie gamma, whose ENT (ent-ecoles) has no
 // channel, so that every send is to a distinct chat.
-func crowd(n int) []person {
-	people := make([]person, n)
-	for i := range people {
-		people[i] = parent(int64(i+1), "gamma")
-	}
-	return people
-}
+func crowd(n int) []person { return parents(n, "gamma") }
 
 // fanOut writes one outage of ent-ecoles and waits until n messages were
 // accepted; it returns the wall time from the write.
@@ -119,14 +113,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		id := serviceEvent(b, s, storage.KindOutage, "cned", "up", "down", april6.Add(time.Duration(i)*time.Hour))
-		ev, err := s.Event(ctx, id)
-		if err != nil {
-			b.Fatal(err)
-		}
-		spec, err := d.specFor(ev)
-		if err != nil {
-			b.Fatal(err)
-		}
+		spec := specOf(b, s, d, id)
 		resetPeakRSS()
 		baseRSS := peakRSSMB()
 		var before runtime.MemStats

@@ -203,14 +203,7 @@ func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	addClasses(t, s, []testClass{{"A", "enc92", "PBA", []int64{21}}})
 	outage := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
 	d := &Dispatcher{cat: cat, opt: Options{ExpandChunk: 100}}
-	ev, err := s.Event(ctx, outage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := d.specFor(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := specOf(t, s, d, outage)
 	if _, err := s.ExpandStep(ctx, spec); err != nil {
 		t.Fatal(err)
 	}

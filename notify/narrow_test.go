@@ -72,14 +72,7 @@ func TestExpansionFollowsServicesFor(t *testing.T) {
 			local++
 		}
 		evID := serviceEvent(t, s, storage.KindOutage, svc.ID, "up", "down", april6)
-		ev, err := s.Event(ctx, evID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec, err := d.specFor(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec := specOf(t, s, d, evID)
 		spec.Channels = nil
 		for {
 			p, err := s.ExpandStep(ctx, spec)
