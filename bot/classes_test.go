@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -165,9 +163,8 @@ func TestCloseLeaveAndCodesOfOthers(t *testing.T) {
 	h.say(teacherChat, teacherUser, "/fermer ABCD2345")
 	h.say(teacherChat, teacherUser, "/classes")
 	h.say(pupilChat, pupilUser, "/rejoindre ABCD2345") // closed: same answer as a wrong code
-	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(context.Background(), "ABCD2345") })
-	if err != nil || c.ClosedAt.IsZero() || c.PlanB != "" {
-		t.Fatalf("closed class = %+v, %v", c, err)
+	if c := classOf(t, h, "ABCD2345"); c.ClosedAt.IsZero() || c.PlanB != "" {
+		t.Fatalf("closed class = %+v", c)
 	}
 	h.golden("fermer")
 }

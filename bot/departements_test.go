@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -9,20 +8,13 @@ import (
 	"time"
 
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
 // narrowingOf reads the départements each académie of a chat is narrowed to.
 func narrowingOf(t *testing.T, h *harness, id int64) map[string][]string {
 	t.Helper()
-	m, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (map[string][]string, error) {
-		return tx.SubscriptionDepartements(context.Background(), id)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return readTx(t, h, (*storage.Tx).SubscriptionDepartements, id)
 }
 
 func wantFollowing(t *testing.T, h *harness, id int64, subs []string, narrowing map[string][]string) {

@@ -332,6 +332,18 @@ func wantText(t testing.TB, m telegramtest.Message, parts ...string) {
 // are written plainly; typography is the golden lint's business.
 func spaced(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
 
+// readTx reads with a method of storage.Tx, such as (*storage.Tx).Chat,
+// in a transaction of h's store; an error fails the test.
+func readTx[A, T any](t *testing.T, h *harness, read func(*storage.Tx, context.Context, A) (T, error), arg A) T {
+	t.Helper()
+	ctx := context.Background()
+	v, err := storagetest.Do(h.store.Update, ctx, func(tx *storage.Tx) (T, error) { return read(tx, ctx, arg) })
+	if err != nil {
+		t.Fatalf("read %T of %v: %v", v, arg, err)
+	}
+	return v
+}
+
 // repliesTo lists the reply events written for a chat, oldest first.
 func repliesTo(ctx context.Context, s *storage.Store, dbPath string, chatID int64) ([]storage.Event, error) {
 	ids, err := storagetest.ReplyIDs(ctx, dbPath, chatID)

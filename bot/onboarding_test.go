@@ -1,13 +1,11 @@
 package bot
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"testing"
 
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 )
 
 // regionIndex is the callback index of a région académique.
@@ -21,20 +19,12 @@ func regionIndex(h *harness, name string) string {
 
 func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
 	t.Helper()
-	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), id) })
-	if err != nil {
-		t.Fatalf("chat %d: %v", id, err)
-	}
-	return c
+	return readTx(t, h, (*storage.Tx).Chat, id)
 }
 
 func subsOf(t *testing.T, h *harness, id int64) []string {
 	t.Helper()
-	s, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), id) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return readTx(t, h, (*storage.Tx).Subscriptions, id)
 }
 
 func TestOnboardingParentThreeSteps(t *testing.T) {
