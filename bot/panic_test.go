@@ -119,6 +119,16 @@ func (bb *bareBot) run(t *testing.T) {
 	})
 }
 
+// runPoisoned runs the bot with p as its test hook until every update is
+// confirmed and the replies are sent.
+func (bb *bareBot) runPoisoned(t *testing.T, p *poison) {
+	t.Helper()
+	bb.bot.testHook = p.hook
+	bb.run(t)
+	bb.idle(t)
+	bb.pump.drain()
+}
+
 // idle waits until the fake has no update left that the bot did not
 // confirm.
 func (bb *bareBot) idle(t *testing.T) {
@@ -172,10 +182,7 @@ func TestPanicInOneUpdate(t *testing.T) {
 			bad := bb.srv.SendText(pupilChat, pupilUser, "/abonner lyon")
 			last := bb.srv.SendText(teacherChat, teacherUser, "/aide")
 			p := &poison{phase: phase, id: int64(bad), n: -1}
-			bb.bot.testHook = p.hook
-			bb.run(t) // the three updates come in one batch
-			bb.idle(t)
-			bb.pump.drain()
+			bb.runPoisoned(t, p) // the three updates come in one batch
 
 			if got := p.count(); got != maxUpdateAttempts {
 				t.Errorf("the poisoned update was tried %d times, want %d", got, maxUpdateAttempts)
@@ -211,10 +218,7 @@ func TestPanicOnceIsRetried(t *testing.T) {
 	bb.srv.SendText(parentChat, parentUser, "/abonner lille")
 	bad := bb.srv.SendText(pupilChat, pupilUser, "/abonner lyon")
 	p := &poison{phase: "apply", id: int64(bad), n: 1}
-	bb.bot.testHook = p.hook
-	bb.run(t)
-	bb.idle(t)
-	bb.pump.drain()
+	bb.runPoisoned(t, p)
 	if got := p.count(); got != 2 {
 		t.Errorf("the update was tried %d times, want 2", got)
 	}
@@ -306,10 +310,7 @@ func TestPanicOutsideUpdates(t *testing.T) {
 	bb := newBareBot(t)
 	first := bb.srv.SendText(parentChat, parentUser, "/aide")
 	p := &poison{phase: "batch", id: int64(first), n: 1}
-	bb.bot.testHook = p.hook
-	bb.run(t)
-	bb.idle(t)
-	bb.pump.drain()
+	bb.runPoisoned(t, p)
 	if got := p.count(); got != 2 {
 		t.Errorf("the batch was tried %d times, want 2", got)
 	}
