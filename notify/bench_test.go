@@ -18,6 +18,19 @@ import (
 // channel, so that every send is to a distinct chat.
 func crowd(n int) []person { return parents(n, "gamma") }
 
+// crowdAtRate is a store of n parents (crowd) and a fake Bot API that
+// takes limit messages per second, with a dispatcher's options to send
+// there through the real client at that rate.
+func crowdAtRate(b *testing.B, n, limit int, paid bool) (*storage.Store, *telegramtest.Server, Options) {
+	b.Helper()
+	s := openStore(b)
+	srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
+	addPeople(b, s, crowd(n)...)
+	opt := fastOptions(s, testCatalog(b), newClient(b, srv, paid))
+	opt.RateLimit = float64(limit)
+	return s, srv, opt
+}
+
 // fanOut writes one outage of ent-ecoles and waits until n messages were
 // accepted; it returns the wall time from the write.
 func fanOut(b *testing.B, s *storage.Store, d *Dispatcher, srv *telegramtest.Server, n int, at time.Time) time.Duration {
@@ -38,11 +51,7 @@ func fanOut(b *testing.B, s *storage.Store, d *Dispatcher, srv *telegramtest.Ser
 func BenchmarkSustainedRate(b *testing.B) {
 	const limit, n = 200, 1000
 	for i := 0; i < b.N; i++ {
-		s := openStore(b)
-		srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
-		addPeople(b, s, crowd(n)...)
-		opt := fastOptions(s, testCatalog(b), newClient(b, srv, false))
-		opt.RateLimit = limit
+		s, srv, opt := crowdAtRate(b, n, limit, false)
 		d, stop := start(b, opt)
 		fanOut(b, s, d, srv, n, april6.Add(time.Duration(i)*time.Minute))
 		stop()
@@ -173,11 +182,8 @@ func peakRSSMB() float64 {
 func BenchmarkFanOut10k(b *testing.B) {
 	const limit, n = 1000, 10_000
 	for i := 0; i < b.N; i++ {
-		s := openStore(b)
-		srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
-		addPeople(b, s, crowd(n)...)
-		opt := fastOptions(s, testCatalog(b), newClient(b, srv, true))
-		opt.RateLimit, opt.PaidBroadcast = limit, true
+		s, srv, opt := crowdAtRate(b, n, limit, true)
+		opt.PaidBroadcast = true
 		d, stop := start(b, opt)
 		wall := fanOut(b, s, d, srv, n, april6)
 		stop()
