@@ -206,6 +206,17 @@ func (h *harness) say(chat telegramtest.Chat, user telegramtest.User, text strin
 	return h.settle(before)
 }
 
+// sayEach makes user type each text in turn, as say does, and returns
+// the messages sent meanwhile.
+func (h *harness) sayEach(chat telegramtest.Chat, user telegramtest.User, texts ...string) []telegramtest.Message {
+	h.t.Helper()
+	var sent []telegramtest.Message
+	for _, text := range texts {
+		sent = append(sent, h.say(chat, user, text)...)
+	}
+	return sent
+}
+
 // press makes user press a button of message msgID and returns the
 // messages sent meanwhile; the edit and the answer go to the transcript.
 func (h *harness) press(chat telegramtest.Chat, user telegramtest.User, msgID int64, data string) []telegramtest.Message {
@@ -224,6 +235,17 @@ func (h *harness) press(chat telegramtest.Chat, user telegramtest.User, msgID in
 		fmt.Fprintf(&h.log, "~~~ message %d edited:\n%s\n%s", msgID, cur.Text, keyboardText(cur.ReplyMarkup))
 	}
 	return h.settle(before)
+}
+
+// pressEach makes user press each button of message msgID in turn, as
+// press does, and returns the messages sent meanwhile.
+func (h *harness) pressEach(chat telegramtest.Chat, user telegramtest.User, msgID int64, data ...string) []telegramtest.Message {
+	h.t.Helper()
+	var sent []telegramtest.Message
+	for _, d := range data {
+		sent = append(sent, h.press(chat, user, msgID, d)...)
+	}
+	return sent
 }
 
 // member delivers a my_chat_member update.
