@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
@@ -23,10 +22,7 @@ import (
 //	go test -run XXX -bench Abonner10k -benchtime 3x ./bot/
 func BenchmarkAbonner10k(b *testing.B) {
 	const n = 10000
-	cat, err := catalog.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
+	cat := defaultCatalog(b)
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()

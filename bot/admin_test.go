@@ -13,9 +13,7 @@ func TestAnnonceToAnAcademyAndAll(t *testing.T) {
 	h := newHarness(t)
 	h.say(parentChat, parentUser, "/abonner versailles")
 	h.say(pupilChat, pupilUser, "/abonner lille")
-	h.say(adminChat, adminUser, "/annonce")
-	h.say(adminChat, adminUser, "/annonce atlantide Bonjour")
-	h.say(adminChat, adminUser, "/annonce versailles")
+	h.sayEach(adminChat, adminUser, "/annonce", "/annonce atlantide Bonjour", "/annonce versailles")
 	p := lastOf(t, h.say(adminChat, adminUser, "/annonce Versailles Les ENT d'Île-de-France sont <saturés> : patience & Lumni."))
 	sent := h.press(adminChat, adminUser, p.MessageID, "ok:"+confirmID(t, p))
 	if len(sent) != 1 || sent[0].ChatID != parentChat.ID {
@@ -42,10 +40,11 @@ func TestStatsMaintenanceVerifier(t *testing.T) {
 	h.pump.drain()
 	m := lastOf(t, h.say(adminChat, adminUser, "/stats"))
 	wantText(t, m, "Chats actifs : 3", "Abonnements : 4", "Classes ouvertes : 1 (2 membres)", "ENC 92")
-	h.say(adminChat, adminUser, "/maintenance")
-	h.say(adminChat, adminUser, "/maintenance ent-mars 2h")
-	h.say(adminChat, adminUser, "/maintenance enc92 demain")
-	h.say(adminChat, adminUser, "/maintenance enc92 1h30")
+	h.sayEach(adminChat, adminUser,
+		"/maintenance",
+		"/maintenance ent-mars 2h",
+		"/maintenance enc92 demain",
+		"/maintenance enc92 1h30")
 	st, err := storagetest.One(h.store.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "enc92" })
 	if err != nil || !st.MaintenanceUntil.Equal(h.clock().Add(90*time.Minute)) {
 		t.Fatalf("maintenance = %v, %v", st.MaintenanceUntil, err)

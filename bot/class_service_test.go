@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -116,10 +115,7 @@ func TestOldClassPicksItsENT(t *testing.T) {
 // TestClassServiceDataFits: the ENT buttons' callback data stay within
 // Telegram's 64 bytes for every service of the default catalog.
 func TestClassServiceDataFits(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	id, err := newConfirmationID()
 	if err != nil {
 		t.Fatal(err)

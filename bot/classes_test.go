@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -28,11 +26,12 @@ func teacherWithClass(t *testing.T, h *harness) {
 
 func TestClassCreateJoinBroadcastReport(t *testing.T) {
 	h := newHarness(t)
-	h.say(teacherChat, teacherUser, "/classe 6e B") // not a teacher yet
-	h.say(teacherChat, teacherUser, "/profil enseignant college")
-	h.say(teacherChat, teacherUser, "/classe 6e B") // no académie yet
-	h.say(teacherChat, teacherUser, "/abonner versailles")
-	h.say(teacherChat, teacherUser, "/classe")
+	h.sayEach(teacherChat, teacherUser,
+		"/classe 6e B", // not a teacher yet
+		"/profil enseignant college",
+		"/classe 6e B", // no académie yet
+		"/abonner versailles",
+		"/classe")
 	sent := h.classe(teacherChat, teacherUser, "/classe 6e B <Sciences & Vie>", "enc92")
 	wantText(t, sent[0], "Code : ABCD2345", "https://t.me/sentinelle_bot?start=c_ABCD2345")
 	qr, err := qrPNG(joinLink("sentinelle_bot", "ABCD2345"))
@@ -50,9 +49,10 @@ func TestClassCreateJoinBroadcastReport(t *testing.T) {
 	h.say(teacherChat, teacherUser, "/rejoindre ABCD2345")
 	h.say(teacherChat, teacherUser, "/classes")
 
-	h.say(teacherChat, teacherUser, "/diffuser")
-	h.say(teacherChat, teacherUser, "/diffuser ZZZZ9999 Bonjour")
-	h.say(teacherChat, teacherUser, "/diffuser ABCD2345 "+strings.Repeat("é", 3612))
+	h.sayEach(teacherChat, teacherUser,
+		"/diffuser",
+		"/diffuser ZZZZ9999 Bonjour",
+		"/diffuser ABCD2345 "+strings.Repeat("é", 3612))
 	preview := lastOf(t, h.say(teacherChat, teacherUser, "/diffuser ABCD2345 Pas de cours demain.\nRevoyez le chapitre 3 <important> & merci."))
 	wantText(t, preview, "Aperçu", "2 membres", "<important> & merci")
 	h.press(parentChat, parentUser, preview.MessageID, "ok:q1") // somebody else's button: nothing
@@ -108,10 +108,11 @@ func TestPlanBComesWithTheOutage(t *testing.T) {
 	h := newHarness(t)
 	teacherWithClass(t, h)
 	h.note("plan B")
-	h.say(teacherChat, teacherUser, "/planb")
-	h.say(teacherChat, teacherUser, "/planb ABCD2345")
-	h.say(teacherChat, teacherUser, "/planb ABCD2345 "+strings.Repeat("x", maxPlanBRunes+1))
-	h.say(teacherChat, teacherUser, "/planb ABCD2345 Exercices 4 à 7 p. 112 <manuel> & fiche jointe.")
+	h.sayEach(teacherChat, teacherUser,
+		"/planb",
+		"/planb ABCD2345",
+		"/planb ABCD2345 "+strings.Repeat("x", maxPlanBRunes+1),
+		"/planb ABCD2345 Exercices 4 à 7 p. 112 <manuel> & fiche jointe.")
 	h.say(pupilChat, pupilUser, "/planb ABCD2345 Rien à faire !") // not the owner
 	h.say(teacherChat, teacherUser, "/planb ABCD2345")
 	h.say(pupilChat, pupilUser, "/profil eleve college")
@@ -153,21 +154,22 @@ func TestPlanBComesWithTheOutage(t *testing.T) {
 func TestCloseLeaveAndCodesOfOthers(t *testing.T) {
 	h := newHarness(t)
 	teacherWithClass(t, h)
-	h.say(pupilChat, pupilUser, "/fermer ABCD2345") // not the owner: same answer as an unknown code
-	h.say(pupilChat, pupilUser, "/diffuser ABCD2345 Coucou")
-	h.say(pupilChat, pupilUser, "/quitter")
-	h.say(pupilChat, pupilUser, "/quitter ABCD2345")
-	h.say(pupilChat, pupilUser, "/leave ABCD2345")
-	h.say(pupilChat, pupilUser, "/quitter ZZZZ9999")
-	h.say(teacherChat, teacherUser, "/planb ABCD2345 Fiche 3")
-	h.say(teacherChat, teacherUser, "/fermer")
-	h.say(teacherChat, teacherUser, "/fermer abcd2345")
-	h.say(teacherChat, teacherUser, "/fermer ABCD2345")
-	h.say(teacherChat, teacherUser, "/classes")
+	h.sayEach(pupilChat, pupilUser,
+		"/fermer ABCD2345", // not the owner: same answer as an unknown code
+		"/diffuser ABCD2345 Coucou",
+		"/quitter",
+		"/quitter ABCD2345",
+		"/leave ABCD2345",
+		"/quitter ZZZZ9999")
+	h.sayEach(teacherChat, teacherUser,
+		"/planb ABCD2345 Fiche 3",
+		"/fermer",
+		"/fermer abcd2345",
+		"/fermer ABCD2345",
+		"/classes")
 	h.say(pupilChat, pupilUser, "/rejoindre ABCD2345") // closed: same answer as a wrong code
-	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(context.Background(), "ABCD2345") })
-	if err != nil || c.ClosedAt.IsZero() || c.PlanB != "" {
-		t.Fatalf("closed class = %+v, %v", c, err)
+	if c := classOf(t, h, "ABCD2345"); c.ClosedAt.IsZero() || c.PlanB != "" {
+		t.Fatalf("closed class = %+v", c)
 	}
 	h.golden("fermer")
 }

@@ -98,15 +98,7 @@ func (t *turn) abonner() error {
 	if refusal != "" {
 		parts = append(parts, refusal)
 	}
-	for _, x := range ts.ambiguous {
-		parts = append(parts, ambiguousText(x, "abonner"))
-	}
-	for _, u := range ts.unknown {
-		parts = append(parts, unknownAcademyText(t.b.cat, u, "abonner"))
-	}
-	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
-		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, "abonner"))
-	}
+	parts = t.withUnresolved(parts, ts, "abonner")
 	if (len(added) > 0 || len(depParts) > 0) && t.chat.Role == "" && !t.inGroup() {
 		return t.reply(strings.Join(parts, "\n")+"\n\n"+msgAskRole, roleKeyboard())
 	}
@@ -194,16 +186,25 @@ func (t *turn) desabonner() error {
 		return err
 	}
 	parts = append(parts, unsubscribedParts(t.b.cat, removed, absent, left)...)
+	parts = t.withUnresolved(parts, ts, "desabonner")
+	return t.reply(strings.Join(parts, "\n"), nil)
+}
+
+// withUnresolved adds to the answer of /cmd what its arguments did not
+// name for sure: a line per ambiguous or unknown name, or, when nothing
+// else is said (only punctuation or little words), that the whole
+// argument is not an académie.
+func (t *turn) withUnresolved(parts []string, ts targets, cmd string) []string {
 	for _, x := range ts.ambiguous {
-		parts = append(parts, ambiguousText(x, "desabonner"))
+		parts = append(parts, ambiguousText(x, cmd))
 	}
 	for _, u := range ts.unknown {
-		parts = append(parts, unknownAcademyText(t.b.cat, u, "desabonner"))
+		parts = append(parts, unknownAcademyText(t.b.cat, u, cmd))
 	}
-	if len(parts) == 0 { // only punctuation or little words: not even a wrong name
-		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, "desabonner"))
+	if len(parts) == 0 {
+		parts = append(parts, unknownAcademyText(t.b.cat, t.r.args, cmd))
 	}
-	return t.reply(strings.Join(parts, "\n"), nil)
+	return parts
 }
 
 // onUnsubscribe is a press on /desabonner's menu: "*" is « Tout ».

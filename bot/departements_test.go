@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -9,20 +8,13 @@ import (
 	"time"
 
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
 )
 
 // narrowingOf reads the départements each académie of a chat is narrowed to.
 func narrowingOf(t *testing.T, h *harness, id int64) map[string][]string {
 	t.Helper()
-	m, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (map[string][]string, error) {
-		return tx.SubscriptionDepartements(context.Background(), id)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return readTx(t, h, (*storage.Tx).SubscriptionDepartements, id)
 }
 
 func wantFollowing(t *testing.T, h *harness, id int64, subs []string, narrowing map[string][]string) {
@@ -47,9 +39,10 @@ func TestAbonnerDepartements(t *testing.T) {
 	wantText(t, m, "Bouches-du-Rhône (13) est un département de l'académie d'Aix-Marseille, pas de Versailles")
 	wantFollowing(t, h, parentChat.ID, []string{"creteil", "versailles"}, map[string][]string{"versailles": {"78", "92"}})
 	wantText(t, lastOf(t, h.say(parentChat, parentUser, "/abonner hauts de sene")), "Hauts-de-Seine")
-	h.say(parentChat, parentUser, "/abonner 974 2a")
-	h.say(parentChat, parentUser, "/desabonner 92")
-	h.say(parentChat, parentUser, "/desabonner Yvelines, Corse-du-Sud, Essonne")
+	h.sayEach(parentChat, parentUser,
+		"/abonner 974 2a",
+		"/desabonner 92",
+		"/desabonner Yvelines, Corse-du-Sud, Essonne")
 	wantFollowing(t, h, parentChat.ID, []string{"creteil", "la-reunion"}, map[string][]string{"la-reunion": {"974"}})
 	h.say(parentChat, parentUser, "/abonner versailles")
 	h.say(parentChat, parentUser, "/desabonner 92")
@@ -151,9 +144,10 @@ func TestOnboardingAsksDepartement(t *testing.T) {
 	h.press(parentChat, parentUser, m.MessageID, "n:versailles:78")
 	wantFollowing(t, h, parentChat.ID, []string{"versailles"}, map[string][]string{"versailles": {"78"}})
 	m = lastOf(t, h.say(parentChat, parentUser, "/abonner"))
-	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
-	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
-	h.press(parentChat, parentUser, m.MessageID, "n:versailles:*")
+	h.pressEach(parentChat, parentUser, m.MessageID,
+		"g:"+regionIndex(h, "Île-de-France"),
+		"a:versailles",
+		"n:versailles:*")
 	wantFollowing(t, h, parentChat.ID, []string{"versailles"}, map[string][]string{})
 
 	h.say(pupilChat, pupilUser, "/profil eleve lycée")

@@ -21,9 +21,10 @@ func TestGroupOnlyAdminsChangeSettings(t *testing.T) {
 	if got := subsOf(t, h, groupChat.ID); len(got) != 0 {
 		t.Fatalf("a plain member subscribed the group: %v", got)
 	}
-	h.say(groupChat, groupMember, "bonjour à tous") // conversation: ignored
-	h.say(groupChat, groupMember, "/start@autre_bot")
-	h.say(groupChat, groupMember, "/etat@sentinelle_bot")
+	h.sayEach(groupChat, groupMember,
+		"bonjour à tous", // conversation: ignored
+		"/start@autre_bot",
+		"/etat@sentinelle_bot")
 	m := lastOf(t, h.say(groupChat, groupAdmin, "/abonner@sentinelle_bot versailles"))
 	wantText(t, m, "Abonnement enregistré : Versailles")
 	menu := lastOf(t, h.say(groupChat, groupAdmin, "/alertes"))

@@ -79,10 +79,8 @@ func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
 	h.paris, _ = time.LoadLocation("Europe/Paris")
 	h.srv = telegramtest.NewServer(t, telegramtest.WithoutLimits(), telegramtest.WithBotUsername("sentinelle_bot"),
 		telegramtest.WithPollWait(time.Second))
+	h.cat = defaultCatalog(t)
 	var err error
-	if h.cat, err = catalog.Default(); err != nil {
-		t.Fatal(err)
-	}
 	h.dbPath = filepath.Join(dir, "bot.db")
 	if h.store, err = storage.Open(context.Background(), h.dbPath, h.clock); err != nil {
 		t.Fatal(err)
@@ -122,6 +120,16 @@ func (h *harness) start() {
 			h.t.Errorf("Run: %v", err)
 		}
 	})
+}
+
+// defaultCatalog is the embedded catalog, the one the bot runs with.
+func defaultCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 type testWriter struct{ t testing.TB }
@@ -198,6 +206,17 @@ func (h *harness) say(chat telegramtest.Chat, user telegramtest.User, text strin
 	return h.settle(before)
 }
 
+// sayEach makes user type each text in turn, as say does, and returns
+// the messages sent meanwhile.
+func (h *harness) sayEach(chat telegramtest.Chat, user telegramtest.User, texts ...string) []telegramtest.Message {
+	h.t.Helper()
+	var sent []telegramtest.Message
+	for _, text := range texts {
+		sent = append(sent, h.say(chat, user, text)...)
+	}
+	return sent
+}
+
 // press makes user press a button of message msgID and returns the
 // messages sent meanwhile; the edit and the answer go to the transcript.
 func (h *harness) press(chat telegramtest.Chat, user telegramtest.User, msgID int64, data string) []telegramtest.Message {
@@ -216,6 +235,17 @@ func (h *harness) press(chat telegramtest.Chat, user telegramtest.User, msgID in
 		fmt.Fprintf(&h.log, "~~~ message %d edited:\n%s\n%s", msgID, cur.Text, keyboardText(cur.ReplyMarkup))
 	}
 	return h.settle(before)
+}
+
+// pressEach makes user press each button of message msgID in turn, as
+// press does, and returns the messages sent meanwhile.
+func (h *harness) pressEach(chat telegramtest.Chat, user telegramtest.User, msgID int64, data ...string) []telegramtest.Message {
+	h.t.Helper()
+	var sent []telegramtest.Message
+	for _, d := range data {
+		sent = append(sent, h.press(chat, user, msgID, d)...)
+	}
+	return sent
 }
 
 // member delivers a my_chat_member update.
@@ -323,6 +353,18 @@ func wantText(t testing.TB, m telegramtest.Message, parts ...string) {
 // spaced reads no-break spaces as spaces, so that assertions on wording
 // are written plainly; typography is the golden lint's business.
 func spaced(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
+
+// readTx reads with a method of storage.Tx, such as (*storage.Tx).Chat,
+// in a transaction of h's store; an error fails the test.
+func readTx[A, T any](t *testing.T, h *harness, read func(*storage.Tx, context.Context, A) (T, error), arg A) T {
+	t.Helper()
+	ctx := context.Background()
+	v, err := storagetest.Do(h.store.Update, ctx, func(tx *storage.Tx) (T, error) { return read(tx, ctx, arg) })
+	if err != nil {
+		t.Fatalf("read %T of %v: %v", v, arg, err)
+	}
+	return v
+}
 
 // repliesTo lists the reply events written for a chat, oldest first.
 func repliesTo(ctx context.Context, s *storage.Store, dbPath string, chatID int64) ([]storage.Event, error) {

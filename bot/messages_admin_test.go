@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 )
 
@@ -12,10 +11,7 @@ import (
 // limit as plain text, then escaped, so that a cut never splits an entity
 // such as &amp; (Telegram would refuse the whole message).
 func TestStatsShortensBeforeEscaping(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	st := storage.BotStats{ByRole: map[string]int{}}
 	for _, tc := range []struct {
 		name string

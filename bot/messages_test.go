@@ -16,10 +16,7 @@ import (
 // Telegram would accept each one. The flows' golden files show them in
 // context; this one makes sure none is forgotten.
 func TestEveryMessageGolden(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	paris, _ := time.LoadLocation("Europe/Paris")
 	today := time.Date(2026, time.December, 7, 9, 0, 0, 0, paris)
 	class := storage.Class{ID: 1, Code: "ABCD2345", Name: "6e B <& co>", Academie: "versailles", PlanB: "Fiche <3> & 4"}

@@ -29,11 +29,12 @@ func TestNoLocalENTSentence(t *testing.T) {
 func TestNoLocalENTSentenceOnboarding(t *testing.T) {
 	h := newHarness(t)
 	m := lastOf(t, h.say(parentChat, parentUser, "/start"))
-	h.press(parentChat, parentUser, m.MessageID, "r:parent")
-	h.press(parentChat, parentUser, m.MessageID, "l:primaire")
-	h.press(parentChat, parentUser, m.MessageID, "l:ok")
-	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Hauts-de-France"))
-	h.press(parentChat, parentUser, m.MessageID, "a:amiens")
+	h.pressEach(parentChat, parentUser, m.MessageID,
+		"r:parent",
+		"l:primaire",
+		"l:ok",
+		"g:"+regionIndex(h, "Hauts-de-France"),
+		"a:amiens")
 	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
 	wantText(t, cur, "C'est prêt", "Aucun ENT des écoles n'est suivi pour l'académie d'Amiens : vous recevrez les alertes des services nationaux.")
 }

@@ -9,7 +9,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 )
 
@@ -17,10 +16,7 @@ import (
 // a notice's deliveries are settled, its sender gets « reçu par N » within
 // one interval, once, and expired previews are purged.
 func TestReportLoopTellsTheSender(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	dbPath := filepath.Join(t.TempDir(), "r.db")
 	store, err := storage.Open(context.Background(), dbPath, func() time.Time { return testNow })
 	if err != nil {

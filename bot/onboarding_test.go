@@ -1,13 +1,11 @@
 package bot
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"testing"
 
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 )
 
 // regionIndex is the callback index of a région académique.
@@ -21,33 +19,26 @@ func regionIndex(h *harness, name string) string {
 
 func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
 	t.Helper()
-	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(context.Background(), id) })
-	if err != nil {
-		t.Fatalf("chat %d: %v", id, err)
-	}
-	return c
+	return readTx(t, h, (*storage.Tx).Chat, id)
 }
 
 func subsOf(t *testing.T, h *harness, id int64) []string {
 	t.Helper()
-	s, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), id) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return readTx(t, h, (*storage.Tx).Subscriptions, id)
 }
 
 func TestOnboardingParentThreeSteps(t *testing.T) {
 	h := newHarness(t)
 	m := lastOf(t, h.say(parentChat, parentUser, "/start"))
 	wantText(t, m, "Bonjour", "Étape 1 sur 3")
-	h.press(parentChat, parentUser, m.MessageID, "r:parent")
-	h.press(parentChat, parentUser, m.MessageID, "l:ok") // no level yet: refused
-	h.press(parentChat, parentUser, m.MessageID, "l:college")
-	h.press(parentChat, parentUser, m.MessageID, "l:lycee")
-	h.press(parentChat, parentUser, m.MessageID, "l:ok")
-	h.press(parentChat, parentUser, m.MessageID, "g:"+regionIndex(h, "Île-de-France"))
-	h.press(parentChat, parentUser, m.MessageID, "a:versailles")
+	h.pressEach(parentChat, parentUser, m.MessageID,
+		"r:parent",
+		"l:ok", // no level yet: refused
+		"l:college",
+		"l:lycee",
+		"l:ok",
+		"g:"+regionIndex(h, "Île-de-France"),
+		"a:versailles")
 	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
 	wantText(t, cur, "Dans quel département ?") // one collège ENT per département
 	h.press(parentChat, parentUser, m.MessageID, "n:versailles:92")
@@ -66,12 +57,13 @@ func TestOnboardingParentThreeSteps(t *testing.T) {
 func TestOnboardingPupilOneLevelAndAlertDefaults(t *testing.T) {
 	h := newHarness(t)
 	m := lastOf(t, h.say(pupilChat, pupilUser, "/start"))
-	h.press(pupilChat, pupilUser, m.MessageID, "r:eleve")
-	h.press(pupilChat, pupilUser, m.MessageID, "l:lycee")
-	h.press(pupilChat, pupilUser, m.MessageID, "g:"+regionIndex(h, "Hauts-de-France"))
-	h.press(pupilChat, pupilUser, m.MessageID, "g:") // back to the régions
-	h.press(pupilChat, pupilUser, m.MessageID, "g:"+regionIndex(h, "Hauts-de-France"))
-	h.press(pupilChat, pupilUser, m.MessageID, "a:lille")
+	h.pressEach(pupilChat, pupilUser, m.MessageID,
+		"r:eleve",
+		"l:lycee",
+		"g:"+regionIndex(h, "Hauts-de-France"),
+		"g:", // back to the régions
+		"g:"+regionIndex(h, "Hauts-de-France"),
+		"a:lille")
 	c := chatOf(t, h, pupilChat.ID)
 	if c.Role != "eleve" || c.Levels != storage.LevelLycee || c.AlertOutage || !c.AlertRecovery {
 		t.Errorf("a pupil hears recoveries only by default; chat = %+v", c)

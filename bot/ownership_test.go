@@ -30,11 +30,7 @@ func teacherGroup(t *testing.T, h *harness) storage.Class {
 
 func classOf(t *testing.T, h *harness, code string) storage.Class {
 	t.Helper()
-	c, err := storagetest.Do(h.store.Update, context.Background(), func(tx *storage.Tx) (storage.Class, error) { return tx.ClassByCode(context.Background(), code) })
-	if err != nil {
-		t.Fatalf("class %s: %v", code, err)
-	}
-	return c
+	return readTx(t, h, (*storage.Tx).ClassByCode, code)
 }
 
 // TestGroupMemberCannotTakeOverClasses: in a teachers' group, a member who

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
@@ -68,12 +67,10 @@ func newBareBot(t testing.TB) *bareBot {
 	bb := &bareBot{srv: telegramtest.NewServer(t, telegramtest.WithoutLimits(),
 		telegramtest.WithBotUsername("sentinelle_bot"), telegramtest.WithPollWait(time.Second))}
 	bb.logs.t, bb.clock = t, telegramtest.NewClock(testNow)
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	path := filepath.Join(t.TempDir(), "bot.db")
 	bb.dbPath = path
+	var err error
 	if bb.store, err = storage.Open(context.Background(), path, bb.clock.Now); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +90,7 @@ func newBareBot(t testing.TB) *bareBot {
 // a restart of the process.
 func (bb *bareBot) newBot(t testing.TB) *Bot {
 	t.Helper()
-	cat, _ := catalog.Default()
+	cat := defaultCatalog(t)
 	b, err := New(Options{Client: bb.client, Store: bb.store, Catalog: cat, Now: bb.clock.Now,
 		Location: time.UTC, ReportInterval: time.Hour, AdminIDs: []int64{adminUser.ID},
 		Logger: slog.New(slog.NewTextHandler(&bb.logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -120,6 +117,16 @@ func (bb *bareBot) run(t *testing.T) {
 			t.Errorf("Run returned %v, want context.Canceled", err)
 		}
 	})
+}
+
+// runPoisoned runs the bot with p as its test hook until every update is
+// confirmed and the replies are sent.
+func (bb *bareBot) runPoisoned(t *testing.T, p *poison) {
+	t.Helper()
+	bb.bot.testHook = p.hook
+	bb.run(t)
+	bb.idle(t)
+	bb.pump.drain()
 }
 
 // idle waits until the fake has no update left that the bot did not
@@ -175,10 +182,7 @@ func TestPanicInOneUpdate(t *testing.T) {
 			bad := bb.srv.SendText(pupilChat, pupilUser, "/abonner lyon")
 			last := bb.srv.SendText(teacherChat, teacherUser, "/aide")
 			p := &poison{phase: phase, id: int64(bad), n: -1}
-			bb.bot.testHook = p.hook
-			bb.run(t) // the three updates come in one batch
-			bb.idle(t)
-			bb.pump.drain()
+			bb.runPoisoned(t, p) // the three updates come in one batch
 
 			if got := p.count(); got != maxUpdateAttempts {
 				t.Errorf("the poisoned update was tried %d times, want %d", got, maxUpdateAttempts)
@@ -214,10 +218,7 @@ func TestPanicOnceIsRetried(t *testing.T) {
 	bb.srv.SendText(parentChat, parentUser, "/abonner lille")
 	bad := bb.srv.SendText(pupilChat, pupilUser, "/abonner lyon")
 	p := &poison{phase: "apply", id: int64(bad), n: 1}
-	bb.bot.testHook = p.hook
-	bb.run(t)
-	bb.idle(t)
-	bb.pump.drain()
+	bb.runPoisoned(t, p)
 	if got := p.count(); got != 2 {
 		t.Errorf("the update was tried %d times, want 2", got)
 	}
@@ -309,10 +310,7 @@ func TestPanicOutsideUpdates(t *testing.T) {
 	bb := newBareBot(t)
 	first := bb.srv.SendText(parentChat, parentUser, "/aide")
 	p := &poison{phase: "batch", id: int64(first), n: 1}
-	bb.bot.testHook = p.hook
-	bb.run(t)
-	bb.idle(t)
-	bb.pump.drain()
+	bb.runPoisoned(t, p)
 	if got := p.count(); got != 2 {
 		t.Errorf("the batch was tried %d times, want 2", got)
 	}

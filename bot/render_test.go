@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"sentinelle/catalog"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -31,10 +30,7 @@ func checkTelegram(t testing.TB, what, text string) {
 
 func testRenderer(t testing.TB) *Renderer {
 	t.Helper()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	paris, _ := time.LoadLocation("Europe/Paris")
 	return NewRenderer(RendererOptions{Catalog: cat, Location: paris, PublicURL: "https://sentinelle.example.fr",
 		Now: func() time.Time { return testNow.Add(10 * time.Minute) }})

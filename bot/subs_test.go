@@ -47,12 +47,13 @@ func setStates(t *testing.T, h *harness, states map[string]string) checker.Round
 
 func TestAbonnerByNameCodeAndSuggestion(t *testing.T) {
 	h := newHarness(t)
-	h.say(parentChat, parentUser, "/abonner Versailles")
-	h.say(parentChat, parentUser, "/subscribe AIX MARSEILLE, 01")
-	h.say(parentChat, parentUser, "/abonner Orléans-Tours et l'académie de créteil")
-	h.say(parentChat, parentUser, "/abonner versaille")
-	h.say(parentChat, parentUser, "/abonner atlantide")
-	h.say(parentChat, parentUser, "/abonner versailles")
+	h.sayEach(parentChat, parentUser,
+		"/abonner Versailles",
+		"/subscribe AIX MARSEILLE, 01",
+		"/abonner Orléans-Tours et l'académie de créteil",
+		"/abonner versaille",
+		"/abonner atlantide",
+		"/abonner versailles")
 	want := []string{"aix-marseille", "creteil", "orleans-tours", "paris", "versailles"}
 	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, want) {
 		t.Fatalf("subscriptions = %v, want %v", got, want)
@@ -78,10 +79,11 @@ func TestAbonnerCap(t *testing.T) {
 
 func TestDesabonner(t *testing.T) {
 	h := newHarness(t)
-	h.say(parentChat, parentUser, "/desabonner")
-	h.say(parentChat, parentUser, "/abonner paris versailles creteil lille")
-	h.say(parentChat, parentUser, "/désabonner Paris, Nantes")
-	h.say(parentChat, parentUser, "/unsubscribe versaile")
+	h.sayEach(parentChat, parentUser,
+		"/desabonner",
+		"/abonner paris versailles creteil lille",
+		"/désabonner Paris, Nantes",
+		"/unsubscribe versaile")
 	m := lastOf(t, h.say(parentChat, parentUser, "/desabonner"))
 	h.press(parentChat, parentUser, m.MessageID, "u:creteil")
 	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, []string{"lille", "versailles"}) {
@@ -99,9 +101,7 @@ func TestDesabonner(t *testing.T) {
 
 func TestEtatShowsStatesSinceAndLink(t *testing.T) {
 	h := newHarness(t)
-	h.say(parentChat, parentUser, "/profil parent college")
-	h.say(parentChat, parentUser, "/etat")
-	h.say(parentChat, parentUser, "/abonner versailles")
+	h.sayEach(parentChat, parentUser, "/profil parent college", "/etat", "/abonner versailles")
 	h.advance(-13 * time.Minute) // the outage began at 07:32
 	setStates(t, h, map[string]string{"enc92": "down:waiting_room", "monlycee": "up", "ecollege78": "degraded:slow",
 		"lumni": "up", "educonnect": "down:timeout"})
@@ -153,9 +153,7 @@ func TestProfilSetsRoleLevelsAndAlertDefaults(t *testing.T) {
 	}
 	h.say(pupilChat, pupilUser, "/profil astronaute")
 	m := lastOf(t, h.say(pupilChat, pupilUser, "/profil"))
-	h.press(pupilChat, pupilUser, m.MessageID, "r:parent")
-	h.press(pupilChat, pupilUser, m.MessageID, "l:primaire")
-	h.press(pupilChat, pupilUser, m.MessageID, "l:ok")
+	h.pressEach(pupilChat, pupilUser, m.MessageID, "r:parent", "l:primaire", "l:ok")
 	if c := chatOf(t, h, pupilChat.ID); c.Role != "parent" || c.Levels != storage.LevelPrimaire || !c.AlertOutage {
 		t.Fatalf("after buttons: chat = %+v", c)
 	}
@@ -165,9 +163,7 @@ func TestProfilSetsRoleLevelsAndAlertDefaults(t *testing.T) {
 func TestAlertesToggles(t *testing.T) {
 	h := newHarness(t)
 	m := lastOf(t, h.say(parentChat, parentUser, "/alertes"))
-	h.press(parentChat, parentUser, m.MessageID, "al:lent")
-	h.press(parentChat, parentUser, m.MessageID, "al:panne")
-	h.press(parentChat, parentUser, m.MessageID, "al:retab")
+	h.pressEach(parentChat, parentUser, m.MessageID, "al:lent", "al:panne", "al:retab")
 	c := chatOf(t, h, parentChat.ID)
 	if c.AlertOutage || c.AlertRecovery || !c.AlertDegraded {
 		t.Fatalf("chat = %+v", c)
@@ -193,9 +189,7 @@ func TestAideUnknownAndFreeText(t *testing.T) {
 	if strings.Contains(help.Visible, "/annonce") || strings.Contains(help.Visible, "Administration") {
 		t.Errorf("/aide shows the admin commands to a non-admin:\n%s", help.Visible)
 	}
-	h.say(parentChat, parentUser, "/help")
-	h.say(parentChat, parentUser, "/meteo")
-	h.say(parentChat, parentUser, "bonjour, l'ENT marche ?")
+	h.sayEach(parentChat, parentUser, "/help", "/meteo", "bonjour, l'ENT marche ?")
 	unknown := lastOf(t, h.say(parentChat, parentUser, "/xyz"))
 	for _, cmd := range []string{"/annonce toutes Bonjour", "/stats", "/maintenance enc92 2h", "/verifier"} {
 		m := lastOf(t, h.say(parentChat, parentUser, cmd))

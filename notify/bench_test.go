@@ -16,12 +16,19 @@ import (
 
 // crowd is n parents of académie gamma, whose ENT (ent-ecoles) has no
 // channel, so that every send is to a distinct chat.
-func crowd(n int) []person {
-	people := make([]person, n)
-	for i := range people {
-		people[i] = parent(int64(i+1), "gamma")
-	}
-	return people
+func crowd(n int) []person { return parents(n, "gamma") }
+
+// crowdAtRate is a store of n parents (crowd) and a fake Bot API that
+// takes limit messages per second, with a dispatcher's options to send
+// there through the real client at that rate.
+func crowdAtRate(b *testing.B, n, limit int, paid bool) (*storage.Store, *telegramtest.Server, Options) {
+	b.Helper()
+	s := openStore(b)
+	srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
+	addPeople(b, s, crowd(n)...)
+	opt := fastOptions(s, testCatalog(b), newClient(b, srv, paid))
+	opt.RateLimit = float64(limit)
+	return s, srv, opt
 }
 
 // fanOut writes one outage of ent-ecoles and waits until n messages were
@@ -44,11 +51,7 @@ func fanOut(b *testing.B, s *storage.Store, d *Dispatcher, srv *telegramtest.Ser
 func BenchmarkSustainedRate(b *testing.B) {
 	const limit, n = 200, 1000
 	for i := 0; i < b.N; i++ {
-		s := openStore(b)
-		srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
-		addPeople(b, s, crowd(n)...)
-		opt := fastOptions(s, testCatalog(b), newClient(b, srv, false))
-		opt.RateLimit = limit
+		s, srv, opt := crowdAtRate(b, n, limit, false)
 		d, stop := start(b, opt)
 		fanOut(b, s, d, srv, n, april6.Add(time.Duration(i)*time.Minute))
 		stop()
@@ -119,14 +122,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		id := serviceEvent(b, s, storage.KindOutage, "cned", "up", "down", april6.Add(time.Duration(i)*time.Hour))
-		ev, err := s.Event(ctx, id)
-		if err != nil {
-			b.Fatal(err)
-		}
-		spec, err := d.specFor(ev)
-		if err != nil {
-			b.Fatal(err)
-		}
+		spec := specOf(b, s, d, id)
 		resetPeakRSS()
 		baseRSS := peakRSSMB()
 		var before runtime.MemStats
@@ -186,11 +182,8 @@ func peakRSSMB() float64 {
 func BenchmarkFanOut10k(b *testing.B) {
 	const limit, n = 1000, 10_000
 	for i := 0; i < b.N; i++ {
-		s := openStore(b)
-		srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
-		addPeople(b, s, crowd(n)...)
-		opt := fastOptions(s, testCatalog(b), newClient(b, srv, true))
-		opt.RateLimit, opt.PaidBroadcast = limit, true
+		s, srv, opt := crowdAtRate(b, n, limit, true)
+		opt.PaidBroadcast = true
 		d, stop := start(b, opt)
 		wall := fanOut(b, s, d, srv, n, april6)
 		stop()

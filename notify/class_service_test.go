@@ -18,10 +18,7 @@ import (
 // hear nothing of enc92 through it; a class bound to no ENT (made before
 // classes were bound) keeps its plan B with every ENT of its académie.
 func TestPlanBFollowsTheClassService(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	s, f := openStore(t), newFakeSender()
 	member := func(id int64, academies ...string) person {
 		return person{id: id, role: "parent", outage: true, recovery: true, academies: academies}
@@ -104,10 +101,7 @@ func mustService(t *testing.T, cat *catalog.Catalog, id string) catalog.Service 
 // TestClassHearsService is the rule of classHearsService, read from the
 // default catalog.
 func TestClassHearsService(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	tests := []struct {
 		name    string
 		class   storage.ClassRef
@@ -146,10 +140,7 @@ func (r planBMarker) Render(ctx context.Context, ev storage.Event, to storage.Re
 // their classes have one; not for a class bound to another ENT, nor for a
 // class without a plan B; and the recovery cancels what is not sent yet.
 func TestEveryMemberGetsThePlanB(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	s, f := openStore(t), newFakeSender()
 	addPeople(t, s, person{id: 10, role: "enseignant"},
 		person{id: 21, role: "eleve", recovery: true, academies: []string{"versailles"}}, // pupil default, two classes
@@ -206,23 +197,13 @@ func TestEveryMemberGetsThePlanB(t *testing.T) {
 // ENT is back is cancelled with the outage messages.
 func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	ctx := context.Background()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	s := openStore(t)
 	addPeople(t, s, person{id: 10, role: "enseignant"}, person{id: 21, role: "eleve", recovery: true})
 	addClasses(t, s, []testClass{{"A", "enc92", "PBA", []int64{21}}})
 	outage := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
 	d := &Dispatcher{cat: cat, opt: Options{ExpandChunk: 100}}
-	ev, err := s.Event(ctx, outage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := d.specFor(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := specOf(t, s, d, outage)
 	if _, err := s.ExpandStep(ctx, spec); err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,7 @@ import (
 func TestReplyOvertakesBulk(t *testing.T) {
 	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	var people []person
-	for i := int64(1); i <= 60; i++ {
-		people = append(people, parent(i, "alpha"))
-	}
+	people := parents(60, "alpha")
 	people = append(people, person{id: 999, role: "parent"})
 	addPeople(t, s, people...)
 	opt := fastOptions(s, cat, f)
@@ -118,11 +115,7 @@ func TestSilentEventAndDayTime(t *testing.T) {
 func TestShutdownLeavesNothingInflight(t *testing.T) {
 	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	var people []person
-	for i := int64(1); i <= 40; i++ {
-		people = append(people, parent(i, "alpha"))
-	}
-	addPeople(t, s, people...)
+	addPeople(t, s, parents(40, "alpha")...)
 	opt := fastOptions(s, cat, f)
 	opt.RateLimit, opt.BatchSize = 20, 10
 	d, stop := start(t, opt)

@@ -107,11 +107,7 @@ func failFirst(k int, err tgErr) func(int) error {
 // all is sent before the delay is over.
 func TestRateLimitPausesEverything(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	var people []person
-	for i := int64(1); i <= 20; i++ {
-		people = append(people, parent(i, "alpha"))
-	}
-	addPeople(t, s, people...)
+	addPeople(t, s, parents(20, "alpha")...)
 	const retryAfter = 300 * time.Millisecond
 	var once sync.Once
 	var refusedAt time.Time
@@ -200,11 +196,7 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	var people []person
-	for i := int64(1); i <= 50; i++ {
-		people = append(people, parent(i, "alpha"))
-	}
-	addPeople(t, s, people...)
+	addPeople(t, s, parents(50, "alpha")...)
 	f.setFail(func(int64, string, string) error { return wrapped(tgErr{class: "parse_error"}) })
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize = 10
@@ -217,15 +209,7 @@ func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Wake()
-	rows := waitSettled(t, s, ev)
-	for _, r := range rows {
-		if r.State != "dead" {
-			t.Errorf("row %+v, want dead", r)
-		}
-	}
-	if e, _ := s.Event(ctx, ev); e.State != "dead" || !strings.Contains(e.DeadReason, "parse_error") {
-		t.Errorf("event state %q reason %q, want dead for the parse error", e.State, e.DeadReason)
-	}
+	wantDead(t, s, ev, "parse_error")
 	f.mu.Lock()
 	calls := f.calls
 	f.mu.Unlock()

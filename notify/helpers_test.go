@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,9 +72,22 @@ academies:
 
 func testCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()
-	c, err := catalog.Parse([]byte(testCatalogYAML))
+	return loadCatalog(t, "test catalog", func() (*catalog.Catalog, error) { return catalog.Parse([]byte(testCatalogYAML)) })
+}
+
+// defaultCatalog is the embedded catalog, for the tests that need real
+// académies and services.
+func defaultCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	return loadCatalog(t, "default catalog", catalog.Default)
+}
+
+// loadCatalog fails the test when load does.
+func loadCatalog(t testing.TB, what string, load func() (*catalog.Catalog, error)) *catalog.Catalog {
+	t.Helper()
+	c, err := load()
 	if err != nil {
-		t.Fatalf("test catalog: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	return c
 }
@@ -321,6 +335,15 @@ func parent(id int64, academies ...string) person {
 	return person{id: id, role: "parent", outage: true, recovery: true, academies: academies}
 }
 
+// parents are n parents, chats 1 to n, who follow academy (see parent).
+func parents(n int, academy string) []person {
+	people := make([]person, n)
+	for i := range people {
+		people[i] = parent(int64(i+1), academy)
+	}
+	return people
+}
+
 // serviceEvent writes a change of state as the checker does.
 func serviceEvent(t testing.TB, s *storage.Store, kind, service, from, to string, at time.Time) int64 {
 	t.Helper()
@@ -373,4 +396,33 @@ func statesByChat(rows []storagetest.Delivery) map[int64]string {
 		}
 	}
 	return m
+}
+
+// specOf is what d expands for the event id.
+func specOf(t testing.TB, s *storage.Store, d *Dispatcher, id int64) storage.ExpandSpec {
+	t.Helper()
+	ev, err := s.Event(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := d.specFor(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+// wantDead waits until the event id is settled and fails unless every
+// delivery of it is dead, and the event too, for a reason that mentions
+// reason.
+func wantDead(t testing.TB, s *storage.Store, id int64, reason string) {
+	t.Helper()
+	for _, r := range waitSettled(t, s, id) {
+		if r.State != "dead" {
+			t.Errorf("row %+v, want dead", r)
+		}
+	}
+	if e, _ := s.Event(t.Context(), id); e.State != "dead" || !strings.Contains(e.DeadReason, reason) {
+		t.Errorf("event %d: state %q, reason %q; want dead for %q", id, e.State, e.DeadReason, reason)
+	}
 }

@@ -16,10 +16,7 @@ import (
 // their subscriptions.
 func TestExpansionFollowsServicesFor(t *testing.T) {
 	ctx := context.Background()
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultCatalog(t)
 	s := openStore(t)
 	type sub struct {
 		academie string
@@ -43,7 +40,7 @@ func TestExpansionFollowsServicesFor(t *testing.T) {
 	// Two subscriptions, one narrowed: each reaches its own services.
 	add(sub{"versailles", []string{"78"}}, sub{"creteil", nil})
 	add(sub{"versailles", []string{"92"}}, sub{"creteil", []string{"93"}})
-	err = s.Update(ctx, func(tx *storage.Tx) error {
+	err := s.Update(ctx, func(tx *storage.Tx) error {
 		for chat, subs := range subsOf {
 			if err := tx.CreateOrUpdateChat(ctx, storage.NewChat(chat)); err != nil {
 				return err
@@ -75,14 +72,7 @@ func TestExpansionFollowsServicesFor(t *testing.T) {
 			local++
 		}
 		evID := serviceEvent(t, s, storage.KindOutage, svc.ID, "up", "down", april6)
-		ev, err := s.Event(ctx, evID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec, err := d.specFor(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec := specOf(t, s, d, evID)
 		spec.Channels = nil
 		for {
 			p, err := s.ExpandStep(ctx, spec)

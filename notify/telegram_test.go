@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -117,11 +116,7 @@ func TestTelegramFailures(t *testing.T) {
 func TestTelegram429PausesAndIsNotAnAttempt(t *testing.T) {
 	s, cat := openStore(t), testCatalog(t)
 	srv := telegramtest.NewServer(t, telegramtest.WithoutLimits())
-	var people []person
-	for i := int64(1); i <= 10; i++ {
-		people = append(people, parent(i, "gamma"))
-	}
-	addPeople(t, s, people...)
+	addPeople(t, s, parents(10, "gamma")...)
 	srv.FailNext(1, http.StatusTooManyRequests)
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Workers = 1
@@ -159,16 +154,8 @@ func TestTelegramRefusesBrokenHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Wake()
-	rows := waitSettled(t, s, id)
-	for _, r := range rows {
-		if r.State != "dead" {
-			t.Errorf("row %+v, want dead", r)
-		}
-	}
+	wantDead(t, s, id, "parse") // Telegram's reason
 	if n := len(srv.RequestsFor("sendMessage")); n > 3 {
 		t.Errorf("%d send requests for 3 recipients: a parse error must not be retried", n)
-	}
-	if e, _ := s.Event(ctx, id); e.State != "dead" || !strings.Contains(e.DeadReason, "parse") {
-		t.Errorf("event %q (%q), want dead with Telegram's reason", e.State, e.DeadReason)
 	}
 }
