@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -35,7 +36,7 @@ func roleKeyboard() keyboard {
 func levelsStep(role string, levels int) (string, keyboard) {
 	multi := role == "parent"
 	var row []button
-	for _, l := range catalog.AllLevels() {
+	for _, l := range status.AllLevels() {
 		label := levelLabel(l)
 		if multi && levels&levelBit(l) != 0 {
 			label = "✅ " + label

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -143,7 +144,7 @@ func (v statusView) line(s catalog.Service) string {
 // Lumni's level page comes first while Lumni is up, and a link whose
 // service is down is replaced by the next one. An alternative past its
 // until: day on the day of now is never offered.
-func pickAlternatives(cat *catalog.Catalog, levels []catalog.Level, now time.Time, isDown func(string) bool, max int) []catalog.Alternative {
+func pickAlternatives(cat *catalog.Catalog, levels []status.Level, now time.Time, isDown func(string) bool, max int) []catalog.Alternative {
 	lists := make([][]catalog.Alternative, len(levels))
 	for i, l := range levels {
 		lists[i] = cat.AlternativesFor(l, now, isDown)
@@ -183,13 +184,13 @@ func alternativeLine(a catalog.Alternative) string {
 func alternativesText(cat *catalog.Catalog, mask int, now time.Time, isDown func(string) bool) string {
 	levels := levelsOf(mask)
 	if len(levels) == 0 {
-		levels = catalog.AllLevels()
+		levels = status.AllLevels()
 	}
 	var b strings.Builder
 	b.WriteString("📚 <b>Pour travailler pendant une panne</b>\n")
 	for _, l := range levels {
 		fmt.Fprintf(&b, "\n<b>%s</b>\n", levelLabel(l))
-		alts := pickAlternatives(cat, []catalog.Level{l}, now, isDown, 3)
+		alts := pickAlternatives(cat, []status.Level{l}, now, isDown, 3)
 		if len(alts) == 0 {
 			b.WriteString("Rien ne fonctionne pour l'instant : réessayez plus tard.\n")
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // Texts of /abonner and /desabonner.
@@ -74,10 +75,10 @@ func unsubscribedParts(cat *catalog.Catalog, removed, absent []string, left stri
 
 // levelSchools names the schools of a level as the no-ENT sentence says
 // them: « des écoles », « des collèges », « des lycées ».
-var levelSchools = map[catalog.Level]string{
-	catalog.Primaire: "des écoles",
-	catalog.College:  "des collèges",
-	catalog.Lycee:    "des lycées",
+var levelSchools = map[status.Level]string{
+	status.Primaire: "des écoles",
+	status.College:  "des collèges",
+	status.Lycee:    "des lycées",
 }
 
 // noLocalENTTexts says, for each of the chat's levels that no ENT of the

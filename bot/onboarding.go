@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -211,7 +212,7 @@ func (t *turn) editReady() error {
 func (t *turn) localENTs(a catalog.Academy) int {
 	n := 0
 	for _, s := range t.b.cat.ServicesOf(a.Slug) {
-		if s.Local() && slices.ContainsFunc(s.Levels, func(l catalog.Level) bool {
+		if s.Local() && slices.ContainsFunc(s.Levels, func(l status.Level) bool {
 			return t.chat.Levels == 0 || t.chat.Levels&levelBit(l) != 0
 		}) {
 			n++

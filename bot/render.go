@@ -10,6 +10,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -134,7 +135,7 @@ type statePayload struct {
 func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[string]storage.ServiceState) alertView {
 	svc, ok := r.cat.Service(ev.ServiceID)
 	if !ok {
-		svc = catalog.Service{ID: ev.ServiceID, Name: ev.ServiceID, Levels: catalog.AllLevels()}
+		svc = catalog.Service{ID: ev.ServiceID, Name: ev.ServiceID, Levels: status.AllLevels()}
 	}
 	v := alertView{service: svc, ev: ev, now: r.now(), loc: r.loc, classes: to.Classes}
 	if loc := r.cat.LocationOf(to.Academies); loc != nil {
@@ -149,7 +150,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 	} else {
 		v.link = statusLink(r.publicURL, "")
 	}
-	var levels []catalog.Level
+	var levels []status.Level
 	for _, l := range levelsOf(to.Levels) {
 		if svc.Serves(l) {
 			levels = append(levels, l)

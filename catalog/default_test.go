@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 func mustDefault(t testing.TB) *Catalog {
@@ -118,12 +120,12 @@ func TestDefaultSharedServices(t *testing.T) {
 
 func TestDefaultNational(t *testing.T) {
 	c := mustDefault(t)
-	want := map[string][]Level{
-		"educonnect":     {Primaire, College, Lycee},
-		"apps-education": {Primaire, College, Lycee},
-		"lumni":          {Primaire, College, Lycee},
+	want := map[string][]status.Level{
+		"educonnect":     {status.Primaire, status.College, status.Lycee},
+		"apps-education": {status.Primaire, status.College, status.Lycee},
+		"lumni":          {status.Primaire, status.College, status.Lycee},
 	}
-	got := map[string][]Level{}
+	got := map[string][]status.Level{}
 	for _, s := range c.NationalServices() {
 		got[s.ID] = s.Levels
 	}
@@ -167,7 +169,7 @@ func TestDefaultIsToday(t *testing.T) {
 			}
 		}
 	}
-	if s, ok := c.Service("educdenormandie"); !ok || !slices.Equal(sortedLevels(s.Levels), sortedLevels(AllLevels())) {
+	if s, ok := c.Service("educdenormandie"); !ok || !slices.Equal(sortedLevels(s.Levels), sortedLevels(status.AllLevels())) {
 		t.Errorf("educdenormandie: got %+v, want the one Normandie ENT for every level", s)
 	}
 }
@@ -185,7 +187,7 @@ func TestDefaultSources(t *testing.T) {
 			t.Errorf("service %q: unsure without a note saying why", s.ID)
 		}
 	}
-	for _, l := range AllLevels() {
+	for _, l := range status.AllLevels() {
 		for _, a := range c.Alternatives[l] {
 			if strings.TrimSpace(a.Source.Ref) == "" || a.Source.Stale(today) {
 				t.Errorf("alternative %s %q: source %+v: want a ref checked since %s", l, a.Name, a.Source, StaleBefore(today))
@@ -196,7 +198,7 @@ func TestDefaultSources(t *testing.T) {
 
 func TestDefaultAlternatives(t *testing.T) {
 	c := mustDefault(t)
-	for _, l := range AllLevels() {
+	for _, l := range status.AllLevels() {
 		t.Run(string(l), func(t *testing.T) {
 			alts := c.AlternativesFor(l, today, nil)
 			if len(alts) != len(c.Alternatives[l]) {
@@ -305,9 +307,9 @@ func serviceByURL(services []Service, u string) (Service, bool) {
 	return Service{}, false
 }
 
-func parseLevels(t *testing.T, raw []string) []Level {
+func parseLevels(t *testing.T, raw []string) []status.Level {
 	t.Helper()
-	var out []Level
+	var out []status.Level
 	for _, r := range raw {
 		l, ok := ParseLevel(r)
 		if !ok {
@@ -318,7 +320,7 @@ func parseLevels(t *testing.T, raw []string) []Level {
 	return sortedLevels(out)
 }
 
-func sortedLevels(ls []Level) []Level {
+func sortedLevels(ls []status.Level) []status.Level {
 	out := slices.Clone(ls)
 	slices.Sort(out)
 	return out

@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // placesCatalog is validCatalog with départements: Versailles has two, one
 // of them served by its own collège ENT, Paris has one.
 func placesCatalog() *Catalog {
 	c := validCatalog()
-	c.Services = append(c.Services, Service{ID: "enc92", Name: "ENC 92", URL: "https://enc.hauts-de-seine.fr/", Levels: []Level{College}})
+	c.Services = append(c.Services, Service{ID: "enc92", Name: "ENC 92", URL: "https://enc.hauts-de-seine.fr/", Levels: []status.Level{status.College}})
 	c.Services[2].Departements = []string{"78"}
 	c.Services[3].Departements = []string{"92"}
 	c.Academies[0].Services = append(c.Academies[0].Services, "enc92")

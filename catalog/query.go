@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Service returns the service with this id. The bool is false for an id the
@@ -121,7 +123,7 @@ func (c *Catalog) AcademiesIn(region string) []Academy {
 // service isDown reports as down: recommending a saturated site to a family
 // already stuck would add to their trouble. A nil isDown keeps them all.
 // Pass now in the families' time zone: the day changes at its midnight.
-func (c *Catalog) AlternativesFor(l Level, now time.Time, isDown func(serviceID string) bool) []Alternative {
+func (c *Catalog) AlternativesFor(l status.Level, now time.Time, isDown func(serviceID string) bool) []Alternative {
 	var out []Alternative
 	for _, alt := range c.Alternatives[l] {
 		if alt.Expired(now) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"sentinelle/status"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -14,13 +16,13 @@ import (
 func validCatalog() *Catalog {
 	return &Catalog{
 		WaitingRoomMarkers: []string{"patienter pour y accéder à votre tour"},
-		Alternatives: map[Level][]Alternative{
-			College: {{Name: "Lumni collège", URL: "https://www.lumni.fr/college", Service: "lumni"}},
+		Alternatives: map[status.Level][]Alternative{
+			status.College: {{Name: "Lumni collège", URL: "https://www.lumni.fr/college", Service: "lumni"}},
 		},
 		Services: []Service{
-			{ID: "lumni", Name: "Lumni", URL: "https://www.lumni.fr", Levels: []Level{Primaire, College, Lycee}, National: true},
-			{ID: "monlycee", Name: "MonLycée.net", URL: "https://ent.iledefrance.fr", Levels: []Level{Lycee}},
-			{ID: "ecollege78", Name: "eCollège 78", URL: "https://ent.ecollege78.fr", Levels: []Level{College}},
+			{ID: "lumni", Name: "Lumni", URL: "https://www.lumni.fr", Levels: []status.Level{status.Primaire, status.College, status.Lycee}, National: true},
+			{ID: "monlycee", Name: "MonLycée.net", URL: "https://ent.iledefrance.fr", Levels: []status.Level{status.Lycee}},
+			{ID: "ecollege78", Name: "eCollège 78", URL: "https://ent.ecollege78.fr", Levels: []status.Level{status.College}},
 		},
 		Academies: []Academy{
 			{Slug: "versailles", Code: "25", Name: "Versailles", Region: "Île-de-France", Zone: "C", Services: []string{"monlycee", "ecollege78"}},
@@ -74,7 +76,7 @@ func TestParseRejects(t *testing.T) {
 			[]string{`academies[1] (slug "paris"): service "lumni": national service`}},
 		{"service listed twice", func(c *Catalog) { c.Academies[1].Services = []string{"monlycee", "monlycee"} },
 			[]string{`service "monlycee": listed twice`}},
-		{"alternative with unknown service", func(c *Catalog) { c.Alternatives[College][0].Service = "lumnii" },
+		{"alternative with unknown service", func(c *Catalog) { c.Alternatives[status.College][0].Service = "lumnii" },
 			[]string{`alternatives.college[0] (name "Lumni collège"): service "lumnii": unknown service`}},
 		{"service url without scheme", func(c *Catalog) { c.Services[1].URL = "htp:/x" },
 			[]string{`services[1] (id "monlycee"): url "htp:/x": must be an absolute http(s) URL`}},
@@ -82,17 +84,17 @@ func TestParseRejects(t *testing.T) {
 			[]string{`url "https:///auth/login": must be an absolute http(s) URL`}},
 		{"service url relative", func(c *Catalog) { c.Services[1].URL = "/auth/login" },
 			[]string{`url "/auth/login": must be an absolute http(s) URL`}},
-		{"alternative url bad", func(c *Catalog) { c.Alternatives[College][0].URL = "ftp://lumni.fr" },
+		{"alternative url bad", func(c *Catalog) { c.Alternatives[status.College][0].URL = "ftp://lumni.fr" },
 			[]string{`alternatives.college[0]`, `url "ftp://lumni.fr": must be an absolute http(s) URL`}},
-		{"unknown service level", func(c *Catalog) { c.Services[1].Levels = []Level{"lycée", "fac"} },
+		{"unknown service level", func(c *Catalog) { c.Services[1].Levels = []status.Level{"lycée", "fac"} },
 			[]string{`services[1] (id "monlycee"): level "fac": unknown level`}},
-		{"repeated service level", func(c *Catalog) { c.Services[1].Levels = []Level{"lycee", "Lycée"} },
+		{"repeated service level", func(c *Catalog) { c.Services[1].Levels = []status.Level{"lycee", "Lycée"} },
 			[]string{`level "Lycée": listed twice`}},
 		{"no service level", func(c *Catalog) { c.Services[1].Levels = nil },
 			[]string{`services[1] (id "monlycee"): levels: required`}},
-		{"unknown alternatives level", func(c *Catalog) { c.Alternatives["colege"] = c.Alternatives[College] },
+		{"unknown alternatives level", func(c *Catalog) { c.Alternatives["colege"] = c.Alternatives[status.College] },
 			[]string{`alternatives: level "colege": unknown level`}},
-		{"alternatives level twice", func(c *Catalog) { c.Alternatives["collège"] = c.Alternatives[College] },
+		{"alternatives level twice", func(c *Catalog) { c.Alternatives["collège"] = c.Alternatives[status.College] },
 			[]string{`alternatives: level`, "listed twice"}},
 		{"empty service id", func(c *Catalog) { c.Services[2].ID = "" },
 			[]string{"services[2]: id: required"}},
@@ -162,16 +164,16 @@ func TestParseAccepts(t *testing.T) {
 			}
 		}},
 		{"levels as people write them", func(c *Catalog) {
-			c.Services[1].Levels = []Level{"LYCÉE", "École"}
-			c.Alternatives["Collège"] = c.Alternatives[College]
-			delete(c.Alternatives, College)
+			c.Services[1].Levels = []status.Level{"LYCÉE", "École"}
+			c.Alternatives["Collège"] = c.Alternatives[status.College]
+			delete(c.Alternatives, status.College)
 		}, func(t *testing.T, c *Catalog) {
 			s, _ := c.Service("monlycee")
-			if got, want := s.Levels, []Level{Lycee, Primaire}; !slices.Equal(got, want) {
+			if got, want := s.Levels, []status.Level{status.Lycee, status.Primaire}; !slices.Equal(got, want) {
 				t.Errorf("levels: got %v, want %v", got, want)
 			}
-			if got := len(c.Alternatives[College]); got != 1 {
-				t.Errorf("Alternatives[College]: got %d, want 1", got)
+			if got := len(c.Alternatives[status.College]); got != 1 {
+				t.Errorf("Alternatives[status.College]: got %d, want 1", got)
 			}
 		}},
 		{"explicit slow_ms and status", func(c *Catalog) { c.Services[1].SlowMS = 800; c.Services[1].ExpectStatus = 302 },
@@ -232,7 +234,7 @@ func TestParseReportsAllProblems(t *testing.T) {
 	c.Services[1].URL = "htp:/x"
 	c.Services[2].ExpectStatus = 42
 	c.Academies[1].Services = []string{"nope"}
-	c.Alternatives[Lycee] = []Alternative{{Name: "", URL: "https://www.lumni.fr/lycee"}}
+	c.Alternatives[status.Lycee] = []Alternative{{Name: "", URL: "https://www.lumni.fr/lycee"}}
 	_, err := Parse(marshal(t, c))
 	if err == nil {
 		t.Fatal("Parse: got no error, want four")

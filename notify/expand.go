@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -217,15 +218,15 @@ func departementCodes(cat *catalog.Catalog, svc catalog.Service) []string {
 }
 
 // levelMask is the chats.levels bitmask of catalog levels.
-func levelMask(levels []catalog.Level) int {
+func levelMask(levels []status.Level) int {
 	m := 0
 	for _, l := range levels {
 		switch l {
-		case catalog.Primaire:
+		case status.Primaire:
 			m |= storage.LevelPrimaire
-		case catalog.College:
+		case status.College:
 			m |= storage.LevelCollege
-		case catalog.Lycee:
+		case status.Lycee:
 			m |= storage.LevelLycee
 		}
 	}
