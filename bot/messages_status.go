@@ -15,7 +15,7 @@ import (
 
 // reasonText says why a service is judged down, in the words of a family.
 func reasonText(reason string) string {
-	if text, ok := catalog.ReasonText(reason); ok && text != "" {
+	if text, ok := status.Reason(reason).Text(); ok && text != "" {
 		return text
 	}
 	return "panne"

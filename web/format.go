@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -96,7 +96,7 @@ func stateLabel(state string) string {
 // reasonLabel puts the checker's cause of a failure into the words a family
 // understands; an unknown code is shown as is rather than hidden.
 func reasonLabel(reason string) string {
-	if text, ok := catalog.ReasonText(reason); ok {
+	if text, ok := status.Reason(reason).Text(); ok {
 		return text
 	}
 	return reason

@@ -12,6 +12,7 @@ import (
 	"sentinelle/catalog"
 	"sentinelle/checker"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -234,7 +235,7 @@ func reasonLabel(r string) string {
 	if r == string(checker.ReasonOK) {
 		return "ok"
 	}
-	if text, ok := catalog.ReasonText(r); ok {
+	if text, ok := status.Reason(r).Text(); ok {
 		return text
 	}
 	return r
