@@ -21,7 +21,7 @@ type RendererOptions struct {
 	// too is not recommended. Nil: every alternative is offered.
 	Store *storage.Store
 	// Location is how times are written for a recipient without a known
-	// académie; nil means Europe/Paris. Others read their first académie's
+	// académie; nil means catalog.DefaultLocation (Paris). Others read their first académie's
 	// time (catalog.LocationOf).
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
@@ -59,10 +59,7 @@ func NewRenderer(o RendererOptions) *Renderer {
 		panic("bot: NewRenderer needs a Catalog")
 	}
 	if o.Location == nil {
-		o.Location = time.FixedZone("CET", 3600)
-		if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-			o.Location = loc
-		}
+		o.Location = catalog.DefaultLocation()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
