@@ -151,5 +151,4 @@ type Catalog struct {
 	codeKeys      map[string]int    // code without leading zeros -> Academies index
 	depByCode     map[string]depRef // depKey(code) -> département
 	depByName     map[string]depRef // compact normalised name -> département
-	markers       []string          // normalised WaitingRoomMarkers, same order
 }

@@ -198,27 +198,6 @@ academies:
 	}
 }
 
-func TestWaitingRoomMarker(t *testing.T) {
-	c := mustDefault(t)
-	tests := []struct{ name, body, want string }{
-		{"plain", "Il vous faut patienter pour y accéder à votre tour.", "patienter pour y accéder à votre tour"},
-		{"markup between words", "<p>Accès <strong>momentanément</strong><br/>indisponible</p>", "momentanément indisponible"},
-		{"html entities", "L&#39;application a rencontr&eacute; une erreur", "l'application a rencontré une erreur"},
-		{"case and curly apostrophe", "LE NOMBRE D’UTILISATEURS MAXIMUM EST ATTEINT", "nombre d'utilisateurs maximum est atteint"},
-		{"whole words only", "service indisponibles", ""},
-		{"healthy", "<form><input name=login><button>Se connecter</button></form>", ""},
-		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := c.WaitingRoomMarker(tt.body)
-			if got != tt.want || ok != (tt.want != "") {
-				t.Errorf("WaitingRoomMarker(%q): got %q, %v; want %q", tt.body, got, ok, tt.want)
-			}
-		})
-	}
-}
-
 func TestServiceLevelsAndStatus(t *testing.T) {
 	s := Service{Levels: []status.Level{status.College, status.Lycee}}
 	tests := []struct {

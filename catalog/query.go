@@ -2,9 +2,7 @@ package catalog
 
 import (
 	"cmp"
-	"html"
 	"slices"
-	"strings"
 	"time"
 
 	"sentinelle/status"
@@ -135,50 +133,4 @@ func (c *Catalog) AlternativesFor(l status.Level, now time.Time, isDown func(ser
 		out = append(out, alt)
 	}
 	return out
-}
-
-// WaitingRoomMarker reports which waiting-room marker, if any, a page body
-// contains. ENTs under load answered HTTP 200 with a quota or "wait your
-// turn" page, which a status check alone would call healthy.
-//
-// The body is HTML-unescaped, its tags are turned into spaces and it is
-// normalised like the markers (see Normalize), and a marker must match
-// whole words: "service indisponible" does not match inside
-// "service indisponibles". The marker is returned as written in the catalog.
-func (c *Catalog) WaitingRoomMarker(body string) (string, bool) {
-	if len(c.markers) == 0 {
-		return "", false
-	}
-	text := " " + Normalize(html.UnescapeString(stripTags(body))) + " "
-	for i, m := range c.markers {
-		if strings.Contains(text, " "+m+" ") {
-			return c.WaitingRoomMarkers[i], true
-		}
-	}
-	return "", false
-}
-
-// stripTags replaces every "<…>" with a space, so that markup between two
-// words of a marker (a <br>, a <strong>) does not hide it. It is not an HTML
-// parser: a lone "<" in text swallows up to the next ">", which at worst
-// loses a little text.
-func stripTags(s string) string {
-	if !strings.Contains(s, "<") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	inTag := false
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case ch == '<':
-			inTag = true
-			b.WriteByte(' ')
-		case ch == '>' && inTag:
-			inTag = false
-		case !inTag:
-			b.WriteByte(ch)
-		}
-	}
-	return b.String()
 }

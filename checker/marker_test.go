@@ -75,3 +75,74 @@ func TestWaitingRoomMarkerOnlyInVisibleText(t *testing.T) {
 		})
 	}
 }
+
+// judgeMarker judges a 200 HTML page of body against cat's markers and
+// returns the marker found, checking that a marker means waiting_room.
+func judgeMarker(t *testing.T, cat *catalog.Catalog, body string) string {
+	t.Helper()
+	f := Fetch{HTTPStatus: 200, ContentType: "text/html; charset=utf-8", Body: []byte(body)}
+	got := Judge(cat, catalog.Service{ID: "ent", URL: "https://ent.example"}, f)
+	if (got.Marker != "") != (got.Reason == ReasonWaitingRoom) {
+		t.Errorf("marker %q with reason %s", got.Marker, got.Reason)
+	}
+	return got.Marker
+}
+
+// TestWaitingRoomMarkerText: markers of the default catalog match as whole
+// words whatever the markup, entities, case and apostrophes between them,
+// and are returned as written in the catalog (moved from catalog, whose
+// own matcher the checker's replaced).
+func TestWaitingRoomMarkerText(t *testing.T) {
+	cat := testCatalog(t)
+	tests := []struct{ name, body, want string }{
+		{"plain", "Il vous faut patienter pour y accéder à votre tour.", "patienter pour y accéder à votre tour"},
+		{"markup between words", "<p>Accès <strong>momentanément</strong><br/>indisponible</p>", "momentanément indisponible"},
+		{"html entities", "L&#39;application a rencontr&eacute; une erreur", "l'application a rencontré une erreur"},
+		{"case and curly apostrophe", "LE NOMBRE D’UTILISATEURS MAXIMUM EST ATTEINT", "nombre d'utilisateurs maximum est atteint"},
+		{"whole words only", "service indisponibles", ""},
+		{"healthy", "<form><input name=login><button>Se connecter</button></form>", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := judgeMarker(t, cat, tt.body); got != tt.want {
+				t.Errorf("marker of %q: got %q, want %q", tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDefaultMarkersCatch2021: the embedded catalog's markers catch the
+// texts seen in 2021 and 2020 (education-data.md §4a), and a healthy login
+// page is not taken for a waiting room.
+func TestDefaultMarkersCatch2021(t *testing.T) {
+	cat := testCatalog(t)
+	saturated := map[string]string{
+		"idf quota":  "Pour permettre à chacun d'accéder à son réseau éducatif dans de bonnes conditions, nous avons limité le temps des sessions et instauré une logique de quota. Quand le nombre d’utilisateurs maximum est atteint, il vous faut patienter pour y accéder à votre tour.",
+		"grand est":  "En raison d'un très grand nombre de connexions, l'accès à l'ENT est temporairement restreint",
+		"occitanie":  "<h1>Accès momentanément indisponible</h1>",
+		"somme 2020": "L'application a rencontré une erreur, si ça se reproduit veuillez contacter le support",
+		"503":        "<title>503 Service Indisponible</title>",
+	}
+	for name, body := range saturated {
+		if judgeMarker(t, cat, body) == "" {
+			t.Errorf("%s: no marker matched %q", name, body)
+		}
+	}
+	healthy := `<html><head><title>Connexion - MonLycée.net</title></head><body>
+<h1>Bienvenue sur votre ENT</h1><form action="/auth/login" method="post">
+<label>Identifiant</label><input name="email"><label>Mot de passe</label>
+<input type="password" name="password"><a href="/auth/forgot">Mot de passe oublié ?</a>
+<button>Se connecter</button></form><p>Vous êtes élève ou parent ? Connectez-vous avec EduConnect.</p>
+<p>Ce service est proposé par la Région. Accès réservé aux utilisateurs autorisés. Votre tour de France des lycées.</p></body></html>`
+	if m := judgeMarker(t, cat, healthy); m != "" {
+		t.Errorf("healthy login page: matched marker %q, want none", m)
+	}
+}
+
+// TestNoMarkers: a catalog without markers finds none.
+func TestNoMarkers(t *testing.T) {
+	if m := judgeMarker(t, testCatalogMarkers(t, nil), "patienter pour y accéder à votre tour"); m != "" {
+		t.Errorf("matched %q with no markers", m)
+	}
+}
