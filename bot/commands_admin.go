@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -87,7 +88,7 @@ func (t *turn) stats() error {
 	}
 	var down, unverified []string
 	for _, s := range t.b.cat.Services {
-		if states[s.ID].State == storage.StateDown {
+		if states[s.ID].State == status.Down {
 			down = append(down, s.Name)
 		}
 		if states[s.ID].Unverified {

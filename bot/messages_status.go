@@ -14,8 +14,8 @@ import (
 // Texts of /etat and /lumni, and the pieces the alert messages share.
 
 // reasonText says why a service is judged down, in the words of a family.
-func reasonText(reason string) string {
-	if text, ok := status.Reason(reason).Text(); ok && text != "" {
+func reasonText(reason status.Reason) string {
+	if text, ok := reason.Text(); ok && text != "" {
 		return text
 	}
 	return "panne"
@@ -129,11 +129,11 @@ func (v statusView) line(s catalog.Service) string {
 		return fmt.Sprintf("🛠 %s : maintenance %s\n", name, until(st.MaintenanceUntil, v.now, v.loc))
 	case ok && st.Unverified:
 		return fmt.Sprintf("⚪ %s : non vérifié\n", name)
-	case !ok || st.State == storage.StateUnknown:
+	case !ok || st.State == status.Unknown:
 		return fmt.Sprintf("⚪ %s : pas encore vérifié\n", name)
-	case st.State == storage.StateDown:
+	case st.State == status.Down:
 		return fmt.Sprintf("🔴 %s : en panne depuis %s, %s\n", name, since(st.Since, v.now, v.loc), reasonText(st.Reason))
-	case st.State == storage.StateDegraded:
+	case st.State == status.Degraded:
 		return fmt.Sprintf("🟠 %s : lenteurs depuis %s\n", name, since(st.Since, v.now, v.loc))
 	}
 	return fmt.Sprintf("✅ %s : fonctionne\n", name)

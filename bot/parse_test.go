@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -182,7 +183,7 @@ func FuzzRender(f *testing.F) {
 			to.Classes = append(to.Classes, storage.ClassRef{ID: int64(i), Name: class,
 				PlanB: strings.Repeat(planB, 1+i*50)})
 		}
-		ev := storage.Event{Kind: kind, ServiceID: service, Reason: reason, FromState: "down", Payload: payload, At: testNow}
+		ev := storage.Event{Kind: kind, ServiceID: service, Reason: status.Reason(reason), FromState: status.Down, Payload: payload, At: testNow}
 		msg, err := r.Render(t.Context(), ev, to)
 		if err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
@@ -139,7 +140,7 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 		spec.Pref = storage.PrefDegraded
 	case storage.KindRecovery:
 		spec.Pref, spec.Prior = storage.PrefRecovery, sup.Prior
-		spec.RecoveryOnly = ev.FromState != storage.StateDegraded
+		spec.RecoveryOnly = ev.FromState != status.Degraded
 	}
 }
 

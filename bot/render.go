@@ -156,7 +156,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 	if len(levels) == 0 {
 		levels = svc.Levels
 	}
-	isDown := func(id string) bool { return id == svc.ID || states[id].State == storage.StateDown }
+	isDown := func(id string) bool { return id == svc.ID || states[id].State == status.Down }
 	v.alts = pickAlternatives(r.cat, levels, v.now.In(v.loc), isDown, 3)
 	return v
 }
@@ -228,14 +228,14 @@ func outageText(v alertView) string {
 
 func degradedText(v alertView) string {
 	var b strings.Builder
-	if v.ev.FromState == storage.StateDown {
+	if v.ev.FromState == status.Down {
 		fmt.Fprintf(&b, "🟠 <b>De nouveau accessible, mais lent : %s</b>\n", esc(v.service.Name))
 	} else {
 		fmt.Fprintf(&b, "🟠 <b>Lenteurs : %s</b>\n", esc(v.service.Name))
 	}
 	writeAcademies(&b, v.academies)
 	start := v.at(v.payload.SinceMS)
-	if v.ev.FromState == storage.StateDown && v.payload.DownSinceMS != 0 {
+	if v.ev.FromState == status.Down && v.payload.DownSinceMS != 0 {
 		fmt.Fprintf(&b, "Il répond de nouveau depuis %s, après une panne de %s, mais lentement",
 			since(start, v.now, v.loc), duration(start.Sub(time.UnixMilli(v.payload.DownSinceMS))))
 	} else {
@@ -253,7 +253,7 @@ func degradedText(v alertView) string {
 func recoveryText(v alertView) string {
 	var b strings.Builder
 	up := v.at(v.payload.SinceMS)
-	if v.ev.FromState == storage.StateDegraded {
+	if v.ev.FromState == status.Degraded {
 		fmt.Fprintf(&b, "🟢 <b>%s</b> de nouveau rapide %s", esc(v.service.Name), atTime(up, v.now, v.loc))
 		if v.payload.DownSinceMS != 0 {
 			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))

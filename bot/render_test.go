@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -40,7 +41,7 @@ func testRenderer(t testing.TB) *Renderer {
 		Now: func() time.Time { return testNow.Add(10 * time.Minute) }})
 }
 
-func stateEvent(kind, service, from, to, reason string, since, downSince time.Time, latencyMS int64) storage.Event {
+func stateEvent(kind, service string, from, to status.State, reason status.Reason, since, downSince time.Time, latencyMS int64) storage.Event {
 	payload := fmt.Sprintf(`{"since_ms":%d,"latency_ms":%d`, since.UnixMilli(), latencyMS)
 	if !downSince.IsZero() {
 		payload += fmt.Sprintf(`,"down_since_ms":%d`, downSince.UnixMilli())
@@ -83,12 +84,12 @@ func TestRenderGolden(t *testing.T) {
 		{"recovery of slowness", stateEvent("recovery", "enc92", "degraded", "up", "ok", at.Add(45*time.Minute), at, 0), college},
 		{"recovery after a day and more", stateEvent("recovery", "educonnect", "down", "up", "ok", at.Add(27*time.Hour), at, 0), college},
 	}
-	for _, reason := range []string{"body_mismatch", "redirect_loop", "something_new"} {
+	for _, reason := range []status.Reason{"body_mismatch", "redirect_loop", "something_new"} {
 		cases = append(cases, struct {
 			name string
 			ev   storage.Event
 			to   storage.Recipient
-		}{"outage, reason " + reason, stateEvent("outage", "enc92", "up", "down", reason, at, time.Time{}, 0), college})
+		}{"outage, reason " + string(reason), stateEvent("outage", "enc92", "up", "down", reason, at, time.Time{}, 0), college})
 	}
 	var b strings.Builder
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -24,7 +25,7 @@ func setStates(t *testing.T, h *harness, states map[string]string) storage.Round
 		if reason == "" {
 			reason = "ok"
 		}
-		results = append(results, storage.CheckResult{ServiceID: id, At: at, State: state, Reason: reason,
+		results = append(results, storage.CheckResult{ServiceID: id, At: at, State: status.State(state), Reason: status.Reason(reason),
 			HTTPStatus: 200, Latency: 12 * time.Second})
 	}
 	slices.SortFunc(results, func(a, b storage.CheckResult) int { return strings.Compare(a.ServiceID, b.ServiceID) })

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -15,7 +16,7 @@ func TestUnverifiedInStatsAndEtat(t *testing.T) {
 	h.say(parentChat, parentUser, "/abonner versailles")
 	at := h.clock()
 	judge := func(prev storage.ServiceState, r storage.CheckResult) storage.ServiceState {
-		prev.State, prev.Unverified = storage.StateUnknown, true // as the checker judges a portal never seen up
+		prev.State, prev.Unverified = status.Unknown, true // as the checker judges a portal never seen up
 		return prev
 	}
 	if _, err := h.store.RecordRound(context.Background(), storage.RoundInput{

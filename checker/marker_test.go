@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // markers2021 are the waiting-room markers of the 2021 catalog, fixed here
@@ -38,32 +39,32 @@ func TestWaitingRoomMarkerOnlyInVisibleText(t *testing.T) {
 	}
 	tests := []struct {
 		name, body string
-		want       Reason
+		want       status.Reason
 	}{
-		{"hidden attribute in the footer", healthyPortal("Connexion", `<div hidden>`+notice+`</div>`), ReasonOK},
-		{"display none", healthyPortal("Connexion", `<p style="color: red; DISPLAY : none">`+notice+`</p>`), ReasonOK},
-		{"visibility hidden", healthyPortal("Connexion", `<span style="visibility:hidden">`+notice+`</span>`), ReasonOK},
-		{"aria-hidden", healthyPortal("Connexion", `<div aria-hidden="true"><p>`+notice+`</p></div>`), ReasonOK},
-		{"nested in a hidden element", healthyPortal("Connexion", `<div hidden><div><div>x</div><p>`+notice+`</p></div></div>`), ReasonOK},
-		{"script", healthyPortal("Connexion", `<script>var m = "`+notice+`";</script>`), ReasonOK},
-		{"comment", healthyPortal("Connexion", `<!-- `+notice+` -->`), ReasonOK},
-		{"style", healthyPortal("Connexion", `<style>/* `+notice+` */</style>`), ReasonOK},
-		{"long page, visible footer", healthyPortal("Connexion", `<p>`+notice+`</p>`), ReasonOK},
-		{"long page, momentanément indisponible in the footer", healthyPortal("Connexion", "<p>Accès momentanément indisponible aux bulletins</p>"), ReasonOK},
-		{"short page", short("<h1>" + notice + "</h1>"), ReasonWaitingRoom},
-		{"short page with the marker split by tags", short("<h1>Service <b>indisponible</b></h1>"), ReasonWaitingRoom},
-		{"title of a long page", healthyPortal("Service indisponible", ""), ReasonWaitingRoom},
-		{"a specific marker in the footer of a long page", healthyPortal("Connexion", "<p>Logique de quota en vigueur</p>"), ReasonWaitingRoom},
-		{"hidden element closed before the marker", short(`<div hidden><p>menu</p></div><h1>Service indisponible</h1>`), ReasonWaitingRoom},
-		{"hidden void element", short(`<input type=hidden hidden><h1>Service indisponible</h1>`), ReasonWaitingRoom},
-		{"hidden paragraph ended by a block", short(`<p hidden>menu<div>Service indisponible</div>`), ReasonWaitingRoom},
-		{"hidden list item ended by the next", short(`<ul><li hidden>menu<li>Service indisponible</ul>`), ReasonWaitingRoom},
-		{"hidden until found", short(`<div hidden="until-found">Service indisponible</div>`), ReasonWaitingRoom},
-		{"aria-hidden false", short(`<div aria-hidden="false">Service indisponible</div>`), ReasonWaitingRoom},
-		{"MonLycée quota page", "<html><body><div class=msg>" + monlyceeQuota + "</div></body></html>", ReasonWaitingRoom},
-		{"MonLycée quota page inside a long portal", healthyPortal("ENT", "<div class=msg>"+monlyceeQuota+"</div>"), ReasonWaitingRoom},
-		{"Grand Est", "<p>" + grandEstRestricted + "</p>", ReasonWaitingRoom},
-		{"Occitanie", "<h1>" + occitanieDown + "</h1>", ReasonWaitingRoom},
+		{"hidden attribute in the footer", healthyPortal("Connexion", `<div hidden>`+notice+`</div>`), status.ReasonOK},
+		{"display none", healthyPortal("Connexion", `<p style="color: red; DISPLAY : none">`+notice+`</p>`), status.ReasonOK},
+		{"visibility hidden", healthyPortal("Connexion", `<span style="visibility:hidden">`+notice+`</span>`), status.ReasonOK},
+		{"aria-hidden", healthyPortal("Connexion", `<div aria-hidden="true"><p>`+notice+`</p></div>`), status.ReasonOK},
+		{"nested in a hidden element", healthyPortal("Connexion", `<div hidden><div><div>x</div><p>`+notice+`</p></div></div>`), status.ReasonOK},
+		{"script", healthyPortal("Connexion", `<script>var m = "`+notice+`";</script>`), status.ReasonOK},
+		{"comment", healthyPortal("Connexion", `<!-- `+notice+` -->`), status.ReasonOK},
+		{"style", healthyPortal("Connexion", `<style>/* `+notice+` */</style>`), status.ReasonOK},
+		{"long page, visible footer", healthyPortal("Connexion", `<p>`+notice+`</p>`), status.ReasonOK},
+		{"long page, momentanément indisponible in the footer", healthyPortal("Connexion", "<p>Accès momentanément indisponible aux bulletins</p>"), status.ReasonOK},
+		{"short page", short("<h1>" + notice + "</h1>"), status.ReasonWaitingRoom},
+		{"short page with the marker split by tags", short("<h1>Service <b>indisponible</b></h1>"), status.ReasonWaitingRoom},
+		{"title of a long page", healthyPortal("Service indisponible", ""), status.ReasonWaitingRoom},
+		{"a specific marker in the footer of a long page", healthyPortal("Connexion", "<p>Logique de quota en vigueur</p>"), status.ReasonWaitingRoom},
+		{"hidden element closed before the marker", short(`<div hidden><p>menu</p></div><h1>Service indisponible</h1>`), status.ReasonWaitingRoom},
+		{"hidden void element", short(`<input type=hidden hidden><h1>Service indisponible</h1>`), status.ReasonWaitingRoom},
+		{"hidden paragraph ended by a block", short(`<p hidden>menu<div>Service indisponible</div>`), status.ReasonWaitingRoom},
+		{"hidden list item ended by the next", short(`<ul><li hidden>menu<li>Service indisponible</ul>`), status.ReasonWaitingRoom},
+		{"hidden until found", short(`<div hidden="until-found">Service indisponible</div>`), status.ReasonWaitingRoom},
+		{"aria-hidden false", short(`<div aria-hidden="false">Service indisponible</div>`), status.ReasonWaitingRoom},
+		{"MonLycée quota page", "<html><body><div class=msg>" + monlyceeQuota + "</div></body></html>", status.ReasonWaitingRoom},
+		{"MonLycée quota page inside a long portal", healthyPortal("ENT", "<div class=msg>"+monlyceeQuota+"</div>"), status.ReasonWaitingRoom},
+		{"Grand Est", "<p>" + grandEstRestricted + "</p>", status.ReasonWaitingRoom},
+		{"Occitanie", "<h1>" + occitanieDown + "</h1>", status.ReasonWaitingRoom},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +83,7 @@ func judgeMarker(t *testing.T, cat *catalog.Catalog, body string) string {
 	t.Helper()
 	f := Fetch{HTTPStatus: 200, ContentType: "text/html; charset=utf-8", Body: []byte(body)}
 	got := Judge(cat, catalog.Service{ID: "ent", URL: "https://ent.example"}, f)
-	if (got.Marker != "") != (got.Reason == ReasonWaitingRoom) {
+	if (got.Marker != "") != (got.Reason == status.ReasonWaitingRoom) {
 		t.Errorf("marker %q with reason %s", got.Marker, got.Reason)
 	}
 	return got.Marker

@@ -150,7 +150,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		spec.PlanBMembers = !svc.National
 	case storage.KindDegraded:
 		spec.Pref = storage.PrefDegraded
-		if ev.FromState == storage.StateDown {
+		if ev.FromState == status.Down {
 			// The outage is over (the ENT is usable, if slow): those who
 			// heard of it hear that too.
 			spec.Pref = storage.PrefDegradedAfterDown
@@ -159,7 +159,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		spec.Pref = storage.PrefRecovery
 		// Those who asked for recoveries only want to know a broken ENT
 		// works again, not that a slow one is fast again.
-		spec.RecoveryOnly = ev.FromState != storage.StateDegraded
+		spec.RecoveryOnly = ev.FromState != status.Degraded
 	default:
 		return spec, fmt.Errorf("event kind %q has a service audience", ev.Kind)
 	}

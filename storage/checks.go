@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Round is one pass of the checker over every service. A round is Voided
@@ -30,8 +32,8 @@ type CheckResult struct {
 	RoundID    int64
 	ServiceID  string
 	At         time.Time
-	State      string
-	Reason     string
+	State      status.State
+	Reason     status.Reason
 	HTTPStatus int
 	Latency    time.Duration
 	FinalURL   string
@@ -70,8 +72,8 @@ const DefaultMaxGap = 10 * time.Minute
 // not for unknown→up).
 type Transition struct {
 	ServiceID  string
-	From, To   string
-	Reason     string
+	From, To   status.State
+	Reason     status.Reason
 	At         time.Time
 	Since      time.Time
 	IncidentID int64
@@ -198,7 +200,7 @@ func voidService(ctx context.Context, tx *roundTx, id string, at time.Time) erro
 	if err != nil || prev.LastCheckedAt.IsZero() {
 		return err
 	}
-	if err := addUptime(ctx, tx, id, StateUnknown, prev.LastCheckedAt, at); err != nil {
+	if err := addUptime(ctx, tx, id, status.Unknown, prev.LastCheckedAt, at); err != nil {
 		return err
 	}
 	_, err = tx.exec(ctx, `UPDATE service_states SET last_checked_at = ? WHERE service_id = ?`, ms(at), id)

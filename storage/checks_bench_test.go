@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // BenchmarkRecordRound300 measures the transaction of one round over 300
@@ -20,7 +22,7 @@ func BenchmarkRecordRound300(b *testing.B) {
 	defer s.Close()
 	results := make([]CheckResult, 300)
 	for i := range results {
-		results[i] = res(fmt.Sprintf("ent-%d", i), StateUp, "ok")
+		results[i] = res(fmt.Sprintf("ent-%d", i), status.Up, "ok")
 	}
 	at := t0
 	b.ReportAllocs()
@@ -47,7 +49,7 @@ func BenchmarkDailyStates90(b *testing.B) {
 	start := t0.Add(-90 * 24 * time.Hour)
 	err = s.write(context.Background(), func(tx *sql.Tx) error {
 		rt := &roundTx{tx: tx}
-		return addUptime(context.Background(), rt, "ent", StateUp, start, t0)
+		return addUptime(context.Background(), rt, "ent", status.Up, start, t0)
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -59,7 +61,7 @@ func BenchmarkDailyStates90(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		days, err := s.DailyStates(context.Background(), "ent", 90, t0.In(paris))
-		if err != nil || len(days) != 90 || days[10].State != StateUp {
+		if err != nil || len(days) != 90 || days[10].State != status.Up {
 			b.Fatalf("DailyStates: %d days, %v", len(days), err)
 		}
 	}

@@ -6,29 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-)
 
-// stateEventKind is the kind of the event that tells families about a
-// change from the state they were last told (from) to the judged one (to),
-// or "" when there is nothing to tell:
-//
-//	to down                    outage (also from unknown: a fresh start during an outage announces it)
-//	to degraded                degraded (also from down: the outage is over, the ENT is slow but usable)
-//	to up from down/degraded   recovery
-//	to up from unknown         nothing (a fresh start of a healthy service)
-func stateEventKind(from, to string) string {
-	switch {
-	case from == to:
-		return ""
-	case to == StateDown:
-		return KindOutage
-	case to == StateDegraded:
-		return KindDegraded
-	case to == StateUp && (from == StateDown || from == StateDegraded):
-		return KindRecovery
-	}
-	return ""
-}
+	"sentinelle/status"
+)
 
 // statePayload is the JSON payload of a state event, what a message needs
 // beyond the event's columns. DownSinceMS is set when the event ends a bad
@@ -51,16 +31,16 @@ type statePayload struct {
 // 'state:<service>:<to>:<at ms>' makes a retried round harmless.
 func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, string, error) {
 	from, to := next.AnnouncedState, next.State
-	kind := stateEventKind(from, to)
+	kind := string(status.Announce(from, to))
 	if kind == "" {
 		return 0, "", nil
 	}
 	p := statePayload{SinceMS: ms(next.Since), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
 	var err error
 	switch {
-	case to == StateDown:
+	case to == status.Down:
 		p.IncidentID, err = openIncidentID(ctx, tx, next.ServiceID)
-	case from == StateDown:
+	case from == status.Down:
 		p.DownSinceMS = ms(next.AnnouncedSince)
 		p.IncidentID, err = latestIncidentID(ctx, tx, next.ServiceID)
 	case kind == "recovery":

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // t0 is 6 April 2021, 7:30 in Paris: the morning the ENTs fell.
@@ -25,7 +27,7 @@ func immediate(prev ServiceState, r CheckResult) ServiceState {
 	return next
 }
 
-func res(id, state, reason string) CheckResult {
+func res(id string, state status.State, reason status.Reason) CheckResult {
 	return CheckResult{ServiceID: id, State: state, Reason: reason, HTTPStatus: 200, Latency: 840 * time.Millisecond}
 }
 
@@ -43,10 +45,12 @@ func record(t *testing.T, s *Store, at time.Time, results ...CheckResult) RoundO
 }
 
 type eventRow struct {
-	DedupKey, Kind, ServiceID, From, To, Reason, Audience string
-	Priority                                              int
-	At                                                    time.Time
-	Payload                                               statePayload
+	DedupKey, Kind, ServiceID, Audience string
+	From, To                            status.State
+	Reason                              status.Reason
+	Priority                            int
+	At                                  time.Time
+	Payload                             statePayload
 }
 
 func readEvents(t *testing.T, s *Store) []eventRow {
@@ -79,16 +83,16 @@ func readEvents(t *testing.T, s *Store) []eventRow {
 func TestRecordRoundOutageAndRecovery(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	record(t, s, minute(0), res("monlycee", StateUp, "ok"))
+	record(t, s, minute(0), res("monlycee", status.Up, "ok"))
 	if ev := readEvents(t, s); len(ev) != 0 {
 		t.Fatalf("unknown→up wrote events %+v, want none", ev)
 	}
-	out := record(t, s, minute(1), res("monlycee", StateDown, "waiting_room"))
+	out := record(t, s, minute(1), res("monlycee", status.Down, "waiting_room"))
 	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != KindOutage {
 		t.Fatalf("up→down: outcome %+v, want one announced transition, an outage", out)
 	}
-	record(t, s, minute(2), res("monlycee", StateDown, "timeout"))
-	out = record(t, s, minute(3), res("monlycee", StateUp, "ok"))
+	record(t, s, minute(2), res("monlycee", status.Down, "timeout"))
+	out = record(t, s, minute(3), res("monlycee", status.Up, "ok"))
 	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != KindRecovery {
 		t.Fatalf("down→up: %d events %+v, want 1, a recovery", out.Events, out.Transitions)
 	}
@@ -99,14 +103,14 @@ func TestRecordRoundOutageAndRecovery(t *testing.T) {
 	}
 	outage, recovery := ev[0], ev[1]
 	wantKey := "state:monlycee:down:" + itoa(ms(minute(1)))
-	if outage.Kind != "outage" || outage.From != StateUp || outage.To != StateDown || outage.Reason != "waiting_room" ||
+	if outage.Kind != "outage" || outage.From != status.Up || outage.To != status.Down || outage.Reason != "waiting_room" ||
 		outage.Audience != "service:monlycee" || outage.Priority != 2 || outage.DedupKey != wantKey || !outage.At.Equal(minute(1)) {
 		t.Errorf("outage event %+v", outage)
 	}
 	if outage.Payload.SinceMS != ms(minute(1)) || outage.Payload.IncidentID == 0 || outage.Payload.HTTPStatus != 200 {
 		t.Errorf("outage payload %+v, want since_ms of minute 1 and an incident", outage.Payload)
 	}
-	if recovery.Kind != "recovery" || recovery.From != StateDown || recovery.To != StateUp ||
+	if recovery.Kind != "recovery" || recovery.From != status.Down || recovery.To != status.Up ||
 		recovery.Payload.DownSinceMS != ms(minute(1)) || recovery.Payload.IncidentID != outage.Payload.IncidentID {
 		t.Errorf("recovery event %+v, want down_since_ms of minute 1 and the outage's incident", recovery)
 	}
@@ -116,14 +120,14 @@ func TestRecordRoundOutageAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(inc) != 1 || inc[0].Reason != "waiting_room" || !inc[0].StartedAt.Equal(minute(1)) ||
-		!inc[0].EndedAt.Equal(minute(3)) || inc[0].EndState != StateUp || inc[0].Duration(minute(9)) != 2*time.Minute {
+		!inc[0].EndedAt.Equal(minute(3)) || inc[0].EndState != status.Up || inc[0].Duration(minute(9)) != 2*time.Minute {
 		t.Fatalf("incidents %+v, want one from minute 1 to 3 caused by waiting_room", inc)
 	}
 	st, err := serviceState(ctx, s, "monlycee")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != StateUp || st.AnnouncedState != StateUp || !st.LastCheckedAt.Equal(minute(3)) || st.LastLatency != 840*time.Millisecond {
+	if st.State != status.Up || st.AnnouncedState != status.Up || !st.LastCheckedAt.Equal(minute(3)) || st.LastLatency != 840*time.Millisecond {
 		t.Fatalf("state %+v", st)
 	}
 }
@@ -133,16 +137,16 @@ func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
 func TestRecordRoundEventKinds(t *testing.T) {
 	tests := []struct {
 		name     string
-		states   []string
+		states   []status.State
 		wantKind []string // one per event written, in order
 		wantOpen int      // incidents still open at the end
 	}{
-		{"fresh start during an outage announces it", []string{StateDown}, []string{"outage"}, 1},
-		{"fresh start of a healthy service says nothing", []string{StateUp}, nil, 0},
-		{"fresh start degraded", []string{StateDegraded}, []string{"degraded"}, 0},
-		{"degraded then back", []string{StateUp, StateDegraded, StateUp}, []string{"degraded", "recovery"}, 0},
-		{"down then degraded ends the outage", []string{StateUp, StateDown, StateDegraded}, []string{"outage", "degraded"}, 0},
-		{"degraded then down then up", []string{StateUp, StateDegraded, StateDown, StateUp}, []string{"degraded", "outage", "recovery"}, 0},
+		{"fresh start during an outage announces it", []status.State{status.Down}, []string{"outage"}, 1},
+		{"fresh start of a healthy service says nothing", []status.State{status.Up}, nil, 0},
+		{"fresh start degraded", []status.State{status.Degraded}, []string{"degraded"}, 0},
+		{"degraded then back", []status.State{status.Up, status.Degraded, status.Up}, []string{"degraded", "recovery"}, 0},
+		{"down then degraded ends the outage", []status.State{status.Up, status.Down, status.Degraded}, []string{"outage", "degraded"}, 0},
+		{"degraded then down then up", []status.State{status.Up, status.Degraded, status.Down, status.Up}, []string{"degraded", "outage", "recovery"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,34 +175,34 @@ func TestRecordRoundEventKinds(t *testing.T) {
 
 func TestDownToDegradedClosesIncidentAndSaysSo(t *testing.T) {
 	s := openTest(t)
-	record(t, s, minute(0), res("ent", StateUp, "ok"))
-	record(t, s, minute(1), res("ent", StateDown, "http_status"))
-	record(t, s, minute(5), res("ent", StateDegraded, "slow"))
+	record(t, s, minute(0), res("ent", status.Up, "ok"))
+	record(t, s, minute(1), res("ent", status.Down, "http_status"))
+	record(t, s, minute(5), res("ent", status.Degraded, "slow"))
 	ev := readEvents(t, s)
 	if len(ev) != 2 {
 		t.Fatalf("events %+v", ev)
 	}
 	d := ev[1]
-	if d.Kind != "degraded" || d.From != StateDown || d.Payload.DownSinceMS != ms(minute(1)) || d.Payload.IncidentID != ev[0].Payload.IncidentID {
+	if d.Kind != "degraded" || d.From != status.Down || d.Payload.DownSinceMS != ms(minute(1)) || d.Payload.IncidentID != ev[0].Payload.IncidentID {
 		t.Fatalf("down→degraded event %+v, want kind degraded from down with down_since_ms and the closed incident", d)
 	}
 	inc, err := s.Incidents(context.Background(), IncidentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inc) != 1 || inc[0].Open() || inc[0].EndState != StateDegraded {
+	if len(inc) != 1 || inc[0].Open() || inc[0].EndState != status.Degraded {
 		t.Fatalf("incidents %+v, want the outage closed into degraded", inc)
 	}
 }
 
 func TestRecordRoundIsOneTransaction(t *testing.T) {
 	s := openTest(t)
-	record(t, s, minute(0), res("a", StateUp, "ok"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
 	_, err := s.RecordRound(context.Background(), RoundInput{
 		Round: Round{StartedAt: minute(1), FinishedAt: minute(1)},
 		// a goes down (an event is written), then b's state is invalid: the
 		// CHECK constraint fails and nothing of the round may remain.
-		Results: []CheckResult{res("a", StateDown, "timeout"), res("b", "bogus", "x")},
+		Results: []CheckResult{res("a", status.Down, "timeout"), res("b", "bogus", "x")},
 		Judge:   immediate,
 	})
 	if err == nil {
@@ -212,7 +216,7 @@ func TestRecordRoundIsOneTransaction(t *testing.T) {
 		t.Fatalf("last round %+v, %v; want the first one only", r, err)
 	}
 	st, _ := serviceState(context.Background(), s, "a")
-	if st.State != StateUp {
+	if st.State != status.Up {
 		t.Fatalf("state %q survived a failed round", st.State)
 	}
 }
@@ -220,12 +224,12 @@ func TestRecordRoundIsOneTransaction(t *testing.T) {
 func TestVoidedRoundChangesNothing(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	record(t, s, minute(0), res("a", StateUp, "ok"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
 	before, _ := serviceState(ctx, s, "a")
 	out, err := s.RecordRound(ctx, RoundInput{
 		Round:    Round{StartedAt: minute(1), FinishedAt: minute(1), Services: 1, Failed: 1, Canaries: 2, CanariesFailed: 2, Voided: true},
-		Results:  []CheckResult{res("a", StateDown, "connection")},
-		Canaries: []CheckResult{{ServiceID: CanaryPrefix + "https://www.debian.org", State: StateDown, Reason: "connection"}},
+		Results:  []CheckResult{res("a", status.Down, "connection")},
+		Canaries: []CheckResult{{ServiceID: CanaryPrefix + "https://www.debian.org", State: status.Down, Reason: "connection"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +238,7 @@ func TestVoidedRoundChangesNothing(t *testing.T) {
 		t.Fatalf("voided round outcome %+v", out)
 	}
 	after, _ := serviceState(ctx, s, "a")
-	if after.State != StateUp || after.CandidateCount != before.CandidateCount || after.LastState != before.LastState ||
+	if after.State != status.Up || after.CandidateCount != before.CandidateCount || after.LastState != before.LastState ||
 		!after.LastCheckedAt.Equal(minute(1)) {
 		t.Fatalf("after a voided round: %+v, want the state of before with last_checked_at moved", after)
 	}
@@ -265,19 +269,19 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(1), res("a", StateDown, "timeout"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
+	record(t, s, minute(1), res("a", status.Down, "timeout"))
 	s.Close()
 	s, err = Open(ctx, path, fixedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	out := record(t, s, minute(2), res("a", StateDown, "timeout"))
+	out := record(t, s, minute(2), res("a", status.Down, "timeout"))
 	if len(out.Transitions) != 0 || len(readEvents(t, s)) != 1 {
 		t.Fatalf("after a restart during an outage: outcome %+v, events %d; want no new announcement", out, len(readEvents(t, s)))
 	}
-	record(t, s, minute(3), res("a", StateUp, "ok"))
+	record(t, s, minute(3), res("a", status.Up, "ok"))
 	if ev := readEvents(t, s); len(ev) != 2 || ev[1].Kind != "recovery" {
 		t.Fatalf("events %+v, want the recovery of the outage known before the restart", ev)
 	}
@@ -287,9 +291,9 @@ func TestPruneAndRecentResults(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	old := t0.Add(-31 * 24 * time.Hour)
-	record(t, s, old, res("a", StateUp, "ok"))
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(1), res("a", StateDegraded, "slow"))
+	record(t, s, old, res("a", status.Up, "ok"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
+	record(t, s, minute(1), res("a", status.Degraded, "slow"))
 	n, err := s.PruneResults(ctx, t0.Add(-30*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("PruneResults: %d, %v; want 1 deleted", n, err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Incident is an outage as families lived it: it opens when a service is
@@ -18,11 +20,11 @@ import (
 type Incident struct {
 	ID          int64
 	ServiceID   string
-	Reason      string    // the cause judged when it opened: timeout, waiting_room…
-	StartedAt   time.Time //
-	EndedAt     time.Time // zero while open
-	EndState    string    // up or degraded once closed
-	Maintenance bool      // opened during a declared maintenance
+	Reason      status.Reason // the cause judged when it opened: timeout, waiting_room…
+	StartedAt   time.Time     //
+	EndedAt     time.Time     // zero while open
+	EndState    status.State  // up or degraded once closed
+	Maintenance bool          // opened during a declared maintenance
 }
 
 // Open reports whether the incident is still going on.
@@ -114,13 +116,13 @@ func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]In
 // when it leaves down. It returns the incident concerned, or 0.
 func moveIncident(ctx context.Context, tx *sql.Tx, prev, next ServiceState, at time.Time) (int64, error) {
 	switch {
-	case prev.State == StateDown:
+	case prev.State == status.Down:
 		id, err := openIncidentID(ctx, tx, next.ServiceID)
 		if err != nil || id == 0 {
 			return 0, err
 		}
 		end := next.State
-		if end == StateUnknown { // its URL changed in the catalog: no end state to tell
+		if end == status.Unknown { // its URL changed in the catalog: no end state to tell
 			end = ""
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE incidents SET ended_at = ?, end_state = ? WHERE id = ?`, ms(next.Since), end, id)
@@ -128,7 +130,7 @@ func moveIncident(ctx context.Context, tx *sql.Tx, prev, next ServiceState, at t
 			return 0, fmt.Errorf("storage: close incident of %q: %w", next.ServiceID, err)
 		}
 		return id, nil
-	case next.State == StateDown:
+	case next.State == status.Down:
 		res, err := tx.ExecContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?)`,
 			next.ServiceID, next.Reason, ms(next.Since), boolInt(prev.InMaintenance(at)))
 		if err != nil {

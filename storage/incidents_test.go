@@ -5,17 +5,19 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 func TestIncidentsFilter(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	// a: outage 0→2 (closed); b: outage from 3 (open); c: outage 1→4 (closed).
-	record(t, s, minute(0), res("a", StateDown, "timeout"), res("b", StateUp, "ok"), res("c", StateUp, "ok"))
-	record(t, s, minute(1), res("c", StateDown, "http_status"))
-	record(t, s, minute(2), res("a", StateUp, "ok"))
-	record(t, s, minute(3), res("b", StateDown, "waiting_room"))
-	record(t, s, minute(4), res("c", StateUp, "ok"))
+	record(t, s, minute(0), res("a", status.Down, "timeout"), res("b", status.Up, "ok"), res("c", status.Up, "ok"))
+	record(t, s, minute(1), res("c", status.Down, "http_status"))
+	record(t, s, minute(2), res("a", status.Up, "ok"))
+	record(t, s, minute(3), res("b", status.Down, "waiting_room"))
+	record(t, s, minute(4), res("c", status.Up, "ok"))
 
 	ids := func(in []Incident) []string {
 		var out []string

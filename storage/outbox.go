@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Event kinds, as stored in events.kind. The first three are written by the
@@ -58,9 +60,9 @@ type Event struct {
 	Kind       string
 	Priority   int
 	ServiceID  string
-	FromState  string
-	ToState    string
-	Reason     string
+	FromState  status.State
+	ToState    status.State
+	Reason     status.Reason
 	Audience   string
 	Payload    string // JSON; a reply's payload is an OutMessage
 	Silent     bool
@@ -79,9 +81,9 @@ type NewEvent struct {
 	Kind      string
 	Priority  int
 	ServiceID string
-	FromState string
-	ToState   string
-	Reason    string
+	FromState status.State
+	ToState   status.State
+	Reason    status.Reason
 	Audience  string
 	Payload   string
 	Silent    bool

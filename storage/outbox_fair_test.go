@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // expandAll writes every delivery row of a new event.
@@ -49,7 +51,7 @@ func TestClaimBulkRoundRobinByEvent(t *testing.T) {
 	addChats(t, s, "beta", chatRange(5001, 5003)...)
 	national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
 	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
-		Audience: AudienceService("ent-b"), ToState: StateDown}, ExpandSpec{Academies: []string{"beta"}})
+		Audience: AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
 
 	got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -32,7 +33,7 @@ func mustInsert(t *testing.T, s *Store, e NewEvent) int64 {
 
 func outage(key string) NewEvent {
 	return NewEvent{DedupKey: key, Kind: KindOutage, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), ToState: StateDown}
+		Audience: AudienceService("ent"), ToState: status.Down}
 }
 
 func TestInsertEventDedupAndValidation(t *testing.T) {
@@ -254,7 +255,7 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := mustInsert(t, s, NewEvent{DedupKey: "r1", Kind: KindRecovery, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), FromState: StateDown, ToState: StateUp})
+		Audience: AudienceService("ent"), FromState: status.Down, ToState: status.Up})
 	ev, err := s.Event(ctx, r)
 	if err != nil {
 		t.Fatal(err)

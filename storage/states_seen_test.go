@@ -6,6 +6,8 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+
+	"sentinelle/status"
 )
 
 // The checker's SeenURL and Unverified survive the round and a reopening,
@@ -23,7 +25,7 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 	}
 	rec := func(s *Store, at int) RoundOutcome {
 		out, err := s.RecordRound(ctx, RoundInput{Round: Round{StartedAt: minute(at), FinishedAt: minute(at)},
-			Results: []CheckResult{res("a", StateDown, "http_status")}, Judge: never})
+			Results: []CheckResult{res("a", status.Down, "http_status")}, Judge: never})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 func TestServiceStatesList(t *testing.T) {
@@ -14,12 +16,12 @@ func TestServiceStatesList(t *testing.T) {
 	if _, err := serviceState(ctx, s, "b"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ServiceState of an unseen service: %v, want ErrNotFound", err)
 	}
-	record(t, s, minute(0), res("b", StateUp, "ok"), res("a", StateDown, "tls"))
+	record(t, s, minute(0), res("b", status.Up, "ok"), res("a", status.Down, "tls"))
 	all, err := s.ServiceStates(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 2 || all[0].ServiceID != "a" || all[0].State != StateDown || all[0].Reason != "tls" || all[1].ServiceID != "b" {
+	if len(all) != 2 || all[0].ServiceID != "a" || all[0].State != status.Down || all[0].Reason != "tls" || all[1].ServiceID != "b" {
 		t.Fatalf("ServiceStates %+v, want a (down, tls) then b", all)
 	}
 }
@@ -27,25 +29,25 @@ func TestServiceStatesList(t *testing.T) {
 func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 	tests := []struct {
 		name       string
-		before     []string // rounds before the maintenance
-		during     []string // rounds during it
-		after      []string // rounds after it ended
+		before     []status.State // rounds before the maintenance
+		during     []status.State // rounds during it
+		after      []status.State // rounds after it ended
 		wantKinds  []string
 		wantMaintI bool // the incident opened during the maintenance is marked so
 	}{
 		{
 			name:   "an outage that outlasts the maintenance is announced when it ends",
-			before: []string{StateUp}, during: []string{StateDown, StateDown}, after: []string{StateDown, StateUp},
+			before: []status.State{status.Up}, during: []status.State{status.Down, status.Down}, after: []status.State{status.Down, status.Up},
 			wantKinds: []string{"outage", "recovery"}, wantMaintI: true,
 		},
 		{
 			name:   "down and back within the maintenance says nothing",
-			before: []string{StateUp}, during: []string{StateDown, StateUp}, after: []string{StateUp},
+			before: []status.State{status.Up}, during: []status.State{status.Down, status.Up}, after: []status.State{status.Up},
 			wantKinds: nil, wantMaintI: true,
 		},
 		{
 			name:   "an announced outage repaired during the maintenance gets its recovery after",
-			before: []string{StateUp, StateDown}, during: []string{StateUp}, after: []string{StateUp},
+			before: []status.State{status.Up, status.Down}, during: []status.State{status.Up}, after: []status.State{status.Up},
 			wantKinds: []string{"outage", "recovery"},
 		},
 	}
@@ -56,7 +58,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 			s.now = func() time.Time { return now }
 			ctx := context.Background()
 			m := 0
-			step := func(states []string) {
+			step := func(states []status.State) {
 				for _, st := range states {
 					now = minute(m)
 					record(t, s, now, res("ent", st, "x"))
@@ -93,7 +95,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 
 // countKinds is how many of the wanted events happen before the
 // maintenance: those announced by the rounds before it.
-func countKinds(before []string, kinds []string) int {
+func countKinds(before []status.State, kinds []string) int {
 	n := 0
 	for i := 1; i < len(before); i++ {
 		if before[i] != before[i-1] {
@@ -114,7 +116,7 @@ func TestSetMaintenanceOnUnseenServiceAndEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != StateUnknown || !st.MaintenanceUntil.Equal(until) || !st.InMaintenance(fixedNow()) || st.InMaintenance(until) {
+	if st.State != status.Unknown || !st.MaintenanceUntil.Equal(until) || !st.InMaintenance(fixedNow()) || st.InMaintenance(until) {
 		t.Fatalf("state %+v, want unknown in maintenance until %s", st, until)
 	}
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "new", time.Time{}) }); err != nil {

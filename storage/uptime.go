@@ -5,26 +5,23 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// StateMaintenance is the name under which time spent in a declared
-// maintenance is counted (UptimeTotals.Maintenance, DayState.State). It is
-// not a judged state: a service in maintenance keeps its own.
-const StateMaintenance = "maintenance"
+	"sentinelle/status"
+)
 
 // uptimeColumn maps a state to its column in uptime_hourly; the names are
 // fixed here, never taken from input.
-func uptimeColumn(state string) (string, bool) {
+func uptimeColumn(state status.State) (string, bool) {
 	switch state {
-	case StateUp:
+	case status.Up:
 		return "up_ms", true
-	case StateDegraded:
+	case status.Degraded:
 		return "degraded_ms", true
-	case StateDown:
+	case status.Down:
 		return "down_ms", true
-	case StateMaintenance:
+	case status.Maintenance:
 		return "maintenance_ms", true
-	case StateUnknown:
+	case status.Unknown:
 		return "unknown_ms", true
 	}
 	return "", false
@@ -85,8 +82,8 @@ func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
 // DayState is one day of a service's history bar on the status page.
 type DayState struct {
-	Day    time.Time // midnight starting the day, in the location of the now given to DailyStates
-	State  string    // the worst state of the day: down, degraded, maintenance, up, or unknown without data
+	Day    time.Time    // midnight starting the day, in the location of the now given to DailyStates
+	State  status.State // the worst state of the day: down, degraded, maintenance, up, or unknown without data
 	Totals UptimeTotals
 }
 
@@ -141,18 +138,18 @@ func (s *Store) DailyStates(ctx context.Context, serviceID string, days int, now
 
 // worstState is the state a day's bar shows: any confirmed outage makes the
 // day red, whatever its length, since families felt it.
-func worstState(t UptimeTotals) string {
+func worstState(t UptimeTotals) status.State {
 	switch {
 	case t.Down > 0:
-		return StateDown
+		return status.Down
 	case t.Degraded > 0:
-		return StateDegraded
+		return status.Degraded
 	case t.Maintenance > 0:
-		return StateMaintenance
+		return status.Maintenance
 	case t.Up > 0:
-		return StateUp
+		return status.Up
 	}
-	return StateUnknown
+	return status.Unknown
 }
 
 // attribute counts the time between a service's previous check and at in
@@ -171,7 +168,7 @@ func attribute(ctx context.Context, tx *roundTx, prev ServiceState, at time.Time
 	start := last
 	if prev.MaintenanceUntil.After(last) {
 		m := minTime(end, prev.MaintenanceUntil)
-		if err := addUptime(ctx, tx, prev.ServiceID, StateMaintenance, last, m); err != nil {
+		if err := addUptime(ctx, tx, prev.ServiceID, status.Maintenance, last, m); err != nil {
 			return err
 		}
 		start = m
@@ -179,7 +176,7 @@ func attribute(ctx context.Context, tx *roundTx, prev ServiceState, at time.Time
 	if err := addUptime(ctx, tx, prev.ServiceID, prev.State, start, end); err != nil {
 		return err
 	}
-	return addUptime(ctx, tx, prev.ServiceID, StateUnknown, end, at)
+	return addUptime(ctx, tx, prev.ServiceID, status.Unknown, end, at)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -191,7 +188,7 @@ func minTime(a, b time.Time) time.Time {
 
 // addUptime adds the interval [from, to) to the state's column, split
 // across the UTC hours it covers.
-func addUptime(ctx context.Context, tx *roundTx, serviceID, state string, from, to time.Time) error {
+func addUptime(ctx context.Context, tx *roundTx, serviceID string, state status.State, from, to time.Time) error {
 	col, ok := uptimeColumn(state)
 	if !ok {
 		return fmt.Errorf("storage: uptime: unknown state %q", state)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata"
+
+	"sentinelle/status"
 )
 
 func TestUptimeFromTimeNotChecks(t *testing.T) {
@@ -12,12 +14,12 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 	ctx := context.Background()
 	// 5:30 up, 5:40 down (the up state held 10 minutes), 5:41 and 5:42 down,
 	// 6:10 up again: the down state held from 5:40 to 6:10 across the hour.
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(10), res("a", StateDown, "timeout"))
-	record(t, s, minute(11), res("a", StateDown, "timeout"))
-	record(t, s, minute(12), res("a", StateDown, "timeout"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
+	record(t, s, minute(10), res("a", status.Down, "timeout"))
+	record(t, s, minute(11), res("a", status.Down, "timeout"))
+	record(t, s, minute(12), res("a", status.Down, "timeout"))
 	if _, err := s.RecordRound(ctx, RoundInput{
-		Round: Round{StartedAt: minute(40), FinishedAt: minute(40)}, Results: []CheckResult{res("a", StateUp, "ok")},
+		Round: Round{StartedAt: minute(40), FinishedAt: minute(40)}, Results: []CheckResult{res("a", status.Up, "ok")},
 		Judge: immediate, MaxGap: 30 * time.Minute,
 	}); err != nil {
 		t.Fatal(err)
@@ -42,8 +44,8 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 
 func TestUptimeLongGapIsUnknown(t *testing.T) {
 	s := openTest(t)
-	record(t, s, minute(0), res("a", StateUp, "ok"))
-	record(t, s, minute(45), res("a", StateUp, "ok")) // DefaultMaxGap is 10 min
+	record(t, s, minute(0), res("a", status.Up, "ok"))
+	record(t, s, minute(45), res("a", status.Up, "ok")) // DefaultMaxGap is 10 min
 	u, err := s.Uptime(context.Background(), "a", t0, minute(120))
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +59,11 @@ func TestUptimeMaintenance(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	s.now = func() time.Time { return minute(0) }
-	record(t, s, minute(0), res("a", StateUp, "ok"))
+	record(t, s, minute(0), res("a", status.Up, "ok"))
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "a", minute(4)) }); err != nil {
 		t.Fatal(err)
 	}
-	record(t, s, minute(6), res("a", StateUp, "ok"))
+	record(t, s, minute(6), res("a", status.Up, "ok"))
 	u, _ := s.Uptime(ctx, "a", t0, minute(60))
 	if u.Maintenance != 4*time.Minute || u.Up != 2*time.Minute {
 		t.Fatalf("uptime %+v, want 4 min of maintenance then 2 min up", u)
@@ -88,12 +90,12 @@ func TestDailyStatesInParis(t *testing.T) {
 	// 6 April afternoon degraded; 7 April nothing.
 	base := time.Date(2021, 4, 5, 21, 30, 0, 0, time.UTC)
 	at := func(m int) time.Time { return base.Add(time.Duration(m) * time.Minute) }
-	record(t, s, at(0), res("a", StateUp, "ok"))
-	record(t, s, at(5), res("a", StateUp, "ok"))
-	record(t, s, at(35), res("a", StateDown, "timeout"))
-	record(t, s, at(39), res("a", StateUp, "ok"))
-	record(t, s, at(600), res("a", StateDegraded, "slow"))
-	record(t, s, at(605), res("a", StateDegraded, "slow"))
+	record(t, s, at(0), res("a", status.Up, "ok"))
+	record(t, s, at(5), res("a", status.Up, "ok"))
+	record(t, s, at(35), res("a", status.Down, "timeout"))
+	record(t, s, at(39), res("a", status.Up, "ok"))
+	record(t, s, at(600), res("a", status.Degraded, "slow"))
+	record(t, s, at(605), res("a", status.Degraded, "slow"))
 	now := time.Date(2021, 4, 7, 12, 0, 0, 0, paris)
 	days, err := s.DailyStates(ctx, "a", 3, now)
 	if err != nil {
@@ -101,8 +103,8 @@ func TestDailyStatesInParis(t *testing.T) {
 	}
 	want := []struct {
 		day   string
-		state string
-	}{{"2021-04-05", StateUp}, {"2021-04-06", StateDown}, {"2021-04-07", StateUnknown}}
+		state status.State
+	}{{"2021-04-05", status.Up}, {"2021-04-06", status.Down}, {"2021-04-07", status.Unknown}}
 	if len(days) != len(want) {
 		t.Fatalf("got %d days, want %d", len(days), len(want))
 	}

@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // French times whatever the machine running the tests has
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -64,8 +65,8 @@ func immediate(prev storage.ServiceState, r storage.CheckResult) storage.Service
 
 // probe is what a fake service answers at a time.
 type probe struct {
-	State   string
-	Reason  string
+	State   status.State
+	Reason  status.Reason
 	Latency time.Duration
 	Status  int
 }
@@ -84,7 +85,7 @@ func feed(t testing.TB, st *storage.Store, services []string, times []time.Time,
 			Judge: immediate, MaxGap: maxGap}
 		for _, id := range services {
 			p := sc(id, at)
-			if p.State != storage.StateUp {
+			if p.State != status.Up {
 				in.Round.Failed++
 			}
 			in.Results = append(in.Results, storage.CheckResult{ServiceID: id, State: p.State, Reason: p.Reason,

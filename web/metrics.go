@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -109,17 +110,17 @@ func (m *Metrics) Registry() *prometheus.Registry {
 
 // ObserveProbe records one probe: how long it took and the state that
 // probe alone showed (up, degraded or down).
-func (m *Metrics) ObserveProbe(service string, latency time.Duration, state string) {
+func (m *Metrics) ObserveProbe(service string, latency time.Duration, state status.State) {
 	if m == nil {
 		return
 	}
 	switch state {
-	case storage.StateUp, storage.StateDegraded, storage.StateDown:
+	case status.Up, status.Degraded, status.Down:
 	default:
 		state = "other"
 	}
 	m.probeDuration.WithLabelValues(service).Observe(latency.Seconds())
-	m.probeResults.WithLabelValues(service, state).Inc()
+	m.probeResults.WithLabelValues(service, string(state)).Inc()
 }
 
 // RoundDone counts a finished round, voided or not.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -24,7 +25,7 @@ academies:
 // and unverified while its probes fail.
 func neverSeen(prev storage.ServiceState, r storage.CheckResult) storage.ServiceState {
 	if r.ServiceID == "ent-faux" {
-		prev.State, prev.Unverified = storage.StateUnknown, true
+		prev.State, prev.Unverified = status.Unknown, true
 		return prev
 	}
 	return immediate(prev, r)
@@ -40,8 +41,8 @@ func TestUnverifiedShown(t *testing.T) {
 	st := openStore(t, now)
 	for _, at := range []time.Time{now.Add(-2 * time.Minute), now.Add(-time.Minute)} {
 		in := storage.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2, Failed: 1}, Judge: neverSeen,
-			Results: []storage.CheckResult{{ServiceID: "ent-ok", State: storage.StateUp, Reason: "ok", HTTPStatus: 200},
-				{ServiceID: "ent-faux", State: storage.StateDown, Reason: "connection"}}}
+			Results: []storage.CheckResult{{ServiceID: "ent-ok", State: status.Up, Reason: "ok", HTTPStatus: 200},
+				{ServiceID: "ent-faux", State: status.Down, Reason: "connection"}}}
 		if _, err := st.RecordRound(context.Background(), in); err != nil {
 			t.Fatal(err)
 		}
