@@ -63,7 +63,7 @@ func (t *turn) sendAnnouncement(c storage.Confirmation) error {
 		return errOr(err, func() error { t.answer(msgStaleButton); t.edit(msgExpired, nil); return nil })
 	}
 	msg := storage.OutMessage{Text: announcementText(text)}
-	if err := t.notify(storage.KindAnnouncement, audience, msg, 0, c.Target); err != nil {
+	if err := t.notify(status.KindAnnouncement, audience, msg, 0, c.Target); err != nil {
 		return err
 	}
 	t.answer("Envoyé")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -42,7 +43,7 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 		if err := tx.JoinClass(ctx, c.ID, 2); err != nil {
 			return err
 		}
-		id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "n", Kind: storage.KindClassNotice,
+		id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "n", Kind: status.KindClassNotice,
 			Priority: storage.PriorityNotice, Audience: storage.AudienceClass(c.ID), Payload: `{"text":"x"}`})
 		if err != nil {
 			return err

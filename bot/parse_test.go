@@ -169,11 +169,10 @@ func FuzzRender(f *testing.F) {
 	f.Add("outage", "enc92", "waiting_room", "6e B", "Exercices <p> & co", `{"since_ms":1617687120000}`, 2, 3)
 	f.Add("recovery", "lumni", "ok", "", "", `{"down_since_ms":1}`, 0, 0)
 	f.Add("degraded", "monlycee", "slow", "<b>", "&amp;", `{"latency_ms":-5}`, 7, 9)
-	f.Fuzz(func(t *testing.T, kind, service, reason, class, planB, payload string, levels, classes int) {
-		switch kind {
-		case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-		default:
-			kind = storage.KindOutage
+	f.Fuzz(func(t *testing.T, rawKind, service, reason, class, planB, payload string, levels, classes int) {
+		kind := status.Kind(rawKind)
+		if !kind.IsService() {
+			kind = status.KindOutage
 		}
 		if !utf8.ValidString(class) || !utf8.ValidString(planB) {
 			return // Telegram gets UTF-8 only; storage receives text from Telegram

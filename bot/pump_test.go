@@ -133,12 +133,12 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 		p.t.Fatal(err)
 	}
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		spec.Pref = storage.PrefOutage
 		spec.PlanBMembers = !svc.National // members hear their class's plan B whatever their settings
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		spec.Pref = storage.PrefDegraded
-	case storage.KindRecovery:
+	case status.KindRecovery:
 		spec.Pref, spec.Prior = storage.PrefRecovery, sup.Prior
 		spec.RecoveryOnly = ev.FromState != status.Degraded
 	}
@@ -210,7 +210,7 @@ func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipi
 	for _, l := range svc.Levels {
 		mask |= levelBit(l)
 	}
-	rc.PlanBOnly = ev.Kind == storage.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
+	rc.PlanBOnly = ev.Kind == status.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
 	return rc
 }
 

@@ -81,11 +81,10 @@ func (r *Renderer) RenderPlain(ctx context.Context, ev storage.Event, to storage
 }
 
 func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Recipient, plain bool) (storage.OutMessage, error) {
-	switch ev.Kind {
-	case storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement:
+	switch {
+	case ev.Kind == status.KindReply || ev.Kind == status.KindClassNotice || ev.Kind == status.KindAnnouncement:
 		return ev.ReplyMessage()
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-	default:
+	case !ev.Kind.IsService():
 		return storage.OutMessage{}, fmt.Errorf("bot: no text for event kind %q", ev.Kind)
 	}
 	states, err := r.serviceStates(ctx)
@@ -98,12 +97,12 @@ func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Reci
 	}
 	text := recoveryText
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		text = outageText
 		if to.PlanBOnly {
 			text = planBAlertText // a member who hears the outage for the plan B alone
 		}
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		text = degradedText
 	}
 	return storage.OutMessage{Text: french.TypesetHTML(text(v))}, nil

@@ -41,7 +41,7 @@ func testRenderer(t testing.TB) *Renderer {
 		Now: func() time.Time { return testNow.Add(10 * time.Minute) }})
 }
 
-func stateEvent(kind, service string, from, to status.State, reason status.Reason, since, downSince time.Time, latencyMS int64) storage.Event {
+func stateEvent(kind status.Kind, service string, from, to status.State, reason status.Reason, since, downSince time.Time, latencyMS int64) storage.Event {
 	payload := fmt.Sprintf(`{"since_ms":%d,"latency_ms":%d`, since.UnixMilli(), latencyMS)
 	if !downSince.IsZero() {
 		payload += fmt.Sprintf(`,"down_since_ms":%d`, downSince.UnixMilli())
@@ -146,7 +146,7 @@ func TestRenderPlain(t *testing.T) {
 
 func TestRenderPassesStoredMessages(t *testing.T) {
 	r := testRenderer(t)
-	for _, kind := range []string{storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement} {
+	for _, kind := range []status.Kind{status.KindReply, status.KindClassNotice, status.KindAnnouncement} {
 		ev := storage.Event{Kind: kind, Payload: `{"text":"Bonjour <b>x</b>","params":{"reply_markup":"{}"}}`}
 		msg, err := r.Render(context.Background(), ev, storage.Recipient{ChatID: 1})
 		if err != nil || msg.Text != "Bonjour <b>x</b>" || msg.Params["reply_markup"] != "{}" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -35,8 +36,8 @@ func TestPlanBFollowsTheClassService(t *testing.T) {
 		{"C78", "ecollege78", "PB78", []int64{13, 14}},
 		{"OLD", "", "PBOLD", []int64{15}},
 	})
-	enc92 := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
-	lycee := serviceEvent(t, s, storage.KindOutage, "monlycee", "up", "down", april6)
+	enc92 := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
+	lycee := serviceEvent(t, s, status.KindOutage, "monlycee", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, enc92)
 	waitSettled(t, s, lycee)
@@ -163,7 +164,7 @@ func TestEveryMemberGetsThePlanB(t *testing.T) {
 		{"C78", "ecollege78", "PBC", []int64{24}},
 		{"D92", "enc92", "", []int64{25}},
 	})
-	ev := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
 	opt := fastOptions(s, cat, f)
 	opt.Renderer = planBMarker{testRenderer{cat}}
 	start(t, opt)
@@ -213,7 +214,7 @@ func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	s := openStore(t)
 	addPeople(t, s, person{id: 10, role: "enseignant"}, person{id: 21, role: "eleve", recovery: true})
 	addClasses(t, s, []testClass{{"A", "enc92", "PBA", []int64{21}}})
-	outage := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	outage := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
 	d := &Dispatcher{cat: cat, opt: Options{ExpandChunk: 100}}
 	ev, err := s.Event(ctx, outage)
 	if err != nil {
@@ -229,7 +230,7 @@ func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	if rows := statesByChat(mustDeliveries(t, s, outage)); rows[21] != "pending" {
 		t.Fatalf("the pupil's plan B delivery is %q, want pending", rows[21])
 	}
-	recovery := serviceEvent(t, s, storage.KindRecovery, "enc92", "down", "up", april6.Add(time.Hour))
+	recovery := serviceEvent(t, s, status.KindRecovery, "enc92", "down", "up", april6.Add(time.Hour))
 	rev, err := s.Event(ctx, recovery)
 	if err != nil {
 		t.Fatal(err)

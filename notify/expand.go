@@ -53,12 +53,12 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 			"audience", ev.Audience, "error", err)
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, err.Error())
 	}
-	if isServiceEvent(ev) && p.d.now().Sub(ev.At) > p.d.opt.MaxEventAge {
+	if ev.Kind.IsService() && p.d.now().Sub(ev.At) > p.d.opt.MaxEventAge {
 		p.d.log.Warn("service event too old to announce; dropped", "event_id", ev.ID, "kind", ev.Kind,
 			"service", ev.ServiceID, "age", p.d.now().Sub(ev.At).Round(time.Second).String())
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, "too old to announce")
 	}
-	if isServiceEvent(ev) {
+	if ev.Kind.IsService() {
 		if ready, err := p.supersede(ctx, ev, &spec); !ready || err != nil {
 			return false, err
 		}
@@ -145,17 +145,17 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		spec.ClassService = id
 	}
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		spec.Pref = storage.PrefOutage
 		spec.PlanBMembers = !svc.National
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		spec.Pref = storage.PrefDegraded
 		if ev.FromState == status.Down {
 			// The outage is over (the ENT is usable, if slow): those who
 			// heard of it hear that too.
 			spec.Pref = storage.PrefDegradedAfterDown
 		}
-	case storage.KindRecovery:
+	case status.KindRecovery:
 		spec.Pref = storage.PrefRecovery
 		// Those who asked for recoveries only want to know a broken ENT
 		// works again, not that a slow one is fast again.
@@ -163,7 +163,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 	default:
 		return spec, fmt.Errorf("event kind %q has a service audience", ev.Kind)
 	}
-	if ev.Kind != storage.KindDegraded {
+	if ev.Kind != status.KindDegraded {
 		for _, a := range academies {
 			if a.Channel != "" {
 				spec.Channels = append(spec.Channels, storage.ChannelTarget{Channel: a.Channel, Academie: a.Slug})
@@ -231,14 +231,4 @@ func levelMask(levels []status.Level) int {
 		}
 	}
 	return m
-}
-
-// isServiceEvent tells the events about a service's state, which supersede
-// each other.
-func isServiceEvent(ev storage.Event) bool {
-	switch ev.Kind {
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-		return ev.ServiceID != ""
-	}
-	return false
 }

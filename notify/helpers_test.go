@@ -323,7 +323,7 @@ func parent(id int64, academies ...string) person {
 }
 
 // serviceEvent writes a change of state as the checker does.
-func serviceEvent(t testing.TB, s *storage.Store, kind, service string, from, to status.State, at time.Time) int64 {
+func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service string, from, to status.State, at time.Time) int64 {
 	t.Helper()
 	id, ok, err := storagetest.Do2(s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(context.Background(), storage.NewEvent{

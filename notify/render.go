@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -87,7 +88,7 @@ func (d *Dispatcher) narrow(ev storage.Event, rc storage.Recipient) storage.Reci
 		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
 			return !classHearsService(d.cat, c, svc)
 		})
-		rc.PlanBOnly = ev.Kind == storage.KindOutage && planBOnly(rc, svc)
+		rc.PlanBOnly = ev.Kind == status.KindOutage && planBOnly(rc, svc)
 	case "academie":
 		keep = func(s string) bool { return s == arg }
 	case "class":

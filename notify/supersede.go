@@ -26,7 +26,7 @@ func (p *pump) supersede(ctx context.Context, ev storage.Event, spec *storage.Ex
 		p.dropQueued(func(j *job) bool { return olderSameService(j.ev, ev) },
 			fmt.Sprintf("superseded by event %d", ev.ID))
 	}
-	if ev.Kind == storage.KindRecovery || (ev.Kind == storage.KindDegraded && ev.FromState == status.Down) {
+	if ev.Kind == status.KindRecovery || (ev.Kind == status.KindDegraded && ev.FromState == status.Down) {
 		if p.priorInflight(ev) {
 			p.forceFlush = true
 			return false, nil
@@ -39,7 +39,7 @@ func (p *pump) supersede(ctx context.Context, ev storage.Event, spec *storage.Ex
 // olderSameService tells whether old is an earlier event about the same
 // service as ev, whose news ev makes untrue.
 func olderSameService(old *storage.Event, ev storage.Event) bool {
-	return isServiceEvent(*old) && old.ServiceID == ev.ServiceID && old.ID < ev.ID
+	return old.Kind.IsService() && old.ServiceID == ev.ServiceID && old.ID < ev.ID
 }
 
 // priorInflight tells whether a message of an earlier event about ev's

@@ -79,7 +79,7 @@ type Transition struct {
 	IncidentID int64
 	Announced  bool
 	EventID    int64
-	EventKind  string // the kind of event EventID, "" when none was written
+	EventKind  status.Kind // the kind of event EventID, "" when none was written
 }
 
 // RoundOutcome tells the checker what its round changed.

@@ -29,9 +29,9 @@ type statePayload struct {
 // tell. Its audience (AudienceService) lets the delivery side reach the
 // subscribers of every académie relying on the service; its dedup key
 // 'state:<service>:<to>:<at ms>' makes a retried round harmless.
-func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, string, error) {
+func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, status.Kind, error) {
 	from, to := next.AnnouncedState, next.State
-	kind := string(status.Announce(from, to))
+	kind := status.Announce(from, to)
 	if kind == "" {
 		return 0, "", nil
 	}
@@ -43,7 +43,7 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 	case from == status.Down:
 		p.DownSinceMS = ms(next.AnnouncedSince)
 		p.IncidentID, err = latestIncidentID(ctx, tx, next.ServiceID)
-	case kind == "recovery":
+	case kind == status.KindRecovery:
 		p.DownSinceMS = ms(next.AnnouncedSince)
 	}
 	if err != nil {

@@ -88,12 +88,12 @@ func TestRecordRoundOutageAndRecovery(t *testing.T) {
 		t.Fatalf("unknown→up wrote events %+v, want none", ev)
 	}
 	out := record(t, s, minute(1), res("monlycee", status.Down, "waiting_room"))
-	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != KindOutage {
+	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != status.KindOutage {
 		t.Fatalf("up→down: outcome %+v, want one announced transition, an outage", out)
 	}
 	record(t, s, minute(2), res("monlycee", status.Down, "timeout"))
 	out = record(t, s, minute(3), res("monlycee", status.Up, "ok"))
-	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != KindRecovery {
+	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != status.KindRecovery {
 		t.Fatalf("down→up: %d events %+v, want 1, a recovery", out.Events, out.Transitions)
 	}
 

@@ -313,7 +313,7 @@ func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 	}
 	reason := fmt.Sprintf("superseded by event %d", ev.ID)
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ('outage', 'degraded', 'recovery')`
+		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ` + serviceKindsSQL
 		args := []any{sql.Named("svc", ev.ServiceID), sql.Named("id", ev.ID), sql.Named("why", reason)}
 		for _, q := range []string{
 			`UPDATE events SET state = 'superseded' WHERE id IN (` + earlier + `) AND state IN ('new', 'expanded')`,

@@ -50,7 +50,7 @@ func TestClaimBulkRoundRobinByEvent(t *testing.T) {
 	addChats(t, s, "alpha", chatRange(1, 2000)...)
 	addChats(t, s, "beta", chatRange(5001, 5003)...)
 	national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
-	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
+	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
 		Audience: AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
 
 	got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
@@ -109,7 +109,7 @@ func TestClaimBulkShare(t *testing.T) {
 			}
 			for i := range tc.replies {
 				chat := int64(1001 + i)
-				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: KindReply, Priority: PriorityReply,
+				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: status.KindReply, Priority: PriorityReply,
 					Audience: AudienceChat(chat)}, ExpandSpec{ChatID: chat})
 			}
 			got, err := s.SettleAndClaim(ctx, nil, tc.want, ClaimFilter{Bulk: tc.share}, time.Minute)

@@ -2,17 +2,17 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"sentinelle/status"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"sentinelle/status"
-	"sentinelle/storage"
 )
 
 // maxCommandLabels bounds the command label: commands come from what users
@@ -133,17 +133,14 @@ func (m *Metrics) RoundDone(voided bool) {
 
 // EventWritten counts an event written to the outbox (outage, degraded,
 // recovery, class_notice, announcement, reply).
-func (m *Metrics) EventWritten(kind string) {
+func (m *Metrics) EventWritten(kind status.Kind) {
 	if m == nil {
 		return
 	}
-	switch kind {
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery,
-		storage.KindClassNotice, storage.KindAnnouncement, storage.KindReply:
-	default:
+	if !slices.Contains(status.AllKinds(), kind) {
 		kind = "other"
 	}
-	m.events.WithLabelValues(kind).Inc()
+	m.events.WithLabelValues(string(kind)).Inc()
 }
 
 // SendResult counts one attempt to send a message: "ok", "429" (Telegram
