@@ -33,7 +33,7 @@ func (t *turn) annonce() error {
 func parseAnnouncement(cat *catalog.Catalog, args string) (target, text string, ok bool) {
 	first, rest := splitCodeText(args)
 	if isAll(first) {
-		return storage.AudienceAll, rest, true
+		return status.AudienceAll().String(), rest, true
 	}
 	words := strings.Fields(args)
 	for n := min(3, len(words)); n >= 1; n-- {
@@ -54,9 +54,9 @@ func (t *turn) sendAnnouncement(c storage.Confirmation) error {
 		t.answer(msgStaleButton)
 		return nil
 	}
-	audience := storage.AudienceAll
-	if c.Target != storage.AudienceAll {
-		audience = storage.AudienceAcademie(c.Target)
+	audience := status.AudienceAll()
+	if c.Target != audience.String() {
+		audience = status.AudienceAcademie(c.Target)
 	}
 	text, ok, err := t.confirmedText(c)
 	if err != nil || !ok {

@@ -44,7 +44,7 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 			return err
 		}
 		id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "n", Kind: status.KindClassNotice,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceClass(c.ID), Payload: `{"text":"x"}`})
+			Priority: storage.PriorityNotice, Audience: status.AudienceClass(c.ID), Payload: `{"text":"x"}`})
 		if err != nil {
 			return err
 		}

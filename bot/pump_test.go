@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/png"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,19 +73,17 @@ func (p *testPump) expandOnly(ctx context.Context) {
 // expand writes all the deliveries of an event.
 func (p *testPump) expand(ctx context.Context, ev storage.Event) {
 	spec := storage.ExpandSpec{EventID: ev.ID}
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	id, _ := strconv.ParseInt(arg, 10, 64)
-	switch kind {
-	case "chat":
-		spec.ChatID = id
-	case "class":
-		spec.ClassID = id
-	case "academie":
-		spec.Academies = []string{arg}
-	case "all":
+	switch a := ev.Audience; a.Scope() {
+	case status.ScopeChat:
+		spec.ChatID = a.ID()
+	case status.ScopeClass:
+		spec.ClassID = a.ID()
+	case status.ScopeAcademie:
+		spec.Academies = []string{a.Name()}
+	case status.ScopeAll:
 		spec.Everyone = true
-	case "service":
-		p.serviceSpec(ctx, ev, arg, &spec)
+	case status.ScopeService:
+		p.serviceSpec(ctx, ev, a.Name(), &spec)
 	default:
 		p.t.Fatalf("event %d: audience %q", ev.ID, ev.Audience)
 	}
@@ -190,10 +187,10 @@ func (p *testPump) deliver(ctx context.Context, d storage.Delivery) storage.Deli
 // class bound to another ENT does not), and marks a member who hears an
 // outage for the plan B alone, as the dispatcher does.
 func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipient {
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	if kind != "service" {
+	if ev.Audience.Scope() != status.ScopeService {
 		return rc
 	}
+	arg := ev.Audience.Name()
 	svc, ok := p.cat.Service(arg)
 	if !ok || svc.National {
 		return rc

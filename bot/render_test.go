@@ -47,7 +47,7 @@ func stateEvent(kind status.Kind, service string, from, to status.State, reason 
 		payload += fmt.Sprintf(`,"down_since_ms":%d`, downSince.UnixMilli())
 	}
 	return storage.Event{ID: 1, Kind: kind, ServiceID: service, FromState: from, ToState: to, Reason: reason,
-		Audience: storage.AudienceService(service), Payload: payload + "}", At: since}
+		Audience: status.AudienceService(service), Payload: payload + "}", At: since}
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -137,9 +137,9 @@ func TestAnnouncementClassNoticeAndReply(t *testing.T) {
 	}
 	msg := func(text string) string { return `{"text":"` + text + `"}` }
 	ids := []int64{
-		insert(storage.NewEvent{DedupKey: "a1", Kind: status.KindAnnouncement, Priority: 1, Audience: storage.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
-		insert(storage.NewEvent{DedupKey: "a2", Kind: status.KindAnnouncement, Priority: 1, Audience: storage.AudienceAll, Payload: msg("annonce tous")}),
-		insert(storage.NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: 1, Audience: storage.AudienceClass(class.ID), Payload: msg("devoirs")}),
+		insert(storage.NewEvent{DedupKey: "a1", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
+		insert(storage.NewEvent{DedupKey: "a2", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAll(), Payload: msg("annonce tous")}),
+		insert(storage.NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(class.ID), Payload: msg("devoirs")}),
 	}
 	reply, err := storage.NewReply("reply:3:1", 3, storage.OutMessage{Text: "Vous êtes désabonné.", Params: map[string]string{"reply_markup": "{}"}})
 	if err != nil {

@@ -95,7 +95,7 @@ func TestSilentEventAndDayTime(t *testing.T) {
 	loud := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
 	silent, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: status.KindAnnouncement,
-			Priority: 1, Audience: storage.AudienceAll, Payload: `{"text":"maintenance ce soir"}`, Silent: true})
+			Priority: 1, Audience: status.AudienceAll(), Payload: `{"text":"maintenance ce soir"}`, Silent: true})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -212,7 +212,7 @@ func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 	d, _ := start(t, opt)
 	ev, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
+			Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,29 +89,19 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 // audience): it is marked dead.
 func (d *Dispatcher) specFor(ev storage.Event) (storage.ExpandSpec, error) {
 	spec := storage.ExpandSpec{EventID: ev.ID, ChunkSize: d.opt.ExpandChunk}
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	switch kind {
-	case "service":
-		return d.serviceSpec(spec, ev, arg)
-	case "academie":
-		if arg == "" {
-			return spec, fmt.Errorf("audience %q names no académie", ev.Audience)
-		}
-		spec.Academies = []string{arg}
-	case storage.AudienceAll:
+	switch a := ev.Audience; a.Scope() {
+	case status.ScopeService:
+		return d.serviceSpec(spec, ev, a.Name())
+	case status.ScopeAcademie:
+		spec.Academies = []string{a.Name()}
+	case status.ScopeAll:
 		spec.Everyone = true
-	case "class", "chat":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || id == 0 {
-			return spec, fmt.Errorf("audience %q: bad id", ev.Audience)
-		}
-		if kind == "class" {
-			spec.ClassID = id
-		} else {
-			spec.ChatID = id
-		}
+	case status.ScopeClass:
+		spec.ClassID = a.ID()
+	case status.ScopeChat:
+		spec.ChatID = a.ID()
 	default:
-		return spec, fmt.Errorf("unknown audience %q", ev.Audience)
+		return spec, errors.New("unreadable audience")
 	}
 	return spec, nil
 }

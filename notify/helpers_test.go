@@ -329,7 +329,7 @@ func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service stri
 		return tx.InsertEvent(context.Background(), storage.NewEvent{
 			DedupKey: fmt.Sprintf("state:%s:%s:%d", service, to, at.UnixMilli()), Kind: kind,
 			Priority: storage.PriorityBulk, ServiceID: service, FromState: from, ToState: to, Reason: "HTTP 502",
-			Audience: storage.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
+			Audience: status.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
 		})
 	})
 	if err != nil || !ok {

@@ -78,7 +78,7 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		if _, _, err := storagetest.Do2(store.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
 			return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "bench-outage", Kind: status.KindOutage,
 				Priority: storage.PriorityBulk, ServiceID: "enc92", FromState: "up", ToState: "down", Reason: "waiting_room",
-				Audience: storage.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`})
+				Audience: status.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`})
 		}); err != nil {
 			b.Fatal(err)
 		}

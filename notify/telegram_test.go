@@ -154,7 +154,7 @@ func TestTelegramRefusesBrokenHTML(t *testing.T) {
 	d, _ := start(t, fastOptions(s, cat, newClient(t, srv, false)))
 	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceAll, Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
+			Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 	id, _, err := insertEvent(ctx, tx, NewEvent{
 		DedupKey: fmt.Sprintf("state:%s:%s:%d", next.ServiceID, to, ms(at)),
 		Kind:     kind, Priority: PriorityBulk, ServiceID: next.ServiceID, FromState: from, ToState: to,
-		Reason: next.Reason, Audience: AudienceService(next.ServiceID), Payload: string(payload), At: at,
+		Reason: next.Reason, Audience: status.AudienceService(next.ServiceID), Payload: string(payload), At: at,
 	}, s.nowMS())
 	if err != nil {
 		return 0, "", err

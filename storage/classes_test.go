@@ -83,7 +83,7 @@ func TestCloseClassWipesTexts(t *testing.T) {
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		var err error
 		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: PriorityNotice,
-			Audience: AudienceClass(c.ID), Payload: `{"text":"secret"}`})
+			Audience: status.AudienceClass(c.ID), Payload: `{"text":"secret"}`})
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func TestForgetChatErasesEverything(t *testing.T) {
 		if err = tx.Subscribe(ctx, 10, "versailles"); err != nil {
 			return err
 		}
-		notice, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: AudienceClass(c.ID)})
+		notice, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(c.ID)})
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func TestNoticeQuotaAndReport(t *testing.T) {
 	var evID int64
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		var err error
-		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: AudienceClass(c.ID)})
+		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(c.ID)})
 		if err != nil {
 			return err
 		}

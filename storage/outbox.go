@@ -29,23 +29,6 @@ const (
 	PriorityBulk   = 2 // outages, degradations, recoveries
 )
 
-// AudienceAll is the audience of an announcement to every subscriber.
-const AudienceAll = "all"
-
-// AudienceService is the audience of a change of a service's state: the
-// subscribers of every académie that relies on it, or everybody for a
-// national service.
-func AudienceService(serviceID string) string { return "service:" + serviceID }
-
-// AudienceAcademie is the audience of an announcement to one académie.
-func AudienceAcademie(slug string) string { return "academie:" + slug }
-
-// AudienceClass is the audience of a teacher's notice to a class.
-func AudienceClass(classID int64) string { return "class:" + strconv.FormatInt(classID, 10) }
-
-// AudienceChat is the audience of a reply: one chat.
-func AudienceChat(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
-
 // Event is a row of events: something that happened and that people may
 // need to hear. State is "new" until every recipient has a delivery row,
 // then "expanded"; "superseded" once a later event about the same service
@@ -59,8 +42,8 @@ type Event struct {
 	FromState  status.State
 	ToState    status.State
 	Reason     status.Reason
-	Audience   string
-	Payload    string // JSON; a reply's payload is an OutMessage
+	Audience   status.Audience // zero when the stored one cannot be read
+	Payload    string          // JSON; a reply's payload is an OutMessage
 	Silent     bool
 	At         time.Time
 	CreatedAt  time.Time
@@ -80,7 +63,7 @@ type NewEvent struct {
 	FromState status.State
 	ToState   status.State
 	Reason    status.Reason
-	Audience  string
+	Audience  status.Audience
 	Payload   string
 	Silent    bool
 	At        time.Time
@@ -163,7 +146,7 @@ func NewReply(key string, chatID int64, msg OutMessage) (NewEvent, error) {
 		return NewEvent{}, fmt.Errorf("storage: reply payload: %w", err)
 	}
 	return NewEvent{DedupKey: key, Kind: status.KindReply, Priority: PriorityReply,
-		Audience: AudienceChat(chatID), Payload: payload}, nil
+		Audience: status.AudienceChat(chatID), Payload: payload}, nil
 }
 
 // ReplyMessage decodes the message stored in a reply event, as it is sent:
@@ -211,7 +194,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e NewEvent, now int64) (int64,
 			to_state, reason, audience, payload, silent, at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-		e.DedupKey, e.Kind, e.Priority, e.ServiceID, e.FromState, e.ToState, e.Reason, e.Audience,
+		e.DedupKey, e.Kind, e.Priority, e.ServiceID, e.FromState, e.ToState, e.Reason, e.Audience.String(),
 		e.Payload, flag01(e.Silent), at, now).Scan(&id)
 	if err == nil {
 		return id, true, nil
@@ -229,7 +212,7 @@ func checkNewEvent(e NewEvent) error {
 	switch {
 	case e.DedupKey == "":
 		return errors.New("storage: insert event: empty dedup key")
-	case e.Audience == "":
+	case e.Audience.IsZero():
 		return errors.New("storage: insert event: empty audience")
 	case e.Priority < PriorityReply || e.Priority > PriorityBulk:
 		return fmt.Errorf("storage: insert event: priority %d out of 0..2", e.Priority)
@@ -249,11 +232,15 @@ func scanEvent(row rowScanner) (Event, error) {
 	var e Event
 	var silent int
 	var at, created, expanded int64
+	var audience string
 	err := row.Scan(&e.ID, &e.DedupKey, &e.Kind, &e.Priority, &e.ServiceID, &e.FromState, &e.ToState,
-		&e.Reason, &e.Audience, &e.Payload, &silent, &at, &created, &e.State, &expanded, &e.DeadReason)
+		&e.Reason, &audience, &e.Payload, &silent, &at, &created, &e.State, &expanded, &e.DeadReason)
 	if err != nil {
 		return Event{}, err
 	}
+	// An audience that cannot be read is left zero rather than failing the
+	// read: the dispatcher then abandons that event alone (reaching nobody).
+	e.Audience, _ = status.ParseAudience(audience)
 	e.Silent = silent == 1
 	e.At, e.CreatedAt, e.ExpandedAt = fromMS(at), fromMS(created), fromMS(expanded)
 	return e, nil

@@ -51,7 +51,7 @@ func TestClaimBulkRoundRobinByEvent(t *testing.T) {
 	addChats(t, s, "beta", chatRange(5001, 5003)...)
 	national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
 	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
-		Audience: AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
+		Audience: status.AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
 
 	got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
 	if err != nil {
@@ -110,7 +110,7 @@ func TestClaimBulkShare(t *testing.T) {
 			for i := range tc.replies {
 				chat := int64(1001 + i)
 				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: status.KindReply, Priority: PriorityReply,
-					Audience: AudienceChat(chat)}, ExpandSpec{ChatID: chat})
+					Audience: status.AudienceChat(chat)}, ExpandSpec{ChatID: chat})
 			}
 			got, err := s.SettleAndClaim(ctx, nil, tc.want, ClaimFilter{Bulk: tc.share}, time.Minute)
 			if err != nil {

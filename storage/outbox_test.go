@@ -33,7 +33,7 @@ func mustInsert(t *testing.T, s *Store, e NewEvent) int64 {
 
 func outage(key string) NewEvent {
 	return NewEvent{DedupKey: key, Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), ToState: status.Down}
+		Audience: status.AudienceService("ent"), ToState: status.Down}
 }
 
 func TestInsertEventDedupAndValidation(t *testing.T) {
@@ -45,11 +45,11 @@ func TestInsertEventDedupAndValidation(t *testing.T) {
 		t.Errorf("second insert: id %d inserted %v err %v; want the first id %d, not inserted", again, inserted, err, id)
 	}
 	for name, e := range map[string]NewEvent{
-		"no key":       {Kind: status.KindReply, Audience: "chat:1"},
+		"no key":       {Kind: status.KindReply, Audience: status.AudienceChat(1)},
 		"no audience":  {DedupKey: "k1", Kind: status.KindReply},
-		"bad kind":     {DedupKey: "k2", Kind: "spam", Audience: "all"},
-		"bad priority": {DedupKey: "k3", Kind: status.KindReply, Audience: "all", Priority: 3},
-		"no service":   {DedupKey: "k4", Kind: status.KindOutage, Audience: "all", Priority: PriorityBulk},
+		"bad kind":     {DedupKey: "k2", Kind: "spam", Audience: status.AudienceAll()},
+		"bad priority": {DedupKey: "k3", Kind: status.KindReply, Audience: status.AudienceAll(), Priority: 3},
+		"no service":   {DedupKey: "k4", Kind: status.KindOutage, Audience: status.AudienceAll(), Priority: PriorityBulk},
 	} {
 		if _, _, err := insertOne(ctx, s, e); err == nil {
 			t.Errorf("%s: accepted %+v", name, e)
@@ -175,8 +175,8 @@ func TestClaimLanesAndOnePerChat(t *testing.T) {
 	}
 	bulk := expand(outage("o1"), ExpandSpec{Academies: []string{"alpha"},
 		Channels: []ChannelTarget{{Channel: "@ent_alpha", Academie: "alpha"}}})
-	notice := expand(NewEvent{DedupKey: "n", Kind: status.KindAnnouncement, Priority: PriorityNotice, Audience: "all"}, ExpandSpec{Everyone: true})
-	reply := expand(NewEvent{DedupKey: "r", Kind: status.KindReply, Priority: PriorityReply, Audience: "chat:3"}, ExpandSpec{ChatID: 3})
+	notice := expand(NewEvent{DedupKey: "n", Kind: status.KindAnnouncement, Priority: PriorityNotice, Audience: status.AudienceAll()}, ExpandSpec{Everyone: true})
+	reply := expand(NewEvent{DedupKey: "r", Kind: status.KindReply, Priority: PriorityReply, Audience: status.AudienceChat(3)}, ExpandSpec{ChatID: 3})
 
 	got, err := s.SettleAndClaim(ctx, nil, 10, ClaimFilter{ChatBusy: func(id int64) bool { return id == 2 }}, time.Minute)
 	if err != nil {
@@ -256,7 +256,7 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := mustInsert(t, s, NewEvent{DedupKey: "r1", Kind: status.KindRecovery, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), FromState: status.Down, ToState: status.Up})
+		Audience: status.AudienceService("ent"), FromState: status.Down, ToState: status.Up})
 	ev, err := s.Event(ctx, r)
 	if err != nil {
 		t.Fatal(err)

@@ -135,7 +135,7 @@ func TestMetricsOutboxSize(t *testing.T) {
 	payload := `{"text":"Réponse à /etat"}`
 	_, _, err := storagetest.Do2(st.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: status.KindReply,
-			Priority: storage.PriorityReply, Audience: storage.AudienceChat(1), Payload: payload})
+			Priority: storage.PriorityReply, Audience: status.AudienceChat(1), Payload: payload})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"time"
 
+	"sentinelle/status"
+
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
 )
 
@@ -72,7 +74,8 @@ func ReplyIDs(ctx context.Context, dbPath string, chatID int64) ([]int64, error)
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT id FROM events WHERE audience = 'chat:' || ? AND kind = 'reply' ORDER BY id`, chatID)
+	rows, err := db.QueryContext(ctx, `SELECT id FROM events WHERE audience = ? AND kind = 'reply' ORDER BY id`,
+		status.AudienceChat(chatID).String())
 	if err != nil {
 		return nil, fmt.Errorf("storagetest: replies to chat: %w", err)
 	}
