@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -113,19 +112,12 @@ type alertView struct {
 	service   catalog.Service
 	academies string // escaped names, "" for a national service
 	ev        storage.Event
-	payload   statePayload
+	payload   status.StatePayload
 	alts      []catalog.Alternative
 	classes   []storage.ClassRef
 	now       time.Time
 	loc       *time.Location
 	link      string
-}
-
-// statePayload is the checker's payload of a state event.
-type statePayload struct {
-	SinceMS     int64 `json:"since_ms"`
-	DownSinceMS int64 `json:"down_since_ms"`
-	LatencyMS   int64 `json:"latency_ms"`
 }
 
 func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[string]storage.ServiceState) alertView {
@@ -137,7 +129,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 	if loc := r.cat.LocationOf(to.Academies); loc != nil {
 		v.loc = loc // the académie's own time: « 7 h 32 » in La Réunion
 	}
-	_ = json.Unmarshal([]byte(ev.Payload), &v.payload) // a bad payload only loses the times
+	v.payload, _ = status.ParseStatePayload(ev.Payload) // a bad payload only loses the times
 	if !svc.National {
 		v.academies = academyNames(r.cat, to.Academies)
 	}
@@ -195,12 +187,12 @@ func (b *Bot) states(ctx context.Context) (map[string]storage.ServiceState, erro
 	return m, nil
 }
 
-// at converts a payload time, falling back to the event's time.
-func (v alertView) at(msv int64) time.Time {
-	if msv == 0 {
+// at is a payload time, or the event's time when the payload has none.
+func (v alertView) at(t time.Time) time.Time {
+	if t.IsZero() {
 		return v.ev.At
 	}
-	return time.UnixMilli(msv)
+	return t
 }
 
 // maxMessage is Telegram's limit, in characters after entity parsing.
@@ -210,7 +202,7 @@ func outageText(v alertView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🔴 <b>Panne : %s</b>\n", esc(v.service.Name))
 	writeAcademies(&b, v.academies)
-	fmt.Fprintf(&b, "Depuis %s : %s.\n", since(v.at(v.payload.SinceMS), v.now, v.loc), reasonText(v.ev.Reason))
+	fmt.Fprintf(&b, "Depuis %s : %s.\n", since(v.at(v.payload.Since()), v.now, v.loc), reasonText(v.ev.Reason))
 	b.WriteString("Inutile de recharger la page sans arrêt : cela ralentit son retour.\n")
 	if len(v.alts) > 0 {
 		b.WriteString("\nEn attendant, pour travailler :\n")
@@ -233,10 +225,10 @@ func degradedText(v alertView) string {
 		fmt.Fprintf(&b, "🟠 <b>Lenteurs : %s</b>\n", esc(v.service.Name))
 	}
 	writeAcademies(&b, v.academies)
-	start := v.at(v.payload.SinceMS)
-	if v.ev.FromState == status.Down && v.payload.DownSinceMS != 0 {
+	start := v.at(v.payload.Since())
+	if v.ev.FromState == status.Down && !v.payload.DownSince().IsZero() {
 		fmt.Fprintf(&b, "Il répond de nouveau depuis %s, après une panne de %s, mais lentement",
-			since(start, v.now, v.loc), duration(start.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+			since(start, v.now, v.loc), duration(start.Sub(v.payload.DownSince())))
 	} else {
 		fmt.Fprintf(&b, "Les pages mettent du temps à s'ouvrir depuis %s", since(start, v.now, v.loc))
 	}
@@ -251,16 +243,16 @@ func degradedText(v alertView) string {
 // 2 h 30 de panne", the académies below.
 func recoveryText(v alertView) string {
 	var b strings.Builder
-	up := v.at(v.payload.SinceMS)
+	up := v.at(v.payload.Since())
 	if v.ev.FromState == status.Degraded {
 		fmt.Fprintf(&b, "🟢 <b>%s</b> de nouveau rapide %s", esc(v.service.Name), atTime(up, v.now, v.loc))
-		if v.payload.DownSinceMS != 0 {
-			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+		if !v.payload.DownSince().IsZero() {
+			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(v.payload.DownSince())))
 		}
 	} else {
 		fmt.Fprintf(&b, "🟢 <b>%s rétabli</b> %s", esc(v.service.Name), atTime(up, v.now, v.loc))
-		if v.payload.DownSinceMS != 0 {
-			fmt.Fprintf(&b, ", après %s de panne", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+		if !v.payload.DownSince().IsZero() {
+			fmt.Fprintf(&b, ", après %s de panne", duration(up.Sub(v.payload.DownSince())))
 		}
 	}
 	b.WriteString(".\n")

@@ -42,9 +42,6 @@ func (p StatePayload) Since() time.Time { return msTime(p.SinceMS) }
 // it ends none.
 func (p StatePayload) DownSince() time.Time { return msTime(p.DownSinceMS) }
 
-// Latency is the response time of the probe that confirmed the change.
-func (p StatePayload) Latency() time.Duration { return time.Duration(p.LatencyMS) * time.Millisecond }
-
 func msTime(ms int64) time.Time {
 	if ms == 0 {
 		return time.Time{}

@@ -10,23 +10,10 @@ import (
 	"sentinelle/status"
 )
 
-// statePayload is the JSON payload of a state event, what a message needs
-// beyond the event's columns. DownSinceMS is set when the event ends a bad
-// state (a recovery, or down→degraded): when the state being left began,
-// so that the message can say how long it lasted. IncidentID is the outage's
-// incident: the one just opened for an outage, the one just closed when
-// leaving down, 0 otherwise.
-type statePayload struct {
-	SinceMS     int64 `json:"since_ms"`
-	IncidentID  int64 `json:"incident_id"`
-	DownSinceMS int64 `json:"down_since_ms,omitempty"`
-	HTTPStatus  int   `json:"http_status"`
-	LatencyMS   int64 `json:"latency_ms"`
-}
-
 // announce writes the event telling families that next.State replaced
 // next.AnnouncedState, and returns its id, or 0 when there is nothing to
-// tell. Its audience (AudienceService) lets the delivery side reach the
+// tell (status.Announce decides what is told). Its payload is a
+// status.StatePayload; its audience (status.AudienceService) lets the delivery side reach the
 // subscribers of every académie relying on the service; its dedup key
 // 'state:<service>:<to>:<at ms>' makes a retried round harmless.
 func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r CheckResult, at time.Time) (int64, status.Kind, error) {
@@ -35,7 +22,7 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, next ServiceState, r C
 	if kind == "" {
 		return 0, "", nil
 	}
-	p := statePayload{SinceMS: ms(next.Since), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
+	p := status.StatePayload{SinceMS: ms(next.Since), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
 	var err error
 	switch {
 	case to == status.Down:

@@ -50,7 +50,7 @@ type eventRow struct {
 	Reason                              status.Reason
 	Priority                            int
 	At                                  time.Time
-	Payload                             statePayload
+	Payload                             status.StatePayload
 }
 
 func readEvents(t *testing.T, s *Store) []eventRow {

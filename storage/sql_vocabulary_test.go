@@ -139,3 +139,35 @@ func TestEventAudienceStored(t *testing.T) {
 		t.Errorf("unreadable audience: read %#v, %v; want the zero audience and no error", e.Audience, err)
 	}
 }
+
+// TestStatePayloadStoredBytes: the payloads of state events are byte for
+// byte those written before status.StatePayload replaced storage's own
+// struct (captured from commit 53d4575), so stored rows stay readable.
+func TestStatePayloadStoredBytes(t *testing.T) {
+	s := openTest(t)
+	record(t, s, minute(0), res("monlycee", status.Up, "ok"))
+	record(t, s, minute(1), res("monlycee", status.Down, "waiting_room"))
+	record(t, s, minute(2), res("monlycee", status.Degraded, "slow"))
+	record(t, s, minute(3), res("monlycee", status.Up, "ok"))
+	want := []string{
+		`{"since_ms":1617687060000,"incident_id":1,"http_status":200,"latency_ms":840}`,
+		`{"since_ms":1617687120000,"incident_id":1,"down_since_ms":1617687060000,"http_status":200,"latency_ms":840}`,
+		`{"since_ms":1617687180000,"incident_id":0,"down_since_ms":1617687120000,"http_status":200,"latency_ms":840}`,
+	}
+	rows, err := s.r.Query(`SELECT payload FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("payloads\n%q\nwant\n%q", got, want)
+	}
+}
