@@ -104,34 +104,10 @@ func levelLabel(l status.Level) string {
 	return string(l)
 }
 
-// levelBit is a level's bit in chats.levels.
-func levelBit(l status.Level) int {
-	switch l {
-	case status.Primaire:
-		return storage.LevelPrimaire
-	case status.College:
-		return storage.LevelCollege
-	case status.Lycee:
-		return storage.LevelLycee
-	}
-	return 0
-}
-
-// levelsOf lists the levels of a bitmask, youngest first.
-func levelsOf(mask int) []status.Level {
-	var out []status.Level
-	for _, l := range status.AllLevels() {
-		if mask&levelBit(l) != 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // levelsLabel writes "collège, lycée", or "non précisés", after a colon.
-func levelsLabel(mask int) string {
+func levelsLabel(mask status.LevelMask) string {
 	var names []string
-	for _, l := range levelsOf(mask) {
+	for _, l := range mask.Levels() {
 		names = append(names, strings.ToLower(levelLabel(l)))
 	}
 	if len(names) == 0 {

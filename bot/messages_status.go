@@ -27,7 +27,7 @@ type statusView struct {
 	states    map[string]storage.ServiceState
 	slugs     []string
 	narrowing map[string][]string // départements of the académies followed narrowed
-	levels    int
+	levels    status.LevelMask
 	group     bool // the chat is a group: « ce groupe », not « vous »
 	now       time.Time
 	loc       *time.Location
@@ -108,8 +108,8 @@ func (v statusView) block(title string, services []catalog.Service) string {
 }
 
 // servesAny tells whether a service concerns one of the levels.
-func servesAny(s catalog.Service, levels int) bool {
-	for _, l := range levelsOf(levels) {
+func servesAny(s catalog.Service, levels status.LevelMask) bool {
+	for _, l := range levels.Levels() {
 		if s.Serves(l) {
 			return true
 		}
@@ -181,8 +181,8 @@ func alternativeLine(a catalog.Alternative) string {
 
 // alternativesText writes /lumni: for each of the chat's levels (all when
 // none given), up to three places to learn that work now.
-func alternativesText(cat *catalog.Catalog, mask int, now time.Time, isDown func(string) bool) string {
-	levels := levelsOf(mask)
+func alternativesText(cat *catalog.Catalog, mask status.LevelMask, now time.Time, isDown func(string) bool) string {
+	levels := mask.Levels()
 	if len(levels) == 0 {
 		levels = status.AllLevels()
 	}

@@ -86,7 +86,7 @@ var levelSchools = map[status.Level]string{
 // will be heard of: without it a parent of an écolier in La Réunion would
 // subscribe and silently hear nothing about their school. Nothing when
 // the levels are not known yet.
-func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels int, group bool) []string {
+func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels status.LevelMask, group bool) []string {
 	a, ok := cat.Academy(slug)
 	if !ok {
 		return nil
@@ -96,7 +96,7 @@ func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels in
 		who = "ce groupe recevra"
 	}
 	var out []string
-	for _, l := range levelsOf(levels) {
+	for _, l := range levels.Levels() {
 		served := slices.ContainsFunc(cat.ServicesFor(slug, deps), func(s catalog.Service) bool { return !s.National && s.Serves(l) })
 		if !served {
 			out = append(out, fmt.Sprintf("Aucun ENT %s n'est suivi pour l'académie %s : %s les alertes des services nationaux.",

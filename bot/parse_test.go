@@ -67,7 +67,7 @@ func TestParseDepartements(t *testing.T) {
 
 func TestParseProfile(t *testing.T) {
 	role, levels, bad := parseProfile("Élève, Collège et LYCÉE")
-	if role != "eleve" || levels != storage.LevelCollege|storage.LevelLycee || bad != "" {
+	if role != "eleve" || levels != status.College.Bit()|status.Lycee.Bit() || bad != "" {
 		t.Errorf("got %q %d %q", role, levels, bad)
 	}
 	if _, _, bad := parseProfile("parent maternelle"); bad != "maternelle" {
@@ -177,7 +177,7 @@ func FuzzRender(f *testing.F) {
 		if !utf8.ValidString(class) || !utf8.ValidString(planB) {
 			return // Telegram gets UTF-8 only; storage receives text from Telegram
 		}
-		to := storage.Recipient{ChatID: 1, Levels: levels & 7, Academies: []string{"versailles", "paris"}}
+		to := storage.Recipient{ChatID: 1, Levels: status.LevelMask(levels) & status.Mask(status.AllLevels()...), Academies: []string{"versailles", "paris"}}
 		for i := range classes % 8 {
 			to.Classes = append(to.Classes, storage.ClassRef{ID: int64(i), Name: class,
 				PlanB: strings.Repeat(planB, 1+i*50)})

@@ -122,9 +122,7 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 	if !svc.National {
 		spec.ClassService = id // classes bound to this ENT or to none
 	}
-	for _, l := range svc.Levels {
-		spec.LevelMask |= levelBit(l)
-	}
+	spec.LevelMask = status.Mask(svc.Levels...)
 	sup, err := p.store.Supersede(ctx, ev)
 	if err != nil {
 		p.t.Fatal(err)
@@ -203,10 +201,7 @@ func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipi
 	rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
 		return !keep[c.Academie] || (c.ServiceID != "" && c.ServiceID != arg)
 	})
-	mask := 0
-	for _, l := range svc.Levels {
-		mask |= levelBit(l)
-	}
+	mask := status.Mask(svc.Levels...)
 	rc.PlanBOnly = ev.Kind == status.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
 	return rc
 }

@@ -139,7 +139,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 		v.link = statusLink(r.publicURL, "")
 	}
 	var levels []status.Level
-	for _, l := range levelsOf(to.Levels) {
+	for _, l := range to.Levels.Levels() {
 		if svc.Serves(l) {
 			levels = append(levels, l)
 		}

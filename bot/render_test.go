@@ -53,12 +53,12 @@ func stateEvent(kind status.Kind, service string, from, to status.State, reason 
 func TestRenderGolden(t *testing.T) {
 	r := testRenderer(t)
 	at := testNow.Add(-13 * time.Minute) // 07:32 in Paris
-	college := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: storage.LevelCollege,
+	college := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: status.College.Bit(),
 		Academies: []string{"versailles"}}
 	withPlanB := college
 	withPlanB.Classes = []storage.ClassRef{{ID: 1, Code: "ABCD2345", Name: "6e B", Academie: "versailles",
 		PlanB: "Exercices 4 à 7 p. 112 <manuel> & fiche jointe."}}
-	lycee := storage.Recipient{ChatID: 2, Levels: storage.LevelLycee, Academies: []string{"creteil", "paris", "versailles"}}
+	lycee := storage.Recipient{ChatID: 2, Levels: status.Lycee.Bit(), Academies: []string{"creteil", "paris", "versailles"}}
 	long := withPlanB
 	long.Classes = nil
 	for i := range 5 {
@@ -106,7 +106,7 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 	r := testRenderer(t)
 	at := testNow
-	to := storage.Recipient{ChatID: 1, Levels: storage.LevelCollege, Academies: []string{"versailles"}}
+	to := storage.Recipient{ChatID: 1, Levels: status.College.Bit(), Academies: []string{"versailles"}}
 	msg, err := r.Render(context.Background(), stateEvent("outage", "lumni", "up", "down", "timeout", at, time.Time{}, 0), to)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 // method through notify.PlainRenderer.
 func TestRenderPlain(t *testing.T) {
 	r := testRenderer(t)
-	to := storage.Recipient{ChatID: 1, Levels: storage.LevelCollege, Academies: []string{"versailles"}}
+	to := storage.Recipient{ChatID: 1, Levels: status.College.Bit(), Academies: []string{"versailles"}}
 	ev := stateEvent("outage", "enc92", "up", "down", "timeout", testNow, time.Time{}, 0)
 	full, err := r.Render(context.Background(), ev, to)
 	if err != nil || !strings.Contains(full.Text, "lumni.fr") {

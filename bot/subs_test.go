@@ -144,11 +144,11 @@ func TestProfilSetsRoleLevelsAndAlertDefaults(t *testing.T) {
 	h.say(pupilChat, pupilUser, "/profil")
 	h.say(pupilChat, pupilUser, "/profil élève Collège")
 	c := chatOf(t, h, pupilChat.ID)
-	if c.Role != "eleve" || c.Levels != storage.LevelCollege || c.AlertOutage || !c.AlertRecovery {
+	if c.Role != "eleve" || c.Levels != status.College.Bit() || c.AlertOutage || !c.AlertRecovery {
 		t.Fatalf("chat = %+v", c)
 	}
 	h.say(pupilChat, pupilUser, "/profile LYCÉE")
-	if c := chatOf(t, h, pupilChat.ID); c.Role != "eleve" || c.Levels != storage.LevelLycee {
+	if c := chatOf(t, h, pupilChat.ID); c.Role != "eleve" || c.Levels != status.Lycee.Bit() {
 		t.Fatalf("levels alone: chat = %+v", c)
 	}
 	h.say(pupilChat, pupilUser, "/profil astronaute")
@@ -156,7 +156,7 @@ func TestProfilSetsRoleLevelsAndAlertDefaults(t *testing.T) {
 	h.press(pupilChat, pupilUser, m.MessageID, "r:parent")
 	h.press(pupilChat, pupilUser, m.MessageID, "l:primaire")
 	h.press(pupilChat, pupilUser, m.MessageID, "l:ok")
-	if c := chatOf(t, h, pupilChat.ID); c.Role != "parent" || c.Levels != storage.LevelPrimaire || !c.AlertOutage {
+	if c := chatOf(t, h, pupilChat.ID); c.Role != "parent" || c.Levels != status.Primaire.Bit() || !c.AlertOutage {
 		t.Fatalf("after buttons: chat = %+v", c)
 	}
 	h.golden("profil")

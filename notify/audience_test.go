@@ -19,7 +19,7 @@ var april6 = time.Date(2021, 4, 6, 6, 55, 0, 0, time.UTC)
 // (or who gave none), who want outage alerts, still active.
 func TestOutageAudience(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	lycee, college := storage.LevelLycee, storage.LevelCollege
+	lycee, college := status.Lycee.Bit(), status.College.Bit()
 	addPeople(t, s,
 		parent(1, "alpha"),
 		parent(2, "alpha", "beta", "gamma"), // three académies, two affected: one message

@@ -104,7 +104,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	slugs := []string{"alpha", "beta", "gamma"}
 	for i := range subs {
 		c := storage.NewChat(int64(i + 1))
-		c.Levels = i % 8
+		c.Levels = status.LevelMask(i % 8)
 		acads := []string{slugs[i%3]}
 		if i%2 == 1 {
 			acads = append(acads, slugs[(i+1)%3])

@@ -154,7 +154,7 @@ func TestEveryMemberGetsThePlanB(t *testing.T) {
 	s, f := openStore(t), newFakeSender()
 	addPeople(t, s, person{id: 10, role: "enseignant"},
 		person{id: 21, role: "eleve", recovery: true, academies: []string{"versailles"}}, // pupil default, two classes
-		person{id: 22, role: "parent", outage: true, levels: storage.LevelLycee},         // wrong level
+		person{id: 22, role: "parent", outage: true, levels: status.Lycee.Bit()},         // wrong level
 		person{id: 23, role: "parent", outage: true, recovery: true},                     // outage alerts on
 		person{id: 24, role: "eleve", recovery: true},                                    // class bound elsewhere
 		person{id: 25, role: "eleve", recovery: true})                                    // class without plan B

@@ -23,7 +23,7 @@ func TestRecoveryCoalescing(t *testing.T) {
 		parent(4, "alpha"), parent(5, "alpha"),
 		person{id: 7, role: "eleve", recovery: true, academies: []string{"alpha"}},                                               // recoveries only
 		person{id: 8, role: "parent", outage: true, academies: []string{"alpha"}},                                                // no recoveries
-		person{id: 9, role: "parent", levels: storage.LevelPrimaire, outage: true, recovery: true, academies: []string{"alpha"}}, // wrong level
+		person{id: 9, role: "parent", levels: status.Primaire.Bit(), outage: true, recovery: true, academies: []string{"alpha"}}, // wrong level
 	)
 	stuck := map[int64]bool{4: true, 5: true}
 	f.setFail(func(chat int64, _, text string) error {

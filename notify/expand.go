@@ -117,7 +117,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 	if !ok {
 		return spec, fmt.Errorf("service %q is not in the catalog", id)
 	}
-	spec.LevelMask = levelMask(svc.Levels)
+	spec.LevelMask = status.Mask(svc.Levels...)
 	spec.WithClasses = true
 	academies := d.cat.Academies
 	if svc.National {
@@ -183,7 +183,7 @@ func classHearsService(cat *catalog.Catalog, c storage.ClassRef, svc catalog.Ser
 // out (a pupil's default), as the expansion's filters do
 // (storage.ExpandSpec.PlanBMembers).
 func planBOnly(rc storage.Recipient, svc catalog.Service) bool {
-	mask := levelMask(svc.Levels)
+	mask := status.Mask(svc.Levels...)
 	return !rc.AlertOutage || (rc.Levels != 0 && mask != 0 && rc.Levels&mask == 0)
 }
 
@@ -204,20 +204,4 @@ func departementCodes(cat *catalog.Catalog, svc catalog.Service) []string {
 		out = append(out, code)
 	}
 	return out
-}
-
-// levelMask is the chats.levels bitmask of catalog levels.
-func levelMask(levels []status.Level) int {
-	m := 0
-	for _, l := range levels {
-		switch l {
-		case status.Primaire:
-			m |= storage.LevelPrimaire
-		case status.College:
-			m |= storage.LevelCollege
-		case status.Lycee:
-			m |= storage.LevelLycee
-		}
-	}
-	return m
 }

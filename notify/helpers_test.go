@@ -265,7 +265,7 @@ func start(t testing.TB, opt Options) (d *Dispatcher, stop func()) {
 type person struct {
 	id        int64
 	role      string
-	levels    int
+	levels    status.LevelMask
 	outage    bool
 	recovery  bool
 	degraded  bool

@@ -43,7 +43,7 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		err = store.Update(context.Background(), func(tx *storage.Tx) error {
 			for c := range crowd {
 				ch := storage.NewChat(int64(2_000_000 + c))
-				ch.Role, ch.Levels = "parent", storage.LevelCollege
+				ch.Role, ch.Levels = "parent", status.College.Bit()
 				if err := tx.CreateOrUpdateChat(context.Background(), ch); err != nil {
 					return err
 				}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -100,7 +101,7 @@ func TestTxSeesItsOwnWrites(t *testing.T) {
 	ctx := context.Background()
 	_, err := s.ApplyUpdates(ctx, 1, func(tx *Tx, _ int64) error {
 		c := NewChat(42)
-		c.Role, c.Levels = "parent", LevelCollege|LevelLycee
+		c.Role, c.Levels = "parent", status.College.Bit()|status.Lycee.Bit()
 		if err := tx.CreateOrUpdateChat(ctx, c); err != nil {
 			return err
 		}

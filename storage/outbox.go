@@ -125,7 +125,7 @@ type Recipient struct {
 	Channel   string
 	Kind      string
 	Role      string
-	Levels    int
+	Levels    status.LevelMask
 	Academies []string
 	Classes   []ClassRef
 	// AlertOutage is the chat's outage setting.

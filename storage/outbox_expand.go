@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"sentinelle/status"
 )
 
 // Preference filters of an expansion: which alert setting a chat must have
@@ -71,7 +73,7 @@ type ExpandSpec struct {
 	PlanBMembers bool
 	ClassID      int64
 	ChatID       int64
-	LevelMask    int
+	LevelMask    status.LevelMask
 	Pref         string
 	Prior        []int64
 	RecoveryOnly bool

@@ -247,13 +247,9 @@ func checkOnboarded(t *testing.T, db *sql.DB, pop *population) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	bits := map[status.Level]int{status.Primaire: 1, status.College: 2, status.Lycee: 4}
 	bad := 0
 	for _, who := range pop.people {
-		mask := 0
-		for _, l := range who.levels {
-			mask |= bits[l]
-		}
+		mask := status.Mask(who.levels...) // the bits themselves are pinned by status.TestLevelBits
 		out := 1
 		if !who.wantsOutage() {
 			out = 0
