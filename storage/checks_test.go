@@ -51,6 +51,7 @@ type eventRow struct {
 	Priority                            int
 	At                                  time.Time
 	Payload                             status.StatePayload
+	PayloadJSON                         string // as stored
 }
 
 func readEvents(t *testing.T, s *Store) []eventRow {
@@ -71,7 +72,7 @@ func readEvents(t *testing.T, s *Store) []eventRow {
 		if err := json.Unmarshal([]byte(payload), &e.Payload); err != nil {
 			t.Fatalf("payload %q: %v", payload, err)
 		}
-		e.At = fromMS(at)
+		e.At, e.PayloadJSON = fromMS(at), payload
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

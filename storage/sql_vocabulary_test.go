@@ -154,18 +154,9 @@ func TestStatePayloadStoredBytes(t *testing.T) {
 		`{"since_ms":1617687120000,"incident_id":1,"down_since_ms":1617687060000,"http_status":200,"latency_ms":840}`,
 		`{"since_ms":1617687180000,"incident_id":0,"down_since_ms":1617687120000,"http_status":200,"latency_ms":840}`,
 	}
-	rows, err := s.r.Query(`SELECT payload FROM events ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var got []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, p)
+	for _, e := range readEvents(t, s) {
+		got = append(got, e.PayloadJSON)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("payloads\n%q\nwant\n%q", got, want)
