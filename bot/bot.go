@@ -27,7 +27,7 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Location is how times are written to families (« depuis 07:32 »);
-	// nil means Europe/Paris.
+	// nil means catalog.DefaultLocation (Paris).
 	Location *time.Location
 	// PublicURL is the status page (PUBLIC_URL), linked from /etat and /aide.
 	PublicURL string
@@ -106,7 +106,7 @@ func New(opt Options) (*Bot, error) {
 		opt.Now = time.Now
 	}
 	if opt.Location == nil {
-		opt.Location = parisLocation(opt.Logger)
+		opt.Location = catalog.DefaultLocation()
 	}
 	if opt.ReportInterval <= 0 {
 		opt.ReportInterval = 5 * time.Second
@@ -295,15 +295,4 @@ func perChat(chats [][]int, fn func(idx []int)) {
 		})
 	}
 	wg.Wait()
-}
-
-// parisLocation is the default Location; without the time zone database
-// a fixed UTC+1 is better than UTC for French families.
-func parisLocation(log *slog.Logger) *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		log.Warn("time zone Europe/Paris unavailable; using UTC+1", "error", err)
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -32,7 +33,7 @@ func (t *turn) annonce() error {
 func parseAnnouncement(cat *catalog.Catalog, args string) (target, text string, ok bool) {
 	first, rest := splitCodeText(args)
 	if isAll(first) {
-		return storage.AudienceAll, rest, true
+		return status.AudienceAll().String(), rest, true
 	}
 	words := strings.Fields(args)
 	for n := min(3, len(words)); n >= 1; n-- {
@@ -53,16 +54,16 @@ func (t *turn) sendAnnouncement(c storage.Confirmation) error {
 		t.answer(msgStaleButton)
 		return nil
 	}
-	audience := storage.AudienceAll
-	if c.Target != storage.AudienceAll {
-		audience = storage.AudienceAcademie(c.Target)
+	audience := status.AudienceAll()
+	if c.Target != audience.String() {
+		audience = status.AudienceAcademie(c.Target)
 	}
 	text, ok, err := t.confirmedText(c)
 	if err != nil || !ok {
 		return errOr(err, func() error { t.answer(msgStaleButton); t.edit(msgExpired, nil); return nil })
 	}
 	msg := storage.OutMessage{Text: announcementText(text)}
-	if err := t.notify(storage.KindAnnouncement, audience, msg, 0, c.Target); err != nil {
+	if err := t.notify(status.KindAnnouncement, audience, msg, 0, c.Target); err != nil {
 		return err
 	}
 	t.answer("Envoyé")
@@ -87,7 +88,7 @@ func (t *turn) stats() error {
 	}
 	var down, unverified []string
 	for _, s := range t.b.cat.Services {
-		if states[s.ID].State == storage.StateDown {
+		if states[s.ID].State == status.Down {
 			down = append(down, s.Name)
 		}
 		if states[s.ID].Unverified {

@@ -9,6 +9,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -208,7 +209,7 @@ func (t *turn) sendNotice(q storage.Confirmation) error {
 		return err
 	}
 	msg := storage.OutMessage{Text: noticeText(c.Name, t.chat.DisplayName, text)}
-	if err := t.notify(storage.KindClassNotice, storage.AudienceClass(c.ID), msg, c.ID, c.Name); err != nil {
+	if err := t.notify(status.KindClassNotice, status.AudienceClass(c.ID), msg, c.ID, c.Name); err != nil {
 		return err
 	}
 	t.answer("Envoyé")
@@ -218,7 +219,7 @@ func (t *turn) sendNotice(q storage.Confirmation) error {
 
 // notify writes a notice or announcement event and remembers it for the
 // quota and the sender's report.
-func (t *turn) notify(kind, audience string, msg storage.OutMessage, classID int64, label string) error {
+func (t *turn) notify(kind status.Kind, audience status.Audience, msg storage.OutMessage, classID int64, label string) error {
 	msg.Text = french.TypesetHTML(msg.Text)
 	payload, err := json.Marshal(msg)
 	if err != nil {

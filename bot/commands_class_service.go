@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -23,10 +24,10 @@ import (
 // classServices are the ENTs a class of this académie may use: the
 // académie's own services (local ones included) serving one of the
 // levels (a mask; all of them when none given or none serves them).
-func classServices(cat *catalog.Catalog, slug string, levels int) []catalog.Service {
+func classServices(cat *catalog.Catalog, slug string, levels status.LevelMask) []catalog.Service {
 	all := cat.ServicesOf(slug)
 	out := slices.DeleteFunc(slices.Clone(all), func(s catalog.Service) bool {
-		return levels != 0 && !slices.ContainsFunc(levelsOf(levels), s.Serves)
+		return levels != 0 && !slices.ContainsFunc(levels.Levels(), s.Serves)
 	})
 	if len(out) == 0 {
 		return all

@@ -4,12 +4,13 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // parseProfile reads "/profil élève Collège lycée": at most one role and
 // any levels, accents and case ignored. bad is the first word that is
 // neither.
-func parseProfile(args string) (role string, levels int, bad string) {
+func parseProfile(args string) (role string, levels status.LevelMask, bad string) {
 	for _, w := range strings.FieldsFunc(args, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' }) {
 		switch catalog.Normalize(w) {
 		case "parent", "parents":
@@ -25,7 +26,7 @@ func parseProfile(args string) (role string, levels int, bad string) {
 			continue
 		}
 		if l, ok := catalog.ParseLevel(w); ok {
-			levels |= levelBit(l)
+			levels |= l.Bit()
 			continue
 		}
 		return "", 0, w

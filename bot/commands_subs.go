@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // subscribe makes the chat follow académies, up to maxAcademies. It
@@ -282,6 +282,6 @@ func (t *turn) lumni() error {
 	if err != nil {
 		return err
 	}
-	isDown := func(id string) bool { return states[id].State == storage.StateDown }
+	isDown := func(id string) bool { return states[id].State == status.Down }
 	return t.reply(alternativesText(t.b.cat, t.chat.Levels, t.now.In(t.b.loc), isDown), nil)
 }

@@ -5,5 +5,6 @@
 //
 // It talks to Telegram only through *telegram.Client (package telegram),
 // which notify shares; bot imports no other project package except storage,
-// catalog and telegram, and never notify: a reply goes through the outbox.
+// catalog, telegram and the leaves for all (status, french), and never
+// notify: a reply goes through the outbox.
 package bot

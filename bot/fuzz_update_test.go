@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -114,7 +115,7 @@ func checkEvents(t *testing.T, bb *bareBot, last int64) int64 {
 			t.Fatal(err)
 		}
 		misses, last = 0, id
-		if ev.Audience == storage.AudienceChat(0) {
+		if ev.Audience == status.AudienceChat(0) {
 			t.Fatalf("event %d (%s) to chat 0: %s", ev.ID, ev.Kind, ev.Payload)
 		}
 		msg, err := bb.bot.Renderer().Render(context.Background(), ev, storage.Recipient{ChatID: 1})

@@ -9,6 +9,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -91,46 +92,22 @@ func capital(s string) string {
 }
 
 // levelLabel is a level's name as a title or a button: "Collège".
-func levelLabel(l catalog.Level) string {
+func levelLabel(l status.Level) string {
 	switch l {
-	case catalog.Primaire:
+	case status.Primaire:
 		return "Primaire"
-	case catalog.College:
+	case status.College:
 		return "Collège"
-	case catalog.Lycee:
+	case status.Lycee:
 		return "Lycée"
 	}
 	return string(l)
 }
 
-// levelBit is a level's bit in chats.levels.
-func levelBit(l catalog.Level) int {
-	switch l {
-	case catalog.Primaire:
-		return storage.LevelPrimaire
-	case catalog.College:
-		return storage.LevelCollege
-	case catalog.Lycee:
-		return storage.LevelLycee
-	}
-	return 0
-}
-
-// levelsOf lists the levels of a bitmask, youngest first.
-func levelsOf(mask int) []catalog.Level {
-	var out []catalog.Level
-	for _, l := range catalog.AllLevels() {
-		if mask&levelBit(l) != 0 {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // levelsLabel writes "collège, lycée", or "non précisés", after a colon.
-func levelsLabel(mask int) string {
+func levelsLabel(mask status.LevelMask) string {
 	var names []string
-	for _, l := range levelsOf(mask) {
+	for _, l := range mask.Levels() {
 		names = append(names, strings.ToLower(levelLabel(l)))
 	}
 	if len(names) == 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -32,7 +33,7 @@ const announcementHead = "📢 <b>Annonce de Sentinelle</b>\n\n"
 // announcementLabel names an announcement's audience: "tous les abonnés",
 // "académie : Versailles".
 func announcementLabel(cat *catalog.Catalog, target string) string {
-	if target == storage.AudienceAll {
+	if target == status.AudienceAll().String() {
 		return "tous les abonnés"
 	}
 	return "académie : " + academyName(cat, target)

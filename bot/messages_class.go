@@ -265,7 +265,7 @@ func planBAlertText(v alertView) string {
 			with = append(with, c)
 		}
 	}
-	down := fmt.Sprintf("%s est en panne depuis %s.", esc(v.service.Name), since(v.at(v.payload.SinceMS), v.now, v.loc))
+	down := fmt.Sprintf("%s est en panne depuis %s.", esc(v.service.Name), since(v.at(v.payload.Since()), v.now, v.loc))
 	if len(with) == 1 {
 		return fmt.Sprintf("📌 <b>Classe %s · plan B</b>\n%s\n\n%s", esc(truncate(with[0].Name, maxClassName)), down,
 			esc(truncate(with[0].PlanB, maxPlanBRunes)))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -32,12 +33,12 @@ func roleKeyboard() keyboard {
 
 // levelsStep is step 2: a parent may tick several levels, then
 // « Continuer »; a pupil or a teacher picks one.
-func levelsStep(role string, levels int) (string, keyboard) {
+func levelsStep(role string, levels status.LevelMask) (string, keyboard) {
 	multi := role == "parent"
 	var row []button
-	for _, l := range catalog.AllLevels() {
+	for _, l := range status.AllLevels() {
 		label := levelLabel(l)
-		if multi && levels&levelBit(l) != 0 {
+		if multi && levels.Has(l) {
 			label = "✅ " + label
 		}
 		row = append(row, button{Text: label, Data: "l:" + string(l)})

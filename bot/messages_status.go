@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
 // Texts of /etat and /lumni, and the pieces the alert messages share.
 
 // reasonText says why a service is judged down, in the words of a family.
-func reasonText(reason string) string {
-	if text, ok := catalog.ReasonText(reason); ok && text != "" {
+func reasonText(reason status.Reason) string {
+	if text, ok := reason.Text(); ok && text != "" {
 		return text
 	}
 	return "panne"
@@ -26,7 +27,7 @@ type statusView struct {
 	states    map[string]storage.ServiceState
 	slugs     []string
 	narrowing map[string][]string // départements of the académies followed narrowed
-	levels    int
+	levels    status.LevelMask
 	group     bool // the chat is a group: « ce groupe », not « vous »
 	now       time.Time
 	loc       *time.Location
@@ -107,8 +108,8 @@ func (v statusView) block(title string, services []catalog.Service) string {
 }
 
 // servesAny tells whether a service concerns one of the levels.
-func servesAny(s catalog.Service, levels int) bool {
-	for _, l := range levelsOf(levels) {
+func servesAny(s catalog.Service, levels status.LevelMask) bool {
+	for _, l := range levels.Levels() {
 		if s.Serves(l) {
 			return true
 		}
@@ -128,11 +129,11 @@ func (v statusView) line(s catalog.Service) string {
 		return fmt.Sprintf("🛠 %s : maintenance %s\n", name, until(st.MaintenanceUntil, v.now, v.loc))
 	case ok && st.Unverified:
 		return fmt.Sprintf("⚪ %s : non vérifié\n", name)
-	case !ok || st.State == storage.StateUnknown:
+	case !ok || st.State == status.Unknown:
 		return fmt.Sprintf("⚪ %s : pas encore vérifié\n", name)
-	case st.State == storage.StateDown:
+	case st.State == status.Down:
 		return fmt.Sprintf("🔴 %s : en panne depuis %s, %s\n", name, since(st.Since, v.now, v.loc), reasonText(st.Reason))
-	case st.State == storage.StateDegraded:
+	case st.State == status.Degraded:
 		return fmt.Sprintf("🟠 %s : lenteurs depuis %s\n", name, since(st.Since, v.now, v.loc))
 	}
 	return fmt.Sprintf("✅ %s : fonctionne\n", name)
@@ -143,7 +144,7 @@ func (v statusView) line(s catalog.Service) string {
 // Lumni's level page comes first while Lumni is up, and a link whose
 // service is down is replaced by the next one. An alternative past its
 // until: day on the day of now is never offered.
-func pickAlternatives(cat *catalog.Catalog, levels []catalog.Level, now time.Time, isDown func(string) bool, max int) []catalog.Alternative {
+func pickAlternatives(cat *catalog.Catalog, levels []status.Level, now time.Time, isDown func(string) bool, max int) []catalog.Alternative {
 	lists := make([][]catalog.Alternative, len(levels))
 	for i, l := range levels {
 		lists[i] = cat.AlternativesFor(l, now, isDown)
@@ -180,16 +181,16 @@ func alternativeLine(a catalog.Alternative) string {
 
 // alternativesText writes /lumni: for each of the chat's levels (all when
 // none given), up to three places to learn that work now.
-func alternativesText(cat *catalog.Catalog, mask int, now time.Time, isDown func(string) bool) string {
-	levels := levelsOf(mask)
+func alternativesText(cat *catalog.Catalog, mask status.LevelMask, now time.Time, isDown func(string) bool) string {
+	levels := mask.Levels()
 	if len(levels) == 0 {
-		levels = catalog.AllLevels()
+		levels = status.AllLevels()
 	}
 	var b strings.Builder
 	b.WriteString("📚 <b>Pour travailler pendant une panne</b>\n")
 	for _, l := range levels {
 		fmt.Fprintf(&b, "\n<b>%s</b>\n", levelLabel(l))
-		alts := pickAlternatives(cat, []catalog.Level{l}, now, isDown, 3)
+		alts := pickAlternatives(cat, []status.Level{l}, now, isDown, 3)
 		if len(alts) == 0 {
 			b.WriteString("Rien ne fonctionne pour l'instant : réessayez plus tard.\n")
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // Texts of /abonner and /desabonner.
@@ -74,10 +75,10 @@ func unsubscribedParts(cat *catalog.Catalog, removed, absent []string, left stri
 
 // levelSchools names the schools of a level as the no-ENT sentence says
 // them: « des écoles », « des collèges », « des lycées ».
-var levelSchools = map[catalog.Level]string{
-	catalog.Primaire: "des écoles",
-	catalog.College:  "des collèges",
-	catalog.Lycee:    "des lycées",
+var levelSchools = map[status.Level]string{
+	status.Primaire: "des écoles",
+	status.College:  "des collèges",
+	status.Lycee:    "des lycées",
 }
 
 // noLocalENTTexts says, for each of the chat's levels that no ENT of the
@@ -85,7 +86,7 @@ var levelSchools = map[catalog.Level]string{
 // will be heard of: without it a parent of an écolier in La Réunion would
 // subscribe and silently hear nothing about their school. Nothing when
 // the levels are not known yet.
-func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels int, group bool) []string {
+func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels status.LevelMask, group bool) []string {
 	a, ok := cat.Academy(slug)
 	if !ok {
 		return nil
@@ -95,7 +96,7 @@ func noLocalENTTexts(cat *catalog.Catalog, slug string, deps []string, levels in
 		who = "ce groupe recevra"
 	}
 	var out []string
-	for _, l := range levelsOf(levels) {
+	for _, l := range levels.Levels() {
 		served := slices.ContainsFunc(cat.ServicesFor(slug, deps), func(s catalog.Service) bool { return !s.National && s.Serves(l) })
 		if !served {
 			out = append(out, fmt.Sprintf("Aucun ENT %s n'est suivi pour l'académie %s : %s les alertes des services nationaux.",

@@ -8,6 +8,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -20,7 +21,7 @@ func TestEveryMessageGolden(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	today := time.Date(2026, time.December, 7, 9, 0, 0, 0, paris)
 	class := storage.Class{ID: 1, Code: "ABCD2345", Name: "6e B <& co>", Academie: "versailles", PlanB: "Fiche <3> & 4"}
-	chat := storage.Chat{ID: 1, Role: "parent", Levels: 6, AlertOutage: true, AlertRecovery: true}
+	chat := storage.Chat{ID: 1, Role: "parent", Levels: status.Mask(status.College, status.Lycee), AlertOutage: true, AlertRecovery: true}
 	aix, _ := cat.Academy("aix-marseille")
 	versailles, _ := cat.Academy("versailles")
 	enc92, _ := cat.Service("enc92")
@@ -48,7 +49,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"unsubscribe menu", kb(unsubscribeMenu(cat, []string{"paris", "lille"}))},
 		{"unsubscribed", strings.Join(unsubscribedParts(cat, []string{"paris"}, []string{"nantes"}, ""), "\n")},
 		{"lumni, all levels", alternativesText(cat, 0, today, nil)},
-		{"lumni, nothing works", alternativesText(cat, storage.LevelLycee, today, func(string) bool { return true })},
+		{"lumni, nothing works", alternativesText(cat, status.Lycee.Bit(), today, func(string) bool { return true })},
 		{"profile", kb(profileText(cat, chat, nil), roleKeyboard())}, {"bad profile", badProfileText("astro<naute>")},
 		{"profile saved", profileSavedText(storage.Chat{Role: "enseignant", AlertOutage: true}, true)},
 		{"alerts", kb(alertsMenu(chat))}, {"alert off", onOff("Pannes", false, false)}, {"alert on, masculine", onOff("Rétablissements", true, true)},
@@ -57,7 +58,7 @@ func TestEveryMessageGolden(t *testing.T) {
 		{"class name too long", classNameTooLongText(70)}, {"too many classes", msgTooManyClasses},
 		{"class académie question", kb(classAcademyQuestion(cat, "1re <3>", "q1", []string{"paris", "versailles"}))},
 		{"class created", classCreatedText(cat, class, link)}, {"QR caption", classQRCaption(class, link)},
-		{"class ENT question", kb(classServiceQuestion("1re <3>", "q1", classServices(cat, "versailles", storage.LevelCollege)))},
+		{"class ENT question", kb(classServiceQuestion("1re <3>", "q1", classServices(cat, "versailles", status.College.Bit())))},
 		{"class ENT cancelled", msgClassServiceCancelled},
 		{"plan B alone, two classes", planBAlertText(alertView{service: enc92, ev: storage.Event{At: testNow}, now: testNow, loc: paris,
 			classes: []storage.ClassRef{{Name: "6e B", PlanB: "Fiche <3>"}, {Name: "Atelier", PlanB: ""}, {Name: "Latin", PlanB: "Lire p. 12"}}})},

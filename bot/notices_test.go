@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -38,8 +39,8 @@ func TestReportLoopTellsTheSender(t *testing.T) {
 		if err := tx.JoinClass(ctx, c.ID, 2); err != nil {
 			return err
 		}
-		id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "n", Kind: storage.KindClassNotice,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceClass(c.ID), Payload: `{"text":"x"}`})
+		id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "n", Kind: status.KindClassNotice,
+			Priority: storage.PriorityNotice, Audience: status.AudienceClass(c.ID), Payload: `{"text":"x"}`})
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -120,14 +121,14 @@ func (t *turn) onLevel(arg string) error {
 		return nil
 	}
 	if t.chat.Role == "parent" {
-		t.chat.Levels ^= levelBit(l)
+		t.chat.Levels ^= l.Bit()
 		if err := t.saveChat(); err != nil {
 			return err
 		}
 		t.edit(levelsStep(t.chat.Role, t.chat.Levels))
 		return nil
 	}
-	t.chat.Levels = levelBit(l)
+	t.chat.Levels = l.Bit()
 	if err := t.saveChat(); err != nil {
 		return err
 	}
@@ -211,8 +212,8 @@ func (t *turn) editReady() error {
 func (t *turn) localENTs(a catalog.Academy) int {
 	n := 0
 	for _, s := range t.b.cat.ServicesOf(a.Slug) {
-		if s.Local() && slices.ContainsFunc(s.Levels, func(l catalog.Level) bool {
-			return t.chat.Levels == 0 || t.chat.Levels&levelBit(l) != 0
+		if s.Local() && slices.ContainsFunc(s.Levels, func(l status.Level) bool {
+			return t.chat.Levels == 0 || t.chat.Levels.Has(l)
 		}) {
 			n++
 		}

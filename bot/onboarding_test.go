@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -45,7 +46,7 @@ func TestOnboardingParentThreeSteps(t *testing.T) {
 	cur, _ = h.srv.Current(parentChat.ID, m.MessageID)
 	wantText(t, cur, "C'est prêt", "Versailles (Hauts-de-Seine)", "parent · collège, lycée")
 	c := chatOf(t, h, parentChat.ID)
-	if c.Role != "parent" || c.Levels != storage.LevelCollege|storage.LevelLycee || !c.AlertOutage || !c.AlertRecovery || c.AlertDegraded {
+	if c.Role != "parent" || c.Levels != status.College.Bit()|status.Lycee.Bit() || !c.AlertOutage || !c.AlertRecovery || c.AlertDegraded {
 		t.Errorf("chat = %+v", c)
 	}
 	if got := subsOf(t, h, parentChat.ID); !slices.Equal(got, []string{"versailles"}) {
@@ -65,7 +66,7 @@ func TestOnboardingPupilOneLevelAndAlertDefaults(t *testing.T) {
 		"g:"+regionIndex(h, "Hauts-de-France"),
 		"a:lille")
 	c := chatOf(t, h, pupilChat.ID)
-	if c.Role != "eleve" || c.Levels != storage.LevelLycee || c.AlertOutage || !c.AlertRecovery {
+	if c.Role != "eleve" || c.Levels != status.Lycee.Bit() || c.AlertOutage || !c.AlertRecovery {
 		t.Errorf("a pupil hears recoveries only by default; chat = %+v", c)
 	}
 	h.golden("onboarding_pupil")

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -66,7 +67,7 @@ func TestParseDepartements(t *testing.T) {
 
 func TestParseProfile(t *testing.T) {
 	role, levels, bad := parseProfile("Élève, Collège et LYCÉE")
-	if role != "eleve" || levels != storage.LevelCollege|storage.LevelLycee || bad != "" {
+	if role != "eleve" || levels != status.College.Bit()|status.Lycee.Bit() || bad != "" {
 		t.Errorf("got %q %d %q", role, levels, bad)
 	}
 	if _, _, bad := parseProfile("parent maternelle"); bad != "maternelle" {
@@ -168,21 +169,20 @@ func FuzzRender(f *testing.F) {
 	f.Add("outage", "enc92", "waiting_room", "6e B", "Exercices <p> & co", `{"since_ms":1617687120000}`, 2, 3)
 	f.Add("recovery", "lumni", "ok", "", "", `{"down_since_ms":1}`, 0, 0)
 	f.Add("degraded", "monlycee", "slow", "<b>", "&amp;", `{"latency_ms":-5}`, 7, 9)
-	f.Fuzz(func(t *testing.T, kind, service, reason, class, planB, payload string, levels, classes int) {
-		switch kind {
-		case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-		default:
-			kind = storage.KindOutage
+	f.Fuzz(func(t *testing.T, rawKind, service, reason, class, planB, payload string, levels, classes int) {
+		kind := status.Kind(rawKind)
+		if !kind.IsService() {
+			kind = status.KindOutage
 		}
 		if !utf8.ValidString(class) || !utf8.ValidString(planB) {
 			return // Telegram gets UTF-8 only; storage receives text from Telegram
 		}
-		to := storage.Recipient{ChatID: 1, Levels: levels & 7, Academies: []string{"versailles", "paris"}}
+		to := storage.Recipient{ChatID: 1, Levels: status.LevelMask(levels) & status.Mask(status.AllLevels()...), Academies: []string{"versailles", "paris"}}
 		for i := range classes % 8 {
 			to.Classes = append(to.Classes, storage.ClassRef{ID: int64(i), Name: class,
 				PlanB: strings.Repeat(planB, 1+i*50)})
 		}
-		ev := storage.Event{Kind: kind, ServiceID: service, Reason: reason, FromState: "down", Payload: payload, At: testNow}
+		ev := storage.Event{Kind: kind, ServiceID: service, Reason: status.Reason(reason), FromState: status.Down, Payload: payload, At: testNow}
 		msg, err := r.Render(t.Context(), ev, to)
 		if err != nil {
 			t.Fatal(err)

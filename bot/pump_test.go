@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"image/png"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
@@ -73,19 +73,17 @@ func (p *testPump) expandOnly(ctx context.Context) {
 // expand writes all the deliveries of an event.
 func (p *testPump) expand(ctx context.Context, ev storage.Event) {
 	spec := storage.ExpandSpec{EventID: ev.ID}
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	id, _ := strconv.ParseInt(arg, 10, 64)
-	switch kind {
-	case "chat":
-		spec.ChatID = id
-	case "class":
-		spec.ClassID = id
-	case "academie":
-		spec.Academies = []string{arg}
-	case "all":
+	switch a := ev.Audience; a.Scope() {
+	case status.ScopeChat:
+		spec.ChatID = a.ID()
+	case status.ScopeClass:
+		spec.ClassID = a.ID()
+	case status.ScopeAcademie:
+		spec.Academies = []string{a.Name()}
+	case status.ScopeAll:
 		spec.Everyone = true
-	case "service":
-		p.serviceSpec(ctx, ev, arg, &spec)
+	case status.ScopeService:
+		p.serviceSpec(ctx, ev, a.Name(), &spec)
 	default:
 		p.t.Fatalf("event %d: audience %q", ev.ID, ev.Audience)
 	}
@@ -124,22 +122,20 @@ func (p *testPump) serviceSpec(ctx context.Context, ev storage.Event, id string,
 	if !svc.National {
 		spec.ClassService = id // classes bound to this ENT or to none
 	}
-	for _, l := range svc.Levels {
-		spec.LevelMask |= levelBit(l)
-	}
+	spec.LevelMask = status.Mask(svc.Levels...)
 	sup, err := p.store.Supersede(ctx, ev)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		spec.Pref = storage.PrefOutage
 		spec.PlanBMembers = !svc.National // members hear their class's plan B whatever their settings
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		spec.Pref = storage.PrefDegraded
-	case storage.KindRecovery:
+	case status.KindRecovery:
 		spec.Pref, spec.Prior = storage.PrefRecovery, sup.Prior
-		spec.RecoveryOnly = ev.FromState != storage.StateDegraded
+		spec.RecoveryOnly = ev.FromState != status.Degraded
 	}
 }
 
@@ -189,10 +185,10 @@ func (p *testPump) deliver(ctx context.Context, d storage.Delivery) storage.Deli
 // class bound to another ENT does not), and marks a member who hears an
 // outage for the plan B alone, as the dispatcher does.
 func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipient {
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	if kind != "service" {
+	if ev.Audience.Scope() != status.ScopeService {
 		return rc
 	}
+	arg := ev.Audience.Name()
 	svc, ok := p.cat.Service(arg)
 	if !ok || svc.National {
 		return rc
@@ -205,11 +201,8 @@ func (p *testPump) narrow(ev storage.Event, rc storage.Recipient) storage.Recipi
 	rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
 		return !keep[c.Academie] || (c.ServiceID != "" && c.ServiceID != arg)
 	})
-	mask := 0
-	for _, l := range svc.Levels {
-		mask |= levelBit(l)
-	}
-	rc.PlanBOnly = ev.Kind == storage.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
+	mask := status.Mask(svc.Levels...)
+	rc.PlanBOnly = ev.Kind == status.KindOutage && (!rc.AlertOutage || (rc.Levels != 0 && rc.Levels&mask == 0))
 	return rc
 }
 

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -20,7 +20,7 @@ type RendererOptions struct {
 	// too is not recommended. Nil: every alternative is offered.
 	Store StateReader
 	// Location is how times are written for a recipient without a known
-	// académie; nil means Europe/Paris. Others read their first académie's
+	// académie; nil means catalog.DefaultLocation (Paris). Others read their first académie's
 	// time (catalog.LocationOf).
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
@@ -58,10 +58,7 @@ func NewRenderer(o RendererOptions) *Renderer {
 		panic("bot: NewRenderer needs a Catalog")
 	}
 	if o.Location == nil {
-		o.Location = time.FixedZone("CET", 3600)
-		if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-			o.Location = loc
-		}
+		o.Location = catalog.DefaultLocation()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -83,11 +80,10 @@ func (r *Renderer) RenderPlain(ctx context.Context, ev storage.Event, to storage
 }
 
 func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Recipient, plain bool) (storage.OutMessage, error) {
-	switch ev.Kind {
-	case storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement:
+	switch {
+	case ev.Kind == status.KindReply || ev.Kind == status.KindClassNotice || ev.Kind == status.KindAnnouncement:
 		return ev.ReplyMessage()
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-	default:
+	case !ev.Kind.IsService():
 		return storage.OutMessage{}, fmt.Errorf("bot: no text for event kind %q", ev.Kind)
 	}
 	states, err := r.serviceStates(ctx)
@@ -100,12 +96,12 @@ func (r *Renderer) render(ctx context.Context, ev storage.Event, to storage.Reci
 	}
 	text := recoveryText
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		text = outageText
 		if to.PlanBOnly {
 			text = planBAlertText // a member who hears the outage for the plan B alone
 		}
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		text = degradedText
 	}
 	return storage.OutMessage{Text: french.TypesetHTML(text(v))}, nil
@@ -116,7 +112,7 @@ type alertView struct {
 	service   catalog.Service
 	academies string // escaped names, "" for a national service
 	ev        storage.Event
-	payload   statePayload
+	payload   status.StatePayload
 	alts      []catalog.Alternative
 	classes   []storage.ClassRef
 	now       time.Time
@@ -124,23 +120,16 @@ type alertView struct {
 	link      string
 }
 
-// statePayload is the checker's payload of a state event.
-type statePayload struct {
-	SinceMS     int64 `json:"since_ms"`
-	DownSinceMS int64 `json:"down_since_ms"`
-	LatencyMS   int64 `json:"latency_ms"`
-}
-
 func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[string]storage.ServiceState) alertView {
 	svc, ok := r.cat.Service(ev.ServiceID)
 	if !ok {
-		svc = catalog.Service{ID: ev.ServiceID, Name: ev.ServiceID, Levels: catalog.AllLevels()}
+		svc = catalog.Service{ID: ev.ServiceID, Name: ev.ServiceID, Levels: status.AllLevels()}
 	}
 	v := alertView{service: svc, ev: ev, now: r.now(), loc: r.loc, classes: to.Classes}
 	if loc := r.cat.LocationOf(to.Academies); loc != nil {
 		v.loc = loc // the académie's own time: « 7 h 32 » in La Réunion
 	}
-	_ = json.Unmarshal([]byte(ev.Payload), &v.payload) // a bad payload only loses the times
+	v.payload, _ = status.ParseStatePayload(ev.Payload) // a bad payload only loses the times
 	if !svc.National {
 		v.academies = academyNames(r.cat, to.Academies)
 	}
@@ -149,8 +138,8 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 	} else {
 		v.link = statusLink(r.publicURL, "")
 	}
-	var levels []catalog.Level
-	for _, l := range levelsOf(to.Levels) {
+	var levels []status.Level
+	for _, l := range to.Levels.Levels() {
 		if svc.Serves(l) {
 			levels = append(levels, l)
 		}
@@ -158,7 +147,7 @@ func (r *Renderer) view(ev storage.Event, to storage.Recipient, states map[strin
 	if len(levels) == 0 {
 		levels = svc.Levels
 	}
-	isDown := func(id string) bool { return id == svc.ID || states[id].State == storage.StateDown }
+	isDown := func(id string) bool { return id == svc.ID || states[id].State == status.Down }
 	v.alts = pickAlternatives(r.cat, levels, v.now.In(v.loc), isDown, 3)
 	return v
 }
@@ -198,12 +187,12 @@ func (b *Bot) states(ctx context.Context) (map[string]storage.ServiceState, erro
 	return m, nil
 }
 
-// at converts a payload time, falling back to the event's time.
-func (v alertView) at(msv int64) time.Time {
-	if msv == 0 {
+// at is a payload time, or the event's time when the payload has none.
+func (v alertView) at(t time.Time) time.Time {
+	if t.IsZero() {
 		return v.ev.At
 	}
-	return time.UnixMilli(msv)
+	return t
 }
 
 // maxMessage is Telegram's limit, in characters after entity parsing.
@@ -213,7 +202,7 @@ func outageText(v alertView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🔴 <b>Panne : %s</b>\n", esc(v.service.Name))
 	writeAcademies(&b, v.academies)
-	fmt.Fprintf(&b, "Depuis %s : %s.\n", since(v.at(v.payload.SinceMS), v.now, v.loc), reasonText(v.ev.Reason))
+	fmt.Fprintf(&b, "Depuis %s : %s.\n", since(v.at(v.payload.Since()), v.now, v.loc), reasonText(v.ev.Reason))
 	b.WriteString("Inutile de recharger la page sans arrêt : cela ralentit son retour.\n")
 	if len(v.alts) > 0 {
 		b.WriteString("\nEn attendant, pour travailler :\n")
@@ -230,16 +219,16 @@ func outageText(v alertView) string {
 
 func degradedText(v alertView) string {
 	var b strings.Builder
-	if v.ev.FromState == storage.StateDown {
+	if v.ev.FromState == status.Down {
 		fmt.Fprintf(&b, "🟠 <b>De nouveau accessible, mais lent : %s</b>\n", esc(v.service.Name))
 	} else {
 		fmt.Fprintf(&b, "🟠 <b>Lenteurs : %s</b>\n", esc(v.service.Name))
 	}
 	writeAcademies(&b, v.academies)
-	start := v.at(v.payload.SinceMS)
-	if v.ev.FromState == storage.StateDown && v.payload.DownSinceMS != 0 {
+	start := v.at(v.payload.Since())
+	if v.ev.FromState == status.Down && !v.payload.DownSince().IsZero() {
 		fmt.Fprintf(&b, "Il répond de nouveau depuis %s, après une panne de %s, mais lentement",
-			since(start, v.now, v.loc), duration(start.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+			since(start, v.now, v.loc), duration(start.Sub(v.payload.DownSince())))
 	} else {
 		fmt.Fprintf(&b, "Les pages mettent du temps à s'ouvrir depuis %s", since(start, v.now, v.loc))
 	}
@@ -254,16 +243,16 @@ func degradedText(v alertView) string {
 // 2 h 30 de panne", the académies below.
 func recoveryText(v alertView) string {
 	var b strings.Builder
-	up := v.at(v.payload.SinceMS)
-	if v.ev.FromState == storage.StateDegraded {
+	up := v.at(v.payload.Since())
+	if v.ev.FromState == status.Degraded {
 		fmt.Fprintf(&b, "🟢 <b>%s</b> de nouveau rapide %s", esc(v.service.Name), atTime(up, v.now, v.loc))
-		if v.payload.DownSinceMS != 0 {
-			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+		if !v.payload.DownSince().IsZero() {
+			fmt.Fprintf(&b, ", après %s de lenteurs", duration(up.Sub(v.payload.DownSince())))
 		}
 	} else {
 		fmt.Fprintf(&b, "🟢 <b>%s rétabli</b> %s", esc(v.service.Name), atTime(up, v.now, v.loc))
-		if v.payload.DownSinceMS != 0 {
-			fmt.Fprintf(&b, ", après %s de panne", duration(up.Sub(time.UnixMilli(v.payload.DownSinceMS))))
+		if !v.payload.DownSince().IsZero() {
+			fmt.Fprintf(&b, ", après %s de panne", duration(up.Sub(v.payload.DownSince())))
 		}
 	}
 	b.WriteString(".\n")

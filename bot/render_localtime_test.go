@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -20,9 +21,9 @@ func TestRenderInTheAcademysTime(t *testing.T) {
 	at := time.Date(2026, 3, 10, 7, 32, 0, 0, reunion)
 	r := testRenderer(t)
 	r.now = func() time.Time { return at.Add(10 * time.Minute) }
-	parent := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: storage.LevelPrimaire,
+	parent := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: status.Primaire.Bit(),
 		Academies: []string{"la-reunion", "paris"}}
-	metro := storage.Recipient{ChatID: 2, Kind: "private", Role: "parent", Levels: storage.LevelPrimaire,
+	metro := storage.Recipient{ChatID: 2, Kind: "private", Role: "parent", Levels: status.Primaire.Bit(),
 		Academies: []string{"paris", "la-reunion"}}
 	cases := []struct {
 		name string

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -36,24 +37,24 @@ func testRenderer(t testing.TB) *Renderer {
 		Now: func() time.Time { return testNow.Add(10 * time.Minute) }})
 }
 
-func stateEvent(kind, service, from, to, reason string, since, downSince time.Time, latencyMS int64) storage.Event {
+func stateEvent(kind status.Kind, service string, from, to status.State, reason status.Reason, since, downSince time.Time, latencyMS int64) storage.Event {
 	payload := fmt.Sprintf(`{"since_ms":%d,"latency_ms":%d`, since.UnixMilli(), latencyMS)
 	if !downSince.IsZero() {
 		payload += fmt.Sprintf(`,"down_since_ms":%d`, downSince.UnixMilli())
 	}
 	return storage.Event{ID: 1, Kind: kind, ServiceID: service, FromState: from, ToState: to, Reason: reason,
-		Audience: storage.AudienceService(service), Payload: payload + "}", At: since}
+		Audience: status.AudienceService(service), Payload: payload + "}", At: since}
 }
 
 func TestRenderGolden(t *testing.T) {
 	r := testRenderer(t)
 	at := testNow.Add(-13 * time.Minute) // 07:32 in Paris
-	college := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: storage.LevelCollege,
+	college := storage.Recipient{ChatID: 1, Kind: "private", Role: "parent", Levels: status.College.Bit(),
 		Academies: []string{"versailles"}}
 	withPlanB := college
 	withPlanB.Classes = []storage.ClassRef{{ID: 1, Code: "ABCD2345", Name: "6e B", Academie: "versailles",
 		PlanB: "Exercices 4 à 7 p. 112 <manuel> & fiche jointe."}}
-	lycee := storage.Recipient{ChatID: 2, Levels: storage.LevelLycee, Academies: []string{"creteil", "paris", "versailles"}}
+	lycee := storage.Recipient{ChatID: 2, Levels: status.Lycee.Bit(), Academies: []string{"creteil", "paris", "versailles"}}
 	long := withPlanB
 	long.Classes = nil
 	for i := range 5 {
@@ -79,12 +80,12 @@ func TestRenderGolden(t *testing.T) {
 		{"recovery of slowness", stateEvent("recovery", "enc92", "degraded", "up", "ok", at.Add(45*time.Minute), at, 0), college},
 		{"recovery after a day and more", stateEvent("recovery", "educonnect", "down", "up", "ok", at.Add(27*time.Hour), at, 0), college},
 	}
-	for _, reason := range []string{"body_mismatch", "redirect_loop", "something_new"} {
+	for _, reason := range []status.Reason{"body_mismatch", "redirect_loop", "something_new"} {
 		cases = append(cases, struct {
 			name string
 			ev   storage.Event
 			to   storage.Recipient
-		}{"outage, reason " + reason, stateEvent("outage", "enc92", "up", "down", reason, at, time.Time{}, 0), college})
+		}{"outage, reason " + string(reason), stateEvent("outage", "enc92", "up", "down", reason, at, time.Time{}, 0), college})
 	}
 	var b strings.Builder
 	for _, c := range cases {
@@ -101,7 +102,7 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 	r := testRenderer(t)
 	at := testNow
-	to := storage.Recipient{ChatID: 1, Levels: storage.LevelCollege, Academies: []string{"versailles"}}
+	to := storage.Recipient{ChatID: 1, Levels: status.College.Bit(), Academies: []string{"versailles"}}
 	msg, err := r.Render(context.Background(), stateEvent("outage", "lumni", "up", "down", "timeout", at, time.Time{}, 0), to)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestRenderLeavesOutWhatIsDown(t *testing.T) {
 // method through notify.PlainRenderer.
 func TestRenderPlain(t *testing.T) {
 	r := testRenderer(t)
-	to := storage.Recipient{ChatID: 1, Levels: storage.LevelCollege, Academies: []string{"versailles"}}
+	to := storage.Recipient{ChatID: 1, Levels: status.College.Bit(), Academies: []string{"versailles"}}
 	ev := stateEvent("outage", "enc92", "up", "down", "timeout", testNow, time.Time{}, 0)
 	full, err := r.Render(context.Background(), ev, to)
 	if err != nil || !strings.Contains(full.Text, "lumni.fr") {
@@ -141,7 +142,7 @@ func TestRenderPlain(t *testing.T) {
 
 func TestRenderPassesStoredMessages(t *testing.T) {
 	r := testRenderer(t)
-	for _, kind := range []string{storage.KindReply, storage.KindClassNotice, storage.KindAnnouncement} {
+	for _, kind := range []status.Kind{status.KindReply, status.KindClassNotice, status.KindAnnouncement} {
 		ev := storage.Event{Kind: kind, Payload: `{"text":"Bonjour <b>x</b>","params":{"reply_markup":"{}"}}`}
 		msg, err := r.Render(context.Background(), ev, storage.Recipient{ChatID: 1})
 		if err != nil || msg.Text != "Bonjour <b>x</b>" || msg.Params["reply_markup"] != "{}" {

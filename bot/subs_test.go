@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/checker"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -25,7 +26,7 @@ func setStates(t *testing.T, h *harness, states map[string]string) checker.Round
 		if reason == "" {
 			reason = "ok"
 		}
-		results = append(results, storage.CheckResult{ServiceID: id, At: at, State: state, Reason: reason,
+		results = append(results, storage.CheckResult{ServiceID: id, At: at, State: status.State(state), Reason: status.Reason(reason),
 			HTTPStatus: 200, Latency: 12 * time.Second})
 	}
 	slices.SortFunc(results, func(a, b storage.CheckResult) int { return strings.Compare(a.ServiceID, b.ServiceID) })
@@ -144,17 +145,17 @@ func TestProfilSetsRoleLevelsAndAlertDefaults(t *testing.T) {
 	h.say(pupilChat, pupilUser, "/profil")
 	h.say(pupilChat, pupilUser, "/profil élève Collège")
 	c := chatOf(t, h, pupilChat.ID)
-	if c.Role != "eleve" || c.Levels != storage.LevelCollege || c.AlertOutage || !c.AlertRecovery {
+	if c.Role != "eleve" || c.Levels != status.College.Bit() || c.AlertOutage || !c.AlertRecovery {
 		t.Fatalf("chat = %+v", c)
 	}
 	h.say(pupilChat, pupilUser, "/profile LYCÉE")
-	if c := chatOf(t, h, pupilChat.ID); c.Role != "eleve" || c.Levels != storage.LevelLycee {
+	if c := chatOf(t, h, pupilChat.ID); c.Role != "eleve" || c.Levels != status.Lycee.Bit() {
 		t.Fatalf("levels alone: chat = %+v", c)
 	}
 	h.say(pupilChat, pupilUser, "/profil astronaute")
 	m := lastOf(t, h.say(pupilChat, pupilUser, "/profil"))
 	h.pressEach(pupilChat, pupilUser, m.MessageID, "r:parent", "l:primaire", "l:ok")
-	if c := chatOf(t, h, pupilChat.ID); c.Role != "parent" || c.Levels != storage.LevelPrimaire || !c.AlertOutage {
+	if c := chatOf(t, h, pupilChat.ID); c.Role != "parent" || c.Levels != status.Primaire.Bit() || !c.AlertOutage {
 		t.Fatalf("after buttons: chat = %+v", c)
 	}
 	h.golden("profil")

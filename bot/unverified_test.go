@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sentinelle/checker"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -16,7 +17,7 @@ func TestUnverifiedInStatsAndEtat(t *testing.T) {
 	h.say(parentChat, parentUser, "/abonner versailles")
 	at := h.clock()
 	judge := func(prev storage.ServiceState, r storage.CheckResult) storage.ServiceState {
-		prev.State, prev.Unverified = storage.StateUnknown, true // as the checker judges a portal never seen up
+		prev.State, prev.Unverified = status.Unknown, true // as the checker judges a portal never seen up
 		return prev
 	}
 	if _, err := checker.Record(context.Background(), h.store, checker.RoundInput{

@@ -12,45 +12,30 @@
 //
 // A *Catalog is read-only once parsed; its methods are safe for concurrent
 // use as long as nobody writes to its exported fields. The package is a
-// leaf: it imports only the standard library and the YAML decoder.
+// leaf: it imports only the standard library, the YAML decoder and the
+// shared vocabulary (package status: Level).
 package catalog
 
 import (
 	"slices"
 	"time"
+
+	"sentinelle/status"
 )
-
-// Level is a school level as families think of it. A subscriber picks one,
-// and a service or an alternative says which levels it concerns, so that a
-// parent of a collégien is not told about an école ENT.
-type Level string
-
-// The three levels. Primaire covers école maternelle and élémentaire, the
-// "1er degré" of the ministry; College and Lycee are the "2nd degré".
-const (
-	Primaire Level = "primaire"
-	College  Level = "college"
-	Lycee    Level = "lycee"
-)
-
-// AllLevels returns the levels from youngest to oldest, in a new slice each
-// time so that no caller can change another's list.
-func AllLevels() []Level {
-	return []Level{Primaire, College, Lycee}
-}
 
 // ParseLevel reads a level as a family or a data file writes it: case,
-// accents and surrounding punctuation are ignored, and "école" (the word used
-// by the ministry's data) means Primaire. It reports false for anything else
+// accents and surrounding punctuation are ignored (see Normalize, which is
+// why it lives here and not in status), and "école" (the word used by the
+// ministry's data) means status.Primaire. It reports false for anything else
 // rather than guessing.
-func ParseLevel(s string) (Level, bool) {
+func ParseLevel(s string) (status.Level, bool) {
 	switch Normalize(s) {
 	case "primaire", "ecole", "ecole primaire", "elementaire", "ecole elementaire":
-		return Primaire, true
+		return status.Primaire, true
 	case "college", "colleges":
-		return College, true
+		return status.College, true
 	case "lycee", "lycees":
-		return Lycee, true
+		return status.Lycee, true
 	}
 	return "", false
 }
@@ -86,18 +71,18 @@ type Alternative struct {
 // source; Note says why, for whoever maintains the catalog. Source says
 // where the entry comes from and when it was last checked.
 type Service struct {
-	ID           string  `yaml:"id"`
-	Name         string  `yaml:"name"`
-	URL          string  `yaml:"url"`
-	Levels       []Level `yaml:"levels"`
-	Vendor       string  `yaml:"vendor,omitempty"`
-	National     bool    `yaml:"national,omitempty"`
-	ExpectStatus int     `yaml:"expect_status,omitempty"`
-	BodyContains string  `yaml:"body_contains,omitempty"`
-	SlowMS       int     `yaml:"slow_ms,omitempty"`
-	Unsure       bool    `yaml:"unsure,omitempty"`
-	Note         string  `yaml:"note,omitempty"`
-	Source       Source  `yaml:"source,omitempty"`
+	ID           string         `yaml:"id"`
+	Name         string         `yaml:"name"`
+	URL          string         `yaml:"url"`
+	Levels       []status.Level `yaml:"levels"`
+	Vendor       string         `yaml:"vendor,omitempty"`
+	National     bool           `yaml:"national,omitempty"`
+	ExpectStatus int            `yaml:"expect_status,omitempty"`
+	BodyContains string         `yaml:"body_contains,omitempty"`
+	SlowMS       int            `yaml:"slow_ms,omitempty"`
+	Unsure       bool           `yaml:"unsure,omitempty"`
+	Note         string         `yaml:"note,omitempty"`
+	Source       Source         `yaml:"source,omitempty"`
 	// Departements, when set, are the codes of the only départements of its
 	// académies the service serves (a collège ENT run by one département's
 	// council); empty means every département of every académie listing it.
@@ -106,7 +91,7 @@ type Service struct {
 
 // Serves reports whether the service concerns pupils of level l, which is
 // how a subscriber's level filters the alerts they receive.
-func (s Service) Serves(l Level) bool {
+func (s Service) Serves(l status.Level) bool {
 	return slices.Contains(s.Levels, l)
 }
 
@@ -155,10 +140,10 @@ type Academy struct {
 // Catalog must come from Parse, Load or Default, and must not be modified
 // afterwards.
 type Catalog struct {
-	WaitingRoomMarkers []string                `yaml:"waiting_room_markers"`
-	Alternatives       map[Level][]Alternative `yaml:"alternatives"`
-	Services           []Service               `yaml:"services"`
-	Academies          []Academy               `yaml:"academies"`
+	WaitingRoomMarkers []string                       `yaml:"waiting_room_markers"`
+	Alternatives       map[status.Level][]Alternative `yaml:"alternatives"`
+	Services           []Service                      `yaml:"services"`
+	Academies          []Academy                      `yaml:"academies"`
 
 	serviceByID   map[string]int    // Services index by ID
 	academyBySlug map[string]int    // Academies index by Slug
@@ -166,5 +151,4 @@ type Catalog struct {
 	codeKeys      map[string]int    // code without leading zeros -> Academies index
 	depByCode     map[string]depRef // depKey(code) -> département
 	depByName     map[string]depRef // compact normalised name -> département
-	markers       []string          // normalised WaitingRoomMarkers, same order
 }

@@ -7,18 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-func TestAllLevels(t *testing.T) {
-	got := AllLevels()
-	if want := []Level{Primaire, College, Lycee}; !slices.Equal(got, want) {
-		t.Fatalf("AllLevels(): got %v, want %v", got, want)
-	}
-	got[0] = "changed"
-	if AllLevels()[0] != Primaire {
-		t.Error("AllLevels(): a caller's change leaked into the next call")
-	}
-}
+	"sentinelle/status"
+)
 
 // lookupCase is a key and the field a lookup must find for it, "" when
 // it must find nothing.
@@ -154,14 +145,14 @@ func TestAlternativesFor(t *testing.T) {
 	today := time.Date(2026, time.December, 7, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
-		level  Level
+		level  status.Level
 		isDown func(string) bool
 		want   string
 	}{
-		{"all up", College, nil, "Lumni collège, Classe virtuelle (apps.education.fr)"},
-		{"lumni down", College, func(id string) bool { return id == "lumni" }, "Classe virtuelle (apps.education.fr)"},
-		{"apps down", Lycee, func(id string) bool { return id == "apps-education" }, "Lumni lycée"},
-		{"unknown level", Level("fac"), nil, ""},
+		{"all up", status.College, nil, "Lumni collège, Classe virtuelle (apps.education.fr)"},
+		{"lumni down", status.College, func(id string) bool { return id == "lumni" }, "Classe virtuelle (apps.education.fr)"},
+		{"apps down", status.Lycee, func(id string) bool { return id == "apps-education" }, "Lumni lycée"},
+		{"unknown level", status.Level("fac"), nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,7 +191,7 @@ academies:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := c.AlternativesFor(College, tt.now, nil)
+			got := c.AlternativesFor(status.College, tt.now, nil)
 			if len(got) != tt.want {
 				t.Errorf("AlternativesFor(college, %s): got %d alternatives %+v, want %d", tt.now, len(got), got, tt.want)
 			}
@@ -211,36 +202,15 @@ academies:
 	}
 }
 
-func TestWaitingRoomMarker(t *testing.T) {
-	c := mustDefault(t)
-	tests := []struct{ name, body, want string }{
-		{"plain", "Il vous faut patienter pour y accéder à votre tour.", "patienter pour y accéder à votre tour"},
-		{"markup between words", "<p>Accès <strong>momentanément</strong><br/>indisponible</p>", "momentanément indisponible"},
-		{"html entities", "L&#39;application a rencontr&eacute; une erreur", "l'application a rencontré une erreur"},
-		{"case and curly apostrophe", "LE NOMBRE D’UTILISATEURS MAXIMUM EST ATTEINT", "nombre d'utilisateurs maximum est atteint"},
-		{"whole words only", "service indisponibles", ""},
-		{"healthy", "<form><input name=login><button>Se connecter</button></form>", ""},
-		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := c.WaitingRoomMarker(tt.body)
-			if got != tt.want || ok != (tt.want != "") {
-				t.Errorf("WaitingRoomMarker(%q): got %q, %v; want %q", tt.body, got, ok, tt.want)
-			}
-		})
-	}
-}
-
 func TestServiceLevelsAndStatus(t *testing.T) {
-	s := Service{Levels: []Level{College, Lycee}}
+	s := Service{Levels: []status.Level{status.College, status.Lycee}}
 	tests := []struct {
 		name string
 		got  bool
 		want bool
 	}{
-		{"serves college", s.Serves(College), true},
-		{"does not serve primaire", s.Serves(Primaire), false},
+		{"serves college", s.Serves(status.College), true},
+		{"does not serve primaire", s.Serves(status.Primaire), false},
 		{"200 ok by default", s.StatusOK(200), true},
 		{"204 ok by default", s.StatusOK(204), true},
 		{"302 not ok by default", s.StatusOK(302), false},

@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Parse loads the académies' zones: the catalog must load on a machine without zoneinfo
 )
@@ -11,6 +12,21 @@ import (
 // every metropolitan académie (and Corse) lives on Paris time. Overseas
 // académies and vice-rectorats must name theirs.
 const DefaultTimezone = "Europe/Paris"
+
+// DefaultLocation is DefaultTimezone loaded, the time in which a family
+// without a known académie reads times: the one place that loads it, for
+// the bot, the status page and the académies that name no zone. It is
+// loaded once; since this package embeds the time zone database it cannot
+// fail, but if it did a fixed UTC+1 would still be better than UTC for
+// French families.
+func DefaultLocation() *time.Location { return defaultLocation() }
+
+var defaultLocation = sync.OnceValue(func() *time.Location {
+	if loc, err := time.LoadLocation(DefaultTimezone); err == nil {
+		return loc
+	}
+	return time.FixedZone("CET", 3600)
+})
 
 // Departement is a département as an académie lists it: its code ("78",
 // "2A", "974") and its name (« Yvelines »). Collèges are run by the
@@ -27,22 +43,17 @@ type depRef struct{ academy, dep int }
 // Location returns the académie's time zone, in which its families read
 // times and its quiet hours are counted. An Academy from Parse carries the
 // zone loaded once; a hand-built one loads Timezone, and falls back to
-// Paris (then UTC) when it is empty or unknown.
+// DefaultLocation when it is empty or unknown.
 func (a Academy) Location() *time.Location {
 	if a.loc != nil {
 		return a.loc
 	}
-	name := a.Timezone
-	if name == "" {
-		name = DefaultTimezone
+	if a.Timezone != "" {
+		if loc, err := time.LoadLocation(a.Timezone); err == nil {
+			return loc
+		}
 	}
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	if loc, err := time.LoadLocation(DefaultTimezone); err == nil {
-		return loc
-	}
-	return time.UTC
+	return DefaultLocation()
 }
 
 // Departement returns the académie's département with this code (see

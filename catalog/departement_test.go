@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // placesCatalog is validCatalog with départements: Versailles has two, one
 // of them served by its own collège ENT, Paris has one.
 func placesCatalog() *Catalog {
 	c := validCatalog()
-	c.Services = append(c.Services, Service{ID: "enc92", Name: "ENC 92", URL: "https://enc.hauts-de-seine.fr/", Levels: []Level{College}})
+	c.Services = append(c.Services, Service{ID: "enc92", Name: "ENC 92", URL: "https://enc.hauts-de-seine.fr/", Levels: []status.Level{status.College}})
 	c.Services[2].Departements = []string{"78"}
 	c.Services[3].Departements = []string{"92"}
 	c.Academies[0].Services = append(c.Academies[0].Services, "enc92")
@@ -246,6 +248,23 @@ func TestLocation(t *testing.T) {
 	}
 	if got := (Academy{Timezone: "Pacific/Tahiti"}).Location().String(); got != "Pacific/Tahiti" {
 		t.Errorf("hand-built Academy with zone: %s, want Pacific/Tahiti", got)
+	}
+	if got := (Academy{Timezone: "Mars/Olympus"}).Location().String(); got != "Europe/Paris" {
+		t.Errorf("hand-built Academy with an unknown zone: %s, want Europe/Paris", got)
+	}
+}
+
+// TestDefaultLocation: Paris, loaded once and shared.
+func TestDefaultLocation(t *testing.T) {
+	loc := DefaultLocation()
+	if loc.String() != DefaultTimezone {
+		t.Errorf("DefaultLocation() = %s, want %s", loc, DefaultTimezone)
+	}
+	if DefaultLocation() != loc {
+		t.Error("DefaultLocation() loaded the zone again")
+	}
+	if got := time.Date(2021, 4, 6, 5, 30, 0, 0, time.UTC).In(loc).Format("15:04"); got != "07:30" {
+		t.Errorf("6 April 2021 5:30 UTC is %s in DefaultLocation, want 07:30", got)
 	}
 }
 

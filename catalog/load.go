@@ -128,8 +128,4 @@ func index(c *Catalog) {
 			c.depByName[compact(Normalize(d.Name))] = depRef{i, j}
 		}
 	}
-	c.markers = make([]string, len(c.WaitingRoomMarkers))
-	for i, m := range c.WaitingRoomMarkers {
-		c.markers[i] = Normalize(m)
-	}
 }

@@ -1,6 +1,10 @@
 package catalog
 
-import "testing"
+import (
+	"testing"
+
+	"sentinelle/status"
+)
 
 func TestNormalize(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -28,21 +32,21 @@ func TestNormalize(t *testing.T) {
 func TestParseLevel(t *testing.T) {
 	tests := []struct {
 		in     string
-		want   Level
+		want   status.Level
 		wantOK bool
 	}{
-		{"primaire", Primaire, true},
-		{"Primaire", Primaire, true},
-		{"ecole", Primaire, true},
-		{"École", Primaire, true},
-		{"école primaire", Primaire, true},
-		{"college", College, true},
-		{"Collège", College, true},
-		{"COLLÈGE", College, true},
-		{"lycée", Lycee, true},
-		{"LYCÉE", Lycee, true},
-		{" lycee ", Lycee, true},
-		{"lycees", Lycee, true},
+		{"primaire", status.Primaire, true},
+		{"Primaire", status.Primaire, true},
+		{"ecole", status.Primaire, true},
+		{"École", status.Primaire, true},
+		{"école primaire", status.Primaire, true},
+		{"college", status.College, true},
+		{"Collège", status.College, true},
+		{"COLLÈGE", status.College, true},
+		{"lycée", status.Lycee, true},
+		{"LYCÉE", status.Lycee, true},
+		{" lycee ", status.Lycee, true},
+		{"lycees", status.Lycee, true},
 		{"", "", false},
 		{"fac", "", false},
 		{"collège lycée", "", false},

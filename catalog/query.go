@@ -2,10 +2,10 @@ package catalog
 
 import (
 	"cmp"
-	"html"
 	"slices"
-	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Service returns the service with this id. The bool is false for an id the
@@ -121,7 +121,7 @@ func (c *Catalog) AcademiesIn(region string) []Academy {
 // service isDown reports as down: recommending a saturated site to a family
 // already stuck would add to their trouble. A nil isDown keeps them all.
 // Pass now in the families' time zone: the day changes at its midnight.
-func (c *Catalog) AlternativesFor(l Level, now time.Time, isDown func(serviceID string) bool) []Alternative {
+func (c *Catalog) AlternativesFor(l status.Level, now time.Time, isDown func(serviceID string) bool) []Alternative {
 	var out []Alternative
 	for _, alt := range c.Alternatives[l] {
 		if alt.Expired(now) {
@@ -133,50 +133,4 @@ func (c *Catalog) AlternativesFor(l Level, now time.Time, isDown func(serviceID 
 		out = append(out, alt)
 	}
 	return out
-}
-
-// WaitingRoomMarker reports which waiting-room marker, if any, a page body
-// contains. ENTs under load answered HTTP 200 with a quota or "wait your
-// turn" page, which a status check alone would call healthy.
-//
-// The body is HTML-unescaped, its tags are turned into spaces and it is
-// normalised like the markers (see Normalize), and a marker must match
-// whole words: "service indisponible" does not match inside
-// "service indisponibles". The marker is returned as written in the catalog.
-func (c *Catalog) WaitingRoomMarker(body string) (string, bool) {
-	if len(c.markers) == 0 {
-		return "", false
-	}
-	text := " " + Normalize(html.UnescapeString(stripTags(body))) + " "
-	for i, m := range c.markers {
-		if strings.Contains(text, " "+m+" ") {
-			return c.WaitingRoomMarkers[i], true
-		}
-	}
-	return "", false
-}
-
-// stripTags replaces every "<…>" with a space, so that markup between two
-// words of a marker (a <br>, a <strong>) does not hide it. It is not an HTML
-// parser: a lone "<" in text swallows up to the next ">", which at worst
-// loses a little text.
-func stripTags(s string) string {
-	if !strings.Contains(s, "<") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	inTag := false
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case ch == '<':
-			inTag = true
-			b.WriteByte(' ')
-		case ch == '>' && inTag:
-			inTag = false
-		case !inTag:
-			b.WriteByte(ch)
-		}
-	}
-	return b.String()
 }

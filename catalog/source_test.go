@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -48,7 +50,7 @@ func TestParseSources(t *testing.T) {
 	if pcn, _ := c.Service("pcn"); !pcn.Source.IsZero() {
 		t.Errorf("pcn: got source %+v, want none (a source is optional)", pcn.Source)
 	}
-	f4 := c.Alternatives[College][1]
+	f4 := c.Alternatives[status.College][1]
 	if f4.Until.String() != "2021-04-30" || f4.Source.Checked.String() != "2021-04-05" {
 		t.Errorf("France 4: until %q, checked %q", f4.Until, f4.Source.Checked)
 	}
@@ -61,7 +63,7 @@ func TestParseSources(t *testing.T) {
 	if err != nil {
 		t.Fatalf("catalog written back does not parse: %v\n%s", err, out)
 	}
-	if got := again.Alternatives[College][1]; got.Until != f4.Until || got.Source != f4.Source {
+	if got := again.Alternatives[status.College][1]; got.Until != f4.Until || got.Source != f4.Source {
 		t.Errorf("written back: got %+v, want %+v", got, f4)
 	}
 	if strings.Contains(string(out), "until: \"\"") || strings.Contains(string(out), "source: {}") {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // problems collects validation errors so that all of them reach the person
@@ -215,12 +217,12 @@ func validateServices(p *problems, services []Service) map[string]bool {
 // canonicalLevels replaces each level by its canonical form and reports
 // unknown, repeated or missing ones: a service that serves no level would
 // never reach anybody.
-func canonicalLevels(p *problems, where string, levels []Level) []Level {
+func canonicalLevels(p *problems, where string, levels []status.Level) []status.Level {
 	if len(levels) == 0 {
 		p.add(where, "levels: required, at least one of primaire, college, lycee")
 		return levels
 	}
-	out := make([]Level, 0, len(levels))
+	out := make([]status.Level, 0, len(levels))
 	for _, raw := range levels {
 		l, ok := ParseLevel(string(raw))
 		switch {
@@ -236,7 +238,7 @@ func canonicalLevels(p *problems, where string, levels []Level) []Level {
 }
 
 func validateAlternatives(p *problems, c *Catalog, known map[string]bool) {
-	canonical := make(map[Level][]Alternative, len(c.Alternatives))
+	canonical := make(map[status.Level][]Alternative, len(c.Alternatives))
 	for _, raw := range slices.Sorted(maps.Keys(c.Alternatives)) {
 		alts := c.Alternatives[raw]
 		l, ok := ParseLevel(string(raw))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // hangingTransport is a portal that never answers, without a network: each
@@ -99,7 +100,7 @@ func TestCheckAllDefaultConcurrency(t *testing.T) {
 				if took, want := time.Since(start), time.Duration(waves)*timeout; took != want {
 					t.Errorf("took %v, want %d × timeout = %v", took, waves, want)
 				}
-				if res[len(res)-1].Reason != ReasonTimeout {
+				if res[len(res)-1].Reason != status.ReasonTimeout {
 					t.Errorf("last result %s/%s, want down/timeout", res[len(res)-1].State, res[len(res)-1].Reason)
 				}
 			})

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // The texts families saw on 6 April 2021 (education-data.md §4a).
@@ -40,7 +41,7 @@ func testCatalogMarkers(tb testing.TB, markers []string, services ...catalog.Ser
 	ac := catalog.Academy{Slug: "creteil", Code: "24", Name: "Créteil", Region: "Île-de-France", Services: []string{}}
 	for i := range services {
 		if len(services[i].Levels) == 0 {
-			services[i].Levels = []catalog.Level{catalog.Lycee}
+			services[i].Levels = []status.Level{status.Lycee}
 		}
 		if services[i].Name == "" {
 			services[i].Name = services[i].ID

@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // Result is one probe of one service and its judgement.
 type Result struct {
 	ServiceID  string
 	URL        string
-	State      State // Up, Degraded or Down
-	Reason     Reason
+	State      status.State // Up, Degraded or Down
+	Reason     status.Reason
 	HTTPStatus int // 0 when no response came
 	Latency    time.Duration
 	FinalURL   string
@@ -43,14 +44,14 @@ func Judge(cat *catalog.Catalog, svc catalog.Service, f Fetch) Result {
 	r := Result{ServiceID: svc.ID, URL: svc.URL, HTTPStatus: f.HTTPStatus, Latency: f.Latency,
 		FinalURL: f.FinalURL, Answered: f.Answered()}
 	if f.Err != nil {
-		r.State, r.Reason, r.Error = Down, classify(f.Err), f.Err.Error()
+		r.State, r.Reason, r.Error = status.Down, classify(f.Err), f.Err.Error()
 		return r
 	}
 	body := decodeBody(f.Body)
 	pg := readPage(body, f.ContentType)
 	if cat != nil {
 		if m, ok := waitingRoomMarker(cat.WaitingRoomMarkers, pg); ok {
-			r.State, r.Reason, r.Marker = Down, ReasonWaitingRoom, m
+			r.State, r.Reason, r.Marker = status.Down, status.ReasonWaitingRoom, m
 			return r
 		}
 	}
@@ -60,15 +61,15 @@ func Judge(cat *catalog.Catalog, svc catalog.Service, f Fetch) Result {
 	}
 	switch {
 	case !svc.StatusOK(f.HTTPStatus):
-		r.State, r.Reason = Down, ReasonHTTPStatus
+		r.State, r.Reason = status.Down, status.ReasonHTTPStatus
 	case f.HTTPStatus >= 200 && f.HTTPStatus <= 299 && f.HTTPStatus != 204 && pg.blank():
-		r.State, r.Reason = Down, ReasonBlankPage
+		r.State, r.Reason = status.Down, status.ReasonBlankPage
 	case !pg.contains(body, svc.BodyContains):
-		r.State, r.Reason = Down, ReasonBodyMismatch
+		r.State, r.Reason = status.Down, status.ReasonBodyMismatch
 	case f.Latency > time.Duration(slow)*time.Millisecond:
-		r.State, r.Reason = Degraded, ReasonSlow
+		r.State, r.Reason = status.Degraded, status.ReasonSlow
 	default:
-		r.State, r.Reason = Up, ReasonOK
+		r.State, r.Reason = status.Up, status.ReasonOK
 	}
 	return r
 }

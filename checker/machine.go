@@ -3,6 +3,7 @@ package checker
 import (
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -17,11 +18,11 @@ type Thresholds struct {
 }
 
 // severity orders the probe states; unknown is handled apart.
-func severity(s string) int {
+func severity(s status.State) int {
 	switch s {
-	case storage.StateDown:
+	case status.Down:
 		return 2
-	case storage.StateDegraded:
+	case status.Degraded:
 		return 1
 	}
 	return 0
@@ -30,9 +31,9 @@ func severity(s string) int {
 // direction is +1 when obs is worse than the current state, -1 when
 // better, 0 when equal. From unknown, any bad probe points down and an up
 // probe points up.
-func direction(current, obs string) int {
-	if current == storage.StateUnknown {
-		if obs == storage.StateUp {
+func direction(current, obs status.State) int {
+	if current == status.Unknown {
+		if obs == status.Up {
 			return -1
 		}
 		return +1
@@ -90,7 +91,7 @@ func Next(prev storage.ServiceState, r storage.CheckResult, th Thresholds, at ti
 // milder reports whether a is closer than b to the current state in
 // direction dir: less bad when things get worse, less good when they get
 // better.
-func milder(a, b string, dir int) bool {
+func milder(a, b status.State, dir int) bool {
 	if dir > 0 {
 		return severity(a) < severity(b)
 	}

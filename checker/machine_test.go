@@ -5,29 +5,30 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
 // letters: u up, g degraded (grey), d down, ? unknown.
-func stateOf(c byte) string {
+func stateOf(c byte) status.State {
 	switch c {
 	case 'u':
-		return storage.StateUp
+		return status.Up
 	case 'g':
-		return storage.StateDegraded
+		return status.Degraded
 	case 'd':
-		return storage.StateDown
+		return status.Down
 	}
-	return storage.StateUnknown
+	return status.Unknown
 }
 
-func letterOf(s string) byte {
+func letterOf(s status.State) byte {
 	switch s {
-	case storage.StateUp:
+	case status.Up:
 		return 'u'
-	case storage.StateDegraded:
+	case status.Degraded:
 		return 'g'
-	case storage.StateDown:
+	case status.Down:
 		return 'd'
 	}
 	return '?'
@@ -40,7 +41,7 @@ func runMachine(th Thresholds, start, probes string) (string, storage.ServiceSta
 	var b strings.Builder
 	for i := range len(probes) {
 		at := time.Date(2021, 4, 6, 7, 30+i, 0, 0, time.UTC)
-		st = Next(st, storage.CheckResult{ServiceID: "ent", State: stateOf(probes[i]), Reason: "r" + string(probes[i])}, th, at)
+		st = Next(st, storage.CheckResult{ServiceID: "ent", State: stateOf(probes[i]), Reason: status.Reason("r" + string(probes[i]))}, th, at)
 		b.WriteByte(letterOf(st.State))
 	}
 	return b.String(), st
@@ -86,7 +87,7 @@ func TestNext(t *testing.T) {
 func TestNextDatesTheStateFromTheStreakStart(t *testing.T) {
 	_, st := runMachine(Thresholds{DownAfter: 3, UpAfter: 2}, "u", "uddd")
 	want := time.Date(2021, 4, 6, 7, 31, 0, 0, time.UTC)
-	if st.State != storage.StateDown || !st.Since.Equal(want) || st.Reason != "rd" {
+	if st.State != status.Down || !st.Since.Equal(want) || st.Reason != "rd" {
 		t.Fatalf("state %s since %s (%s), want down since %s, the first bad round", st.State, st.Since, st.Reason, want)
 	}
 	if st.CandidateCount != 0 || st.CandidateState != "" {
@@ -98,11 +99,11 @@ func TestNextKeepsCandidateForRestart(t *testing.T) {
 	// The candidate is plain data in ServiceState: what storage persists is
 	// all Next needs to go on after a restart.
 	_, st := runMachine(Thresholds{DownAfter: 2, UpAfter: 2}, "u", "d")
-	if st.State != storage.StateUp || st.CandidateState != storage.StateDown || st.CandidateCount != 1 {
+	if st.State != status.Up || st.CandidateState != status.Down || st.CandidateCount != 1 {
 		t.Fatalf("after one bad round: %+v", st)
 	}
-	st = Next(st, storage.CheckResult{State: storage.StateDown, Reason: "timeout"}, Thresholds{DownAfter: 2, UpAfter: 2}, time.Now())
-	if st.State != storage.StateDown {
+	st = Next(st, storage.CheckResult{State: status.Down, Reason: "timeout"}, Thresholds{DownAfter: 2, UpAfter: 2}, time.Now())
+	if st.State != status.Down {
 		t.Fatalf("the streak did not continue from the stored candidate: %+v", st)
 	}
 }

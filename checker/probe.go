@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Defaults of ProbeOptions.
@@ -182,20 +184,20 @@ func (p *Probe) Fetch(ctx context.Context, url string) (f Fetch) {
 // classify turns a transport error into a reason. Order matters: a TLS
 // handshake that times out is a timeout, a certificate refused is TLS, and
 // whatever else prevented an answer (refused, reset, DNS) is connection.
-func classify(err error) Reason {
+func classify(err error) status.Reason {
 	var dnsErr *net.DNSError
 	var netErr net.Error
 	switch {
 	case errors.Is(err, errTooManyRedirects):
-		return ReasonRedirectLoop
+		return status.ReasonRedirectLoop
 	case isTLSError(err):
-		return ReasonTLS
+		return status.ReasonTLS
 	case errors.As(err, &dnsErr):
-		return ReasonConnection
+		return status.ReasonConnection
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return ReasonTimeout
+		return status.ReasonTimeout
 	}
-	return ReasonConnection
+	return status.ReasonConnection
 }
 
 func isTLSError(err error) bool {

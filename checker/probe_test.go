@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 const testTimeout = time.Second
@@ -110,37 +111,37 @@ func TestProbeJudgesEveryReason(t *testing.T) {
 	tests := []struct {
 		name       string
 		svc        catalog.Service
-		wantState  State
-		wantReason Reason
+		wantState  status.State
+		wantReason status.Reason
 		wantStatus int
 	}{
-		{"login page", catalog.Service{URL: srv.URL + "/login"}, Up, ReasonOK, 200},
-		{"MonLycée quota page with HTTP 200", catalog.Service{URL: srv.URL + "/monlycee-quota"}, Down, ReasonWaitingRoom, 200},
-		{"Grand Est restricted access", catalog.Service{URL: srv.URL + "/grand-est"}, Down, ReasonWaitingRoom, 200},
-		{"Occitanie, case, tags and whitespace", catalog.Service{URL: srv.URL + "/occitanie"}, Down, ReasonWaitingRoom, 200},
-		{"Occitanie with HTML entities", catalog.Service{URL: srv.URL + "/occitanie-entities"}, Down, ReasonWaitingRoom, 200},
-		{"Occitanie in ISO-8859-1", catalog.Service{URL: srv.URL + "/latin1"}, Down, ReasonWaitingRoom, 200},
-		{"gzip quota page", catalog.Service{URL: srv.URL + "/gzip-quota"}, Down, ReasonWaitingRoom, 200},
-		{"503 with a marker is a waiting room", catalog.Service{URL: srv.URL + "/unavailable-503"}, Down, ReasonWaitingRoom, 503},
-		{"CNED 502", catalog.Service{URL: srv.URL + "/cned-502"}, Down, ReasonHTTPStatus, 502},
-		{"404", catalog.Service{URL: srv.URL + "/not-found"}, Down, ReasonHTTPStatus, 404},
-		{"expected 404", catalog.Service{URL: srv.URL + "/not-found", ExpectStatus: 404}, Up, ReasonOK, 404},
-		{"e-lyco white page", catalog.Service{URL: srv.URL + "/white"}, Down, ReasonBlankPage, 200},
-		{"empty 200", catalog.Service{URL: srv.URL + "/empty"}, Down, ReasonBlankPage, 200},
-		{"single-page app shell is not blank", catalog.Service{URL: srv.URL + "/spa"}, Up, ReasonOK, 200},
-		{"marker inside a script is ignored", catalog.Service{URL: srv.URL + "/script-text"}, Up, ReasonOK, 200},
-		{"body_contains present, accents and case ignored", catalog.Service{URL: srv.URL + "/login", BodyContains: "MONLYCEE.NET"}, Up, ReasonOK, 200},
-		{"body_contains as raw HTML", catalog.Service{URL: srv.URL + "/login", BodyContains: `type="password"`}, Up, ReasonOK, 200},
-		{"body_contains missing", catalog.Service{URL: srv.URL + "/login", BodyContains: "EduConnect"}, Down, ReasonBodyMismatch, 200},
-		{"redirect to a CAS login page", catalog.Service{URL: srv.URL + "/cas-redirect"}, Up, ReasonOK, 200},
-		{"five redirects are followed", catalog.Service{URL: srv.URL + "/chain/5"}, Up, ReasonOK, 200},
-		{"six redirects are too many", catalog.Service{URL: srv.URL + "/chain/6"}, Down, ReasonRedirectLoop, 302},
-		{"redirect loop", catalog.Service{URL: srv.URL + "/loop"}, Down, ReasonRedirectLoop, 302},
-		{"5 MB body", catalog.Service{URL: srv.URL + "/huge"}, Up, ReasonOK, 200},
-		{"slow", catalog.Service{URL: srv.URL + "/slow", SlowMS: 20}, Degraded, ReasonSlow, 200},
-		{"page that never finishes", catalog.Service{URL: srv.URL + "/never-finishes"}, Down, ReasonTimeout, 200},
-		{"accepts and never answers", catalog.Service{URL: hang + "/"}, Down, ReasonTimeout, 0},
-		{"connection refused", catalog.Service{URL: refused + "/"}, Down, ReasonConnection, 0},
+		{"login page", catalog.Service{URL: srv.URL + "/login"}, status.Up, status.ReasonOK, 200},
+		{"MonLycée quota page with HTTP 200", catalog.Service{URL: srv.URL + "/monlycee-quota"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"Grand Est restricted access", catalog.Service{URL: srv.URL + "/grand-est"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"Occitanie, case, tags and whitespace", catalog.Service{URL: srv.URL + "/occitanie"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"Occitanie with HTML entities", catalog.Service{URL: srv.URL + "/occitanie-entities"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"Occitanie in ISO-8859-1", catalog.Service{URL: srv.URL + "/latin1"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"gzip quota page", catalog.Service{URL: srv.URL + "/gzip-quota"}, status.Down, status.ReasonWaitingRoom, 200},
+		{"503 with a marker is a waiting room", catalog.Service{URL: srv.URL + "/unavailable-503"}, status.Down, status.ReasonWaitingRoom, 503},
+		{"CNED 502", catalog.Service{URL: srv.URL + "/cned-502"}, status.Down, status.ReasonHTTPStatus, 502},
+		{"404", catalog.Service{URL: srv.URL + "/not-found"}, status.Down, status.ReasonHTTPStatus, 404},
+		{"expected 404", catalog.Service{URL: srv.URL + "/not-found", ExpectStatus: 404}, status.Up, status.ReasonOK, 404},
+		{"e-lyco white page", catalog.Service{URL: srv.URL + "/white"}, status.Down, status.ReasonBlankPage, 200},
+		{"empty 200", catalog.Service{URL: srv.URL + "/empty"}, status.Down, status.ReasonBlankPage, 200},
+		{"single-page app shell is not blank", catalog.Service{URL: srv.URL + "/spa"}, status.Up, status.ReasonOK, 200},
+		{"marker inside a script is ignored", catalog.Service{URL: srv.URL + "/script-text"}, status.Up, status.ReasonOK, 200},
+		{"body_contains present, accents and case ignored", catalog.Service{URL: srv.URL + "/login", BodyContains: "MONLYCEE.NET"}, status.Up, status.ReasonOK, 200},
+		{"body_contains as raw HTML", catalog.Service{URL: srv.URL + "/login", BodyContains: `type="password"`}, status.Up, status.ReasonOK, 200},
+		{"body_contains missing", catalog.Service{URL: srv.URL + "/login", BodyContains: "EduConnect"}, status.Down, status.ReasonBodyMismatch, 200},
+		{"redirect to a CAS login page", catalog.Service{URL: srv.URL + "/cas-redirect"}, status.Up, status.ReasonOK, 200},
+		{"five redirects are followed", catalog.Service{URL: srv.URL + "/chain/5"}, status.Up, status.ReasonOK, 200},
+		{"six redirects are too many", catalog.Service{URL: srv.URL + "/chain/6"}, status.Down, status.ReasonRedirectLoop, 302},
+		{"redirect loop", catalog.Service{URL: srv.URL + "/loop"}, status.Down, status.ReasonRedirectLoop, 302},
+		{"5 MB body", catalog.Service{URL: srv.URL + "/huge"}, status.Up, status.ReasonOK, 200},
+		{"slow", catalog.Service{URL: srv.URL + "/slow", SlowMS: 20}, status.Degraded, status.ReasonSlow, 200},
+		{"page that never finishes", catalog.Service{URL: srv.URL + "/never-finishes"}, status.Down, status.ReasonTimeout, 200},
+		{"accepts and never answers", catalog.Service{URL: hang + "/"}, status.Down, status.ReasonTimeout, 0},
+		{"connection refused", catalog.Service{URL: refused + "/"}, status.Down, status.ReasonConnection, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestProbeJudgesEveryReason(t *testing.T) {
 				t.Fatalf("got %s/%s HTTP %d (error %q, marker %q), want %s/%s HTTP %d",
 					got.State, got.Reason, got.HTTPStatus, got.Error, got.Marker, tt.wantState, tt.wantReason, tt.wantStatus)
 			}
-			if got.Reason == ReasonTimeout && (got.Latency < testTimeout*3/4 || got.Latency > 2*testTimeout) {
+			if got.Reason == status.ReasonTimeout && (got.Latency < testTimeout*3/4 || got.Latency > 2*testTimeout) {
 				t.Errorf("timeout after %v, want about %v", got.Latency, testTimeout)
 			}
 		})
@@ -210,14 +211,14 @@ func TestProbeTLS(t *testing.T) {
 	// A generous timeout: the handshake is slow under -race, and the
 	// verdict must come from the certificate, not from the clock.
 	untrusted := NewProbe(ProbeOptions{Timeout: 10 * time.Second}).Check(context.Background(), cat, svc)
-	if untrusted.State != Down || untrusted.Reason != ReasonTLS {
+	if untrusted.State != status.Down || untrusted.Reason != status.ReasonTLS {
 		t.Errorf("self-signed certificate: %s/%s (%s), want down/tls", untrusted.State, untrusted.Reason, untrusted.Error)
 	}
 
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
 	trusted := NewProbe(ProbeOptions{Timeout: 10 * time.Second, RootCAs: pool}).Check(context.Background(), cat, svc)
-	if trusted.State != Up {
+	if trusted.State != status.Up {
 		t.Errorf("trusted certificate: %s/%s (%s), want up", trusted.State, trusted.Reason, trusted.Error)
 	}
 }
@@ -226,14 +227,14 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want Reason
+		want status.Reason
 	}{
-		{"DNS", &net.DNSError{Err: "no such host", Name: "ent.example", IsNotFound: true}, ReasonConnection},
-		{"DNS timeout is still DNS", &net.DNSError{Err: "i/o timeout", Name: "ent.example", IsTimeout: true}, ReasonConnection},
-		{"deadline", fmt.Errorf("get: %w", context.DeadlineExceeded), ReasonTimeout},
-		{"redirects", fmt.Errorf("get: %w", errTooManyRedirects), ReasonRedirectLoop},
-		{"certificate", fmt.Errorf("get: %w", x509.UnknownAuthorityError{}), ReasonTLS},
-		{"reset", &net.OpError{Op: "read", Err: fmt.Errorf("connection reset by peer")}, ReasonConnection},
+		{"DNS", &net.DNSError{Err: "no such host", Name: "ent.example", IsNotFound: true}, status.ReasonConnection},
+		{"DNS timeout is still DNS", &net.DNSError{Err: "i/o timeout", Name: "ent.example", IsTimeout: true}, status.ReasonConnection},
+		{"deadline", fmt.Errorf("get: %w", context.DeadlineExceeded), status.ReasonTimeout},
+		{"redirects", fmt.Errorf("get: %w", errTooManyRedirects), status.ReasonRedirectLoop},
+		{"certificate", fmt.Errorf("get: %w", x509.UnknownAuthorityError{}), status.ReasonTLS},
+		{"reset", &net.OpError{Op: "read", Err: fmt.Errorf("connection reset by peer")}, status.ReasonConnection},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

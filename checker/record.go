@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -41,14 +42,14 @@ const DefaultMaxGap = 10 * time.Minute
 // not for unknown→up).
 type Transition struct {
 	ServiceID  string
-	From, To   string
-	Reason     string
+	From, To   status.State
+	Reason     status.Reason
 	At         time.Time
 	Since      time.Time
 	IncidentID int64
 	Announced  bool
 	EventID    int64
-	EventKind  string // the kind of event EventID, "" when none was written
+	EventKind  status.Kind // the kind of event EventID, "" when none was written
 }
 
 // RoundOutcome tells the checker what its round changed.
@@ -172,13 +173,13 @@ func apply(ctx context.Context, tx *storage.Tx, in RoundInput, decide Decider, r
 // when it leaves down. It returns the incident concerned, or 0.
 func moveIncident(ctx context.Context, tx *storage.Tx, prev, next storage.ServiceState, at time.Time) (int64, error) {
 	switch {
-	case prev.State == storage.StateDown:
+	case prev.State == status.Down:
 		end := next.State
-		if end == storage.StateUnknown { // its URL changed in the catalog: no end state to tell
+		if end == status.Unknown { // its URL changed in the catalog: no end state to tell
 			end = ""
 		}
 		return tx.CloseIncident(ctx, next.ServiceID, next.Since, end)
-	case next.State == storage.StateDown:
+	case next.State == status.Down:
 		return tx.OpenIncident(ctx, next.ServiceID, next.Reason, next.Since, prev.InMaintenance(at))
 	}
 	return 0, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkRecordRound300(b *testing.B) {
 	defer st.Close()
 	results := make([]storage.CheckResult, 300)
 	for i := range results {
-		results[i] = resultOf(fmt.Sprintf("ent-%d", i), storage.StateUp, "ok")
+		results[i] = resultOf(fmt.Sprintf("ent-%d", i), status.Up, "ok")
 	}
 	at := t0
 	b.ReportAllocs()

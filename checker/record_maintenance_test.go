@@ -5,31 +5,32 @@ import (
 	"slices"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
 func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 	tests := []struct {
 		name       string
-		before     []string // rounds before the maintenance
-		during     []string // rounds during it
-		after      []string // rounds after it ended
+		before     []status.State // rounds before the maintenance
+		during     []status.State // rounds during it
+		after      []status.State // rounds after it ended
 		wantKinds  []string
 		wantMaintI bool // the incident opened during the maintenance is marked so
 	}{
 		{
 			name:   "an outage that outlasts the maintenance is announced when it ends",
-			before: []string{storage.StateUp}, during: []string{storage.StateDown, storage.StateDown}, after: []string{storage.StateDown, storage.StateUp},
+			before: []status.State{status.Up}, during: []status.State{status.Down, status.Down}, after: []status.State{status.Down, status.Up},
 			wantKinds: []string{"outage", "recovery"}, wantMaintI: true,
 		},
 		{
 			name:   "down and back within the maintenance says nothing",
-			before: []string{storage.StateUp}, during: []string{storage.StateDown, storage.StateUp}, after: []string{storage.StateUp},
+			before: []status.State{status.Up}, during: []status.State{status.Down, status.Up}, after: []status.State{status.Up},
 			wantKinds: nil, wantMaintI: true,
 		},
 		{
 			name:   "an announced outage repaired during the maintenance gets its recovery after",
-			before: []string{storage.StateUp, storage.StateDown}, during: []string{storage.StateUp}, after: []string{storage.StateUp},
+			before: []status.State{status.Up, status.Down}, during: []status.State{status.Up}, after: []status.State{status.Up},
 			wantKinds: []string{"outage", "recovery"},
 		},
 	}
@@ -39,7 +40,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 			st, path := storeOnFile(t, c)
 			ctx := context.Background()
 			m := 0
-			step := func(states []string) {
+			step := func(states []status.State) {
 				for _, s := range states {
 					c.set(minute(m))
 					recordAt(t, st, minute(m), resultOf("ent", s, "x"))
@@ -72,7 +73,7 @@ func TestMaintenanceHidesChangesThenAnnouncesWhatRemains(t *testing.T) {
 
 // countKinds is how many of the wanted events happen before the
 // maintenance: those announced by the rounds before it.
-func countKinds(before []string, kinds []string) int {
+func countKinds(before []status.State, kinds []string) int {
 	n := 0
 	for i := 1; i < len(before); i++ {
 		if before[i] != before[i-1] {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -24,7 +25,7 @@ func immediate(prev storage.ServiceState, r storage.CheckResult) storage.Service
 	return next
 }
 
-func resultOf(id, state, reason string) storage.CheckResult {
+func resultOf(id string, state status.State, reason status.Reason) storage.CheckResult {
 	return storage.CheckResult{ServiceID: id, State: state, Reason: reason, HTTPStatus: 200, Latency: 840 * time.Millisecond}
 }
 
@@ -44,17 +45,17 @@ func recordAt(t *testing.T, st *storage.Store, at time.Time, results ...storage.
 func TestRecordOutageAndRecovery(t *testing.T) {
 	st, path := storeOnFile(t, newClock())
 	ctx := context.Background()
-	recordAt(t, st, minute(0), resultOf("monlycee", storage.StateUp, "ok"))
+	recordAt(t, st, minute(0), resultOf("monlycee", status.Up, "ok"))
 	if ev := events(t, path); len(ev) != 0 {
 		t.Fatalf("unknown→up wrote events %+v, want none", ev)
 	}
-	out := recordAt(t, st, minute(1), resultOf("monlycee", storage.StateDown, "waiting_room"))
-	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != storage.KindOutage {
+	out := recordAt(t, st, minute(1), resultOf("monlycee", status.Down, "waiting_room"))
+	if len(out.Transitions) != 1 || out.Events != 1 || !out.Transitions[0].Announced || out.Transitions[0].EventKind != status.KindOutage {
 		t.Fatalf("up→down: outcome %+v, want one announced transition, an outage", out)
 	}
-	recordAt(t, st, minute(2), resultOf("monlycee", storage.StateDown, "timeout"))
-	out = recordAt(t, st, minute(3), resultOf("monlycee", storage.StateUp, "ok"))
-	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != storage.KindRecovery {
+	recordAt(t, st, minute(2), resultOf("monlycee", status.Down, "timeout"))
+	out = recordAt(t, st, minute(3), resultOf("monlycee", status.Up, "ok"))
+	if out.Events != 1 || len(out.Transitions) != 1 || out.Transitions[0].EventKind != status.KindRecovery {
 		t.Fatalf("down→up: %d events %+v, want 1, a recovery", out.Events, out.Transitions)
 	}
 
@@ -64,14 +65,14 @@ func TestRecordOutageAndRecovery(t *testing.T) {
 	}
 	outage, recovery := ev[0], ev[1]
 	wantKey := "state:monlycee:down:" + strconv.FormatInt(ms(minute(1)), 10)
-	if outage.kind != "outage" || outage.from != storage.StateUp || outage.to != storage.StateDown || outage.reason != "waiting_room" ||
+	if outage.kind != "outage" || outage.from != status.Up || outage.to != status.Down || outage.reason != "waiting_room" ||
 		outage.audience != "service:monlycee" || outage.priority != 2 || outage.dedupKey != wantKey || !outage.at.Equal(minute(1)) {
 		t.Errorf("outage event %+v", outage)
 	}
 	if outage.payload.SinceMS != ms(minute(1)) || outage.payload.IncidentID == 0 || outage.payload.HTTPStatus != 200 {
 		t.Errorf("outage payload %+v, want since_ms of minute 1 and an incident", outage.payload)
 	}
-	if recovery.kind != "recovery" || recovery.from != storage.StateDown || recovery.to != storage.StateUp ||
+	if recovery.kind != "recovery" || recovery.from != status.Down || recovery.to != status.Up ||
 		recovery.payload.DownSinceMS != ms(minute(1)) || recovery.payload.IncidentID != outage.payload.IncidentID {
 		t.Errorf("recovery event %+v, want down_since_ms of minute 1 and the outage's incident", recovery)
 	}
@@ -81,28 +82,51 @@ func TestRecordOutageAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(inc) != 1 || inc[0].Reason != "waiting_room" || !inc[0].StartedAt.Equal(minute(1)) ||
-		!inc[0].EndedAt.Equal(minute(3)) || inc[0].EndState != storage.StateUp || inc[0].Duration(minute(9)) != 2*time.Minute {
+		!inc[0].EndedAt.Equal(minute(3)) || inc[0].EndState != status.Up || inc[0].Duration(minute(9)) != 2*time.Minute {
 		t.Fatalf("incidents %+v, want one from minute 1 to 3 caused by waiting_room", inc)
 	}
 	s := storedState(t, st, "monlycee")
-	if s.State != storage.StateUp || s.AnnouncedState != storage.StateUp || !s.LastCheckedAt.Equal(minute(3)) || s.LastLatency != 840*time.Millisecond {
+	if s.State != status.Up || s.AnnouncedState != status.Up || !s.LastCheckedAt.Equal(minute(3)) || s.LastLatency != 840*time.Millisecond {
 		t.Fatalf("state %+v", s)
+	}
+}
+
+// TestStatePayloadStoredBytes: the payloads of state events are byte for
+// byte those written before status.StatePayload replaced storage's own
+// struct (captured from commit 53d4575), so stored rows stay readable.
+func TestStatePayloadStoredBytes(t *testing.T) {
+	st, path := storeOnFile(t, newClock())
+	recordAt(t, st, minute(0), resultOf("monlycee", status.Up, "ok"))
+	recordAt(t, st, minute(1), resultOf("monlycee", status.Down, "waiting_room"))
+	recordAt(t, st, minute(2), resultOf("monlycee", status.Degraded, "slow"))
+	recordAt(t, st, minute(3), resultOf("monlycee", status.Up, "ok"))
+	want := []string{
+		`{"since_ms":1617687060000,"incident_id":1,"http_status":200,"latency_ms":840}`,
+		`{"since_ms":1617687120000,"incident_id":1,"down_since_ms":1617687060000,"http_status":200,"latency_ms":840}`,
+		`{"since_ms":1617687180000,"incident_id":0,"down_since_ms":1617687120000,"http_status":200,"latency_ms":840}`,
+	}
+	var got []string
+	for _, e := range storedEvents(t, path) {
+		got = append(got, e.payloadJSON)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("payloads\n%q\nwant\n%q", got, want)
 	}
 }
 
 func TestRecordEventKinds(t *testing.T) {
 	tests := []struct {
 		name     string
-		states   []string
+		states   []status.State
 		wantKind []string // one per event written, in order
 		wantOpen int      // incidents still open at the end
 	}{
-		{"fresh start during an outage announces it", []string{storage.StateDown}, []string{"outage"}, 1},
-		{"fresh start of a healthy service says nothing", []string{storage.StateUp}, nil, 0},
-		{"fresh start degraded", []string{storage.StateDegraded}, []string{"degraded"}, 0},
-		{"degraded then back", []string{storage.StateUp, storage.StateDegraded, storage.StateUp}, []string{"degraded", "recovery"}, 0},
-		{"down then degraded ends the outage", []string{storage.StateUp, storage.StateDown, storage.StateDegraded}, []string{"outage", "degraded"}, 0},
-		{"degraded then down then up", []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUp}, []string{"degraded", "outage", "recovery"}, 0},
+		{"fresh start during an outage announces it", []status.State{status.Down}, []string{"outage"}, 1},
+		{"fresh start of a healthy service says nothing", []status.State{status.Up}, nil, 0},
+		{"fresh start degraded", []status.State{status.Degraded}, []string{"degraded"}, 0},
+		{"degraded then back", []status.State{status.Up, status.Degraded, status.Up}, []string{"degraded", "recovery"}, 0},
+		{"down then degraded ends the outage", []status.State{status.Up, status.Down, status.Degraded}, []string{"outage", "degraded"}, 0},
+		{"degraded then down then up", []status.State{status.Up, status.Degraded, status.Down, status.Up}, []string{"degraded", "outage", "recovery"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,34 +160,34 @@ func eventKinds(t *testing.T, path string) []string {
 
 func TestDownToDegradedClosesIncidentAndSaysSo(t *testing.T) {
 	st, path := storeOnFile(t, newClock())
-	recordAt(t, st, minute(0), resultOf("ent", storage.StateUp, "ok"))
-	recordAt(t, st, minute(1), resultOf("ent", storage.StateDown, "http_status"))
-	recordAt(t, st, minute(5), resultOf("ent", storage.StateDegraded, "slow"))
+	recordAt(t, st, minute(0), resultOf("ent", status.Up, "ok"))
+	recordAt(t, st, minute(1), resultOf("ent", status.Down, "http_status"))
+	recordAt(t, st, minute(5), resultOf("ent", status.Degraded, "slow"))
 	ev := storedEvents(t, path)
 	if len(ev) != 2 {
 		t.Fatalf("events %+v", ev)
 	}
 	d := ev[1]
-	if d.kind != "degraded" || d.from != storage.StateDown || d.payload.DownSinceMS != ms(minute(1)) || d.payload.IncidentID != ev[0].payload.IncidentID {
+	if d.kind != "degraded" || d.from != status.Down || d.payload.DownSinceMS != ms(minute(1)) || d.payload.IncidentID != ev[0].payload.IncidentID {
 		t.Fatalf("down→degraded event %+v, want kind degraded from down with down_since_ms and the closed incident", d)
 	}
 	inc, err := st.Incidents(context.Background(), storage.IncidentFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inc) != 1 || inc[0].Open() || inc[0].EndState != storage.StateDegraded {
+	if len(inc) != 1 || inc[0].Open() || inc[0].EndState != status.Degraded {
 		t.Fatalf("incidents %+v, want the outage closed into degraded", inc)
 	}
 }
 
 func TestRecordIsOneTransaction(t *testing.T) {
 	st, path := storeOnFile(t, newClock())
-	recordAt(t, st, minute(0), resultOf("a", storage.StateUp, "ok"))
+	recordAt(t, st, minute(0), resultOf("a", status.Up, "ok"))
 	_, err := Record(context.Background(), st, RoundInput{
 		Round: storage.Round{StartedAt: minute(1), FinishedAt: minute(1)},
 		// a goes down (an event is written), then b's state is invalid: the
 		// CHECK constraint fails and nothing of the round may remain.
-		Results: []storage.CheckResult{resultOf("a", storage.StateDown, "timeout"), resultOf("b", "bogus", "x")},
+		Results: []storage.CheckResult{resultOf("a", status.Down, "timeout"), resultOf("b", "bogus", "x")},
 	}, immediate)
 	if err == nil {
 		t.Fatal("Record accepted an invalid state")
@@ -175,7 +199,7 @@ func TestRecordIsOneTransaction(t *testing.T) {
 	if err != nil || !r.StartedAt.Equal(minute(0)) {
 		t.Fatalf("last round %+v, %v; want the first one only", r, err)
 	}
-	if s := storedState(t, st, "a"); s.State != storage.StateUp {
+	if s := storedState(t, st, "a"); s.State != status.Up {
 		t.Fatalf("state %q survived a failed round", s.State)
 	}
 }
@@ -183,12 +207,12 @@ func TestRecordIsOneTransaction(t *testing.T) {
 func TestVoidedRoundChangesNothing(t *testing.T) {
 	st, _ := storeOnFile(t, newClock())
 	ctx := context.Background()
-	recordAt(t, st, minute(0), resultOf("a", storage.StateUp, "ok"))
+	recordAt(t, st, minute(0), resultOf("a", status.Up, "ok"))
 	before := storedState(t, st, "a")
 	out, err := Record(ctx, st, RoundInput{
 		Round:    storage.Round{StartedAt: minute(1), FinishedAt: minute(1), Services: 1, Failed: 1, Canaries: 2, CanariesFailed: 2, Voided: true},
-		Results:  []storage.CheckResult{resultOf("a", storage.StateDown, "connection")},
-		Canaries: []storage.CheckResult{{ServiceID: storage.CanaryPrefix + "https://www.debian.org", State: storage.StateDown, Reason: "connection"}},
+		Results:  []storage.CheckResult{resultOf("a", status.Down, "connection")},
+		Canaries: []storage.CheckResult{{ServiceID: storage.CanaryPrefix + "https://www.debian.org", State: status.Down, Reason: "connection"}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +221,7 @@ func TestVoidedRoundChangesNothing(t *testing.T) {
 		t.Fatalf("voided round outcome %+v", out)
 	}
 	after := storedState(t, st, "a")
-	if after.State != storage.StateUp || after.CandidateCount != before.CandidateCount || after.LastState != before.LastState ||
+	if after.State != status.Up || after.CandidateCount != before.CandidateCount || after.LastState != before.LastState ||
 		!after.LastCheckedAt.Equal(minute(1)) {
 		t.Fatalf("after a voided round: %+v, want the state of before with last_checked_at moved", after)
 	}
@@ -219,16 +243,16 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "restart.db")
 	c := newClock()
 	st := openStore(t, path, c)
-	recordAt(t, st, minute(0), resultOf("a", storage.StateUp, "ok"))
-	recordAt(t, st, minute(1), resultOf("a", storage.StateDown, "timeout"))
+	recordAt(t, st, minute(0), resultOf("a", status.Up, "ok"))
+	recordAt(t, st, minute(1), resultOf("a", status.Down, "timeout"))
 	st.Close()
 	st = openStore(t, path, c)
 	defer st.Close()
-	out := recordAt(t, st, minute(2), resultOf("a", storage.StateDown, "timeout"))
+	out := recordAt(t, st, minute(2), resultOf("a", status.Down, "timeout"))
 	if len(out.Transitions) != 0 || len(events(t, path)) != 1 {
 		t.Fatalf("after a restart during an outage: outcome %+v, events %d; want no new announcement", out, len(events(t, path)))
 	}
-	recordAt(t, st, minute(3), resultOf("a", storage.StateUp, "ok"))
+	recordAt(t, st, minute(3), resultOf("a", status.Up, "ok"))
 	if ev := events(t, path); len(ev) != 2 || ev[1].kind != "recovery" {
 		t.Fatalf("events %+v, want the recovery of the outage known before the restart", ev)
 	}
@@ -245,7 +269,7 @@ func TestRecordMaxGap(t *testing.T) {
 			st, _ := storeOnFile(t, newClock())
 			for _, at := range []time.Time{minute(0), minute(45)} {
 				in := RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at},
-					Results: []storage.CheckResult{resultOf("a", storage.StateUp, "ok")}, MaxGap: tt.maxGap}
+					Results: []storage.CheckResult{resultOf("a", status.Up, "ok")}, MaxGap: tt.maxGap}
 				if _, err := Record(context.Background(), st, in, immediate); err != nil {
 					t.Fatal(err)
 				}
@@ -271,7 +295,7 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 	}
 	rec := func(st *storage.Store, at int) RoundOutcome {
 		out, err := Record(ctx, st, RoundInput{Round: storage.Round{StartedAt: minute(at), FinishedAt: minute(at)},
-			Results: []storage.CheckResult{resultOf("a", storage.StateDown, "http_status")}}, never)
+			Results: []storage.CheckResult{resultOf("a", status.Down, "http_status")}}, never)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -37,11 +38,11 @@ func TestRestartInTheMiddle(t *testing.T) {
 	round(t, r, c) // candidate 1 of 3
 	restart()
 	round(t, r, c) // candidate 2 of 3: the count survived the restart
-	if s, _ := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent" }); s.State != storage.StateUp || s.CandidateCount != 2 {
+	if s, _ := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent" }); s.State != status.Up || s.CandidateCount != 2 {
 		t.Fatalf("after a restart in the streak: %s with candidate count %d, want up with 2", s.State, s.CandidateCount)
 	}
 	rep := round(t, r, c)
-	if len(rep.Transitions) != 1 || rep.Transitions[0].To != storage.StateDown {
+	if len(rep.Transitions) != 1 || rep.Transitions[0].To != status.Down {
 		t.Fatalf("third bad round: transitions %+v, want down", rep.Transitions)
 	}
 	restart()
@@ -78,7 +79,7 @@ func TestMaintenanceIsProbedButNotAnnounced(t *testing.T) {
 		t.Fatalf("down in maintenance: %+v, want a silent transition", rep.Transitions)
 	}
 	s, _ := storagetest.One(st.ServiceStates, context.Background(), func(s storage.ServiceState) bool { return s.ServiceID == "ent" })
-	if s.State != storage.StateDown || s.LastHTTPStatus != 502 {
+	if s.State != status.Down || s.LastHTTPStatus != 502 {
 		t.Fatalf("state %+v, want down and probed during the maintenance", s)
 	}
 	if err := st.Update(context.Background(), func(tx *storage.Tx) error { return tx.SetMaintenance(context.Background(), "ent", time.Time{}) }); err != nil {

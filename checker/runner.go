@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -178,7 +179,7 @@ func (r *Runner) probeAll(ctx context.Context) (services, canaries []Result) {
 
 func countFailures(services, canaries []Result) (failed, canariesFailed int) {
 	for _, res := range services {
-		if res.State != Up {
+		if res.State != status.Up {
 			failed++
 		}
 	}
@@ -233,7 +234,7 @@ func (r *Runner) roundInput(rep RoundReport) (RoundInput, Decider) {
 }
 
 func toStorage(r Result, at time.Time) storage.CheckResult {
-	return storage.CheckResult{ServiceID: r.ServiceID, At: at, State: string(r.State), Reason: string(r.Reason),
+	return storage.CheckResult{ServiceID: r.ServiceID, At: at, State: r.State, Reason: r.Reason,
 		HTTPStatus: r.HTTPStatus, Latency: r.Latency, FinalURL: r.FinalURL, Error: r.Error}
 }
 

@@ -16,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -118,7 +119,11 @@ func round(t *testing.T, r *Runner, c *clock) RoundReport {
 	return rep
 }
 
-type eventRow struct{ kind, service, from, to, reason string }
+type eventRow struct {
+	kind, service string
+	from, to      status.State
+	reason        status.Reason
+}
 
 // events reads the events table directly, as the delivery side would.
 func events(t *testing.T, path string) []eventRow {
@@ -136,7 +141,8 @@ type storedEvent struct {
 	dedupKey, audience string
 	priority           int
 	at                 time.Time
-	payload            statePayload
+	payload            status.StatePayload
+	payloadJSON        string // as stored
 }
 
 // storedEvents reads the events table directly, every column a state
@@ -165,7 +171,7 @@ func storedEvents(t *testing.T, path string) []storedEvent {
 		if err := json.Unmarshal([]byte(payload), &e.payload); err != nil {
 			t.Fatalf("payload %q: %v", payload, err)
 		}
-		e.at = time.UnixMilli(at).UTC()
+		e.at, e.payloadJSON = time.UnixMilli(at).UTC(), payload
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -193,11 +199,11 @@ func TestRunOnceOutageAndRecovery(t *testing.T) {
 	round(t, r, c)
 	round(t, r, c)
 	ent.set("quota")
-	if rep := round(t, r, c); len(rep.Transitions) != 0 || rep.Results[0].Reason != ReasonWaitingRoom {
+	if rep := round(t, r, c); len(rep.Transitions) != 0 || rep.Results[0].Reason != status.ReasonWaitingRoom {
 		t.Fatalf("first quota round: %+v, want a candidate only", rep.Transitions)
 	}
 	rep := round(t, r, c)
-	if len(rep.Transitions) != 1 || rep.Transitions[0].To != storage.StateDown || rep.Events != 1 || woken.Load() != 1 {
+	if len(rep.Transitions) != 1 || rep.Transitions[0].To != status.Down || rep.Events != 1 || woken.Load() != 1 {
 		t.Fatalf("second quota round: transitions %+v, events %d, woken %d; want monlycee down announced", rep.Transitions, rep.Events, woken.Load())
 	}
 	ent.set("ok")
@@ -205,8 +211,8 @@ func TestRunOnceOutageAndRecovery(t *testing.T) {
 	round(t, r, c)
 
 	want := []eventRow{
-		{"outage", "monlycee", storage.StateUp, storage.StateDown, "waiting_room"},
-		{"recovery", "monlycee", storage.StateDown, storage.StateUp, "ok"},
+		{"outage", "monlycee", status.Up, status.Down, "waiting_room"},
+		{"recovery", "monlycee", status.Down, status.Up, "ok"},
 	}
 	if got := events(t, path); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events %+v, want %+v", got, want)
@@ -216,7 +222,7 @@ func TestRunOnceOutageAndRecovery(t *testing.T) {
 		t.Fatalf("states %+v, %v", states, err)
 	}
 	for _, s := range states {
-		if s.State != storage.StateUp {
+		if s.State != status.Up {
 			t.Errorf("%s is %s, want up", s.ServiceID, s.State)
 		}
 	}
@@ -278,7 +284,7 @@ func TestVantageGuard(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if isDown := got.State == storage.StateDown; isDown != tt.wantDownAfterTwoBadRounds {
+			if isDown := got.State == status.Down; isDown != tt.wantDownAfterTwoBadRounds {
 				t.Fatalf("ent0 is %s after three bad rounds, want down: %v", got.State, tt.wantDownAfterTwoBadRounds)
 			}
 			last, err := st.LastRound(context.Background())

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 // CHECK_TIMEOUT bounds the whole probe and nothing less: a portal that
@@ -60,12 +61,12 @@ func TestTimeoutIsTheWholeProbesLimit(t *testing.T) {
 
 	tests := []struct {
 		name, url  string
-		wantReason Reason
+		wantReason status.Reason
 	}{
-		{"headers at 0.85 × timeout", plain.URL + "/late-headers", ReasonOK},
-		{"a waiting room at 0.85 × timeout", plain.URL + "/late-quota", ReasonWaitingRoom},
-		{"body finished at 0.85 × timeout", plain.URL + "/slow-body", ReasonOK},
-		{"TLS handshake at 0.6 × timeout", slowTLS.URL + "/late-login", ReasonOK},
+		{"headers at 0.85 × timeout", plain.URL + "/late-headers", status.ReasonOK},
+		{"a waiting room at 0.85 × timeout", plain.URL + "/late-quota", status.ReasonWaitingRoom},
+		{"body finished at 0.85 × timeout", plain.URL + "/slow-body", status.ReasonOK},
+		{"TLS handshake at 0.6 × timeout", slowTLS.URL + "/late-login", status.ReasonOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

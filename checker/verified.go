@@ -3,6 +3,7 @@ package checker
 import (
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -11,7 +12,7 @@ import (
 // too busy to let people in). Anything else could as well be a wrong
 // address in the catalog.
 func Seen(r storage.CheckResult) bool {
-	return r.State != string(Down) || r.Reason == string(ReasonWaitingRoom)
+	return r.State != status.Down || r.Reason == status.ReasonWaitingRoom
 }
 
 // Decide is the state machine of one service at its catalog URL: Next,
@@ -38,8 +39,8 @@ func Decide(prev storage.ServiceState, r storage.CheckResult, url string, th Thr
 // unless it already was), without a streak.
 func unverified(prev storage.ServiceState, at time.Time) storage.ServiceState {
 	next := clearCandidate(prev)
-	if next.State != storage.StateUnknown {
-		next.State, next.Since = storage.StateUnknown, at
+	if next.State != status.Unknown {
+		next.State, next.Since = status.Unknown, at
 	}
 	next.Reason, next.SeenURL, next.Unverified = "", "", true
 	return next

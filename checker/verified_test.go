@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -54,7 +55,7 @@ func TestNeverSeenUpAnnouncesNothing(t *testing.T) {
 	if got := events(t, path); len(got) != 0 {
 		t.Fatalf("events %+v, want none for a portal never seen up", got)
 	}
-	if s := storedState(t, st, "ent"); !s.Unverified || s.State != storage.StateUnknown || s.SeenURL != "" {
+	if s := storedState(t, st, "ent"); !s.Unverified || s.State != status.Unknown || s.SeenURL != "" {
 		t.Fatalf("state %+v, want unknown and unverified", s)
 	}
 	if inc, _ := st.Incidents(context.Background(), storage.IncidentFilter{}); len(inc) != 0 {
@@ -73,7 +74,7 @@ func TestNeverSeenUpAnnouncesNothing(t *testing.T) {
 	ent.set("502")
 	round(t, r, c)
 	round(t, r, c)
-	want := []eventRow{{"outage", "ent", storage.StateUnknown, storage.StateDown, "http_status"}}
+	want := []eventRow{{"outage", "ent", status.Unknown, status.Down, "http_status"}}
 	if got := events(t, path); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events %+v, want %+v", got, want)
 	}
@@ -86,7 +87,7 @@ func TestWaitingRoomCountsAsSeen(t *testing.T) {
 	r, c, st, path := seenWorld(t, ent.srv.URL, nil)
 	round(t, r, c)
 	round(t, r, c)
-	want := []eventRow{{"outage", "ent", storage.StateUnknown, storage.StateDown, "waiting_room"}}
+	want := []eventRow{{"outage", "ent", status.Unknown, status.Down, "waiting_room"}}
 	if got := events(t, path); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events %+v, want %+v", got, want)
 	}
@@ -103,7 +104,7 @@ func TestCatalogURLChangeResets(t *testing.T) {
 	r, c, st, path := seenWorld(t, old.srv.URL, nil)
 	round(t, r, c)
 	round(t, r, c)
-	if s := storedState(t, st, "ent"); s.State != storage.StateUp || s.Unverified {
+	if s := storedState(t, st, "ent"); s.State != status.Up || s.Unverified {
 		t.Fatalf("at the old URL: %+v, want up", s)
 	}
 	r = newRunner(t, testCatalog(t, catalog.Service{ID: "ent", URL: broken.srv.URL}), st, c, nil, nil)
@@ -113,7 +114,7 @@ func TestCatalogURLChangeResets(t *testing.T) {
 	if got := events(t, path); len(got) != 0 {
 		t.Fatalf("events %+v, want none: the new URL was never seen up", got)
 	}
-	if s := storedState(t, st, "ent"); !s.Unverified || s.State != storage.StateUnknown {
+	if s := storedState(t, st, "ent"); !s.Unverified || s.State != status.Unknown {
 		t.Fatalf("at the new URL: %+v, want unknown and unverified", s)
 	}
 }
@@ -122,25 +123,25 @@ func TestDecide(t *testing.T) {
 	th := Thresholds{DownAfter: 1, UpAfter: 1}
 	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	const u = "https://ent.example/"
-	bad := storage.CheckResult{State: string(Down), Reason: string(ReasonHTTPStatus)}
-	quota := storage.CheckResult{State: string(Down), Reason: string(ReasonWaitingRoom)}
-	slow := storage.CheckResult{State: string(Degraded), Reason: string(ReasonSlow)}
-	fresh := storage.ServiceState{State: storage.StateUnknown}
+	bad := storage.CheckResult{State: status.Down, Reason: status.ReasonHTTPStatus}
+	quota := storage.CheckResult{State: status.Down, Reason: status.ReasonWaitingRoom}
+	slow := storage.CheckResult{State: status.Degraded, Reason: status.ReasonSlow}
+	fresh := storage.ServiceState{State: status.Unknown}
 	tests := []struct {
 		name           string
 		prev           storage.ServiceState
 		r              storage.CheckResult
-		wantState      string
+		wantState      status.State
 		wantUnverified bool
 		wantSeen       string
 	}{
-		{"fresh, bad", fresh, bad, storage.StateUnknown, true, ""},
-		{"fresh, waiting room", fresh, quota, storage.StateDown, false, u},
-		{"fresh, slow", fresh, slow, storage.StateDegraded, false, u},
-		{"seen, bad", storage.ServiceState{State: storage.StateUp, SeenURL: u}, bad, storage.StateDown, false, u},
-		{"seen before 005, bad", storage.ServiceState{State: storage.StateUp, SeenURL: storage.SeenURLUnrecorded}, bad, storage.StateDown, false, u},
-		{"seen elsewhere, bad", storage.ServiceState{State: storage.StateDown, SeenURL: "https://old.example/"}, bad, storage.StateUnknown, true, ""},
-		{"seen elsewhere, good", storage.ServiceState{State: storage.StateDown, SeenURL: "https://old.example/"}, slow, storage.StateDegraded, false, u},
+		{"fresh, bad", fresh, bad, status.Unknown, true, ""},
+		{"fresh, waiting room", fresh, quota, status.Down, false, u},
+		{"fresh, slow", fresh, slow, status.Degraded, false, u},
+		{"seen, bad", storage.ServiceState{State: status.Up, SeenURL: u}, bad, status.Down, false, u},
+		{"seen before 005, bad", storage.ServiceState{State: status.Up, SeenURL: storage.SeenURLUnrecorded}, bad, status.Down, false, u},
+		{"seen elsewhere, bad", storage.ServiceState{State: status.Down, SeenURL: "https://old.example/"}, bad, status.Unknown, true, ""},
+		{"seen elsewhere, good", storage.ServiceState{State: status.Down, SeenURL: "https://old.example/"}, slow, status.Degraded, false, u},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

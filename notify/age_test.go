@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -19,10 +20,10 @@ func TestOldServiceEventIsDropped(t *testing.T) {
 	opt.Now = func() time.Time { return now }
 	opt.MaxEventAge = 6 * time.Hour
 	d, _ := start(t, opt)
-	old := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	old := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	waitEventState(t, s, old, "dead")
-	fresh := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", now.Add(-time.Minute))
+	fresh := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", now.Add(-time.Minute))
 	d.Wake()
 	waitSettled(t, s, fresh)
 	for _, m := range f.all() {

@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -24,9 +25,9 @@ import (
 type ChatFacts struct {
 	ID     int64
 	Active bool
-	// Levels is chats.levels: an OR of storage.Level*; 0 when the person
+	// Levels is chats.levels (status.LevelMask); 0 when the person
 	// gave none.
-	Levels        int
+	Levels        status.LevelMask
 	AlertOutage   bool
 	AlertDegraded bool
 	AlertRecovery bool

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -18,7 +19,7 @@ var april6 = time.Date(2021, 4, 6, 6, 55, 0, 0, time.UTC)
 // (or who gave none), who want outage alerts, still active.
 func TestOutageAudience(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	lycee, college := storage.LevelLycee, storage.LevelCollege
+	lycee, college := status.Lycee.Bit(), status.College.Bit()
 	addPeople(t, s,
 		parent(1, "alpha"),
 		parent(2, "alpha", "beta", "gamma"), // three académies, two affected: one message
@@ -29,7 +30,7 @@ func TestOutageAudience(t *testing.T) {
 		person{id: 7, role: "parent", outage: true, inactive: true, academies: []string{"alpha"}},                 // blocked us
 		person{id: -100, role: "enseignant", outage: true, recovery: true, academies: []string{"beta"}},           // a group
 	)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	rows := waitSettled(t, s, ev)
 
@@ -62,7 +63,7 @@ func TestNationalServiceReachesEveryoneOnce(t *testing.T) {
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha", "beta", "gamma"), parent(3, "gamma"),
 		person{id: 4, role: "parent", outage: true, academies: []string{"beta"}, inactive: true},
 		person{id: 5, role: "parent", outage: true}) // no subscription: not a subscriber
-	ev := serviceEvent(t, s, storage.KindOutage, "cned", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "cned", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, ev)
 	if got, want := f.chats(), []int64{1, 2, 3}; !slices.Equal(got, want) {
@@ -100,7 +101,7 @@ func TestClassMembersGetThePlanB(t *testing.T) {
 			t.Fatal(step)
 		}
 	}
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, ev)
 	if got := f.chats(); !slices.Equal(got, []int64{11}) {
@@ -136,9 +137,9 @@ func TestAnnouncementClassNoticeAndReply(t *testing.T) {
 	}
 	msg := func(text string) string { return `{"text":"` + text + `"}` }
 	ids := []int64{
-		insert(storage.NewEvent{DedupKey: "a1", Kind: storage.KindAnnouncement, Priority: 1, Audience: storage.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
-		insert(storage.NewEvent{DedupKey: "a2", Kind: storage.KindAnnouncement, Priority: 1, Audience: storage.AudienceAll, Payload: msg("annonce tous")}),
-		insert(storage.NewEvent{DedupKey: "n1", Kind: storage.KindClassNotice, Priority: 1, Audience: storage.AudienceClass(class.ID), Payload: msg("devoirs")}),
+		insert(storage.NewEvent{DedupKey: "a1", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
+		insert(storage.NewEvent{DedupKey: "a2", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAll(), Payload: msg("annonce tous")}),
+		insert(storage.NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(class.ID), Payload: msg("devoirs")}),
 	}
 	reply, err := storage.NewReply("reply:3:1", 3, storage.OutMessage{Text: "Vous êtes désabonné.", Params: map[string]string{"reply_markup": "{}"}})
 	if err != nil {
@@ -173,7 +174,7 @@ func TestAnnouncementClassNoticeAndReply(t *testing.T) {
 func TestUnknownServiceEventIsDead(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "alpha"))
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-disparu", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-disparu", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -37,7 +38,7 @@ func fanOut(b *testing.B, s *storage.Store, d *Dispatcher, srv *telegramtest.Ser
 	b.Helper()
 	before := len(srv.Sent())
 	began := time.Now()
-	serviceEvent(b, s, storage.KindOutage, "ent-ecoles", "up", "down", at)
+	serviceEvent(b, s, status.KindOutage, "ent-ecoles", "up", "down", at)
 	d.Wake()
 	srv.WaitSent(b, before+n, 5*time.Minute)
 	return time.Since(began)
@@ -78,7 +79,7 @@ func BenchmarkEventToFirstSend(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		before := len(srv.Sent())
 		began := time.Now()
-		serviceEvent(b, s, storage.KindOutage, "ent-ecoles", "up", "down", april6.Add(time.Duration(i)*time.Second))
+		serviceEvent(b, s, status.KindOutage, "ent-ecoles", "up", "down", april6.Add(time.Duration(i)*time.Second))
 		d.Wake()
 		msgs := srv.WaitSent(b, before+n, time.Minute)
 		lat = append(lat, msgs[before].At.Sub(began))
@@ -106,7 +107,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	slugs := []string{"alpha", "beta", "gamma"}
 	for i := range subs {
 		c := storage.NewChat(int64(i + 1))
-		c.Levels = i % 8
+		c.Levels = status.LevelMask(i % 8)
 		acads := []string{slugs[i%3]}
 		if i%2 == 1 {
 			acads = append(acads, slugs[(i+1)%3])
@@ -121,7 +122,7 @@ func BenchmarkExpand100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		id := serviceEvent(b, s, storage.KindOutage, "cned", "up", "down", april6.Add(time.Duration(i)*time.Hour))
+		id := serviceEvent(b, s, status.KindOutage, "cned", "up", "down", april6.Add(time.Duration(i)*time.Hour))
 		spec := specOf(b, s, d, id)
 		resetPeakRSS()
 		baseRSS := peakRSSMB()

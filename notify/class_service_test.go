@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -32,8 +33,8 @@ func TestPlanBFollowsTheClassService(t *testing.T) {
 		{"C78", "ecollege78", "PB78", []int64{13, 14}},
 		{"OLD", "", "PBOLD", []int64{15}},
 	})
-	enc92 := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
-	lycee := serviceEvent(t, s, storage.KindOutage, "monlycee", "up", "down", april6)
+	enc92 := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
+	lycee := serviceEvent(t, s, status.KindOutage, "monlycee", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, enc92)
 	waitSettled(t, s, lycee)
@@ -144,7 +145,7 @@ func TestEveryMemberGetsThePlanB(t *testing.T) {
 	s, f := openStore(t), newFakeSender()
 	addPeople(t, s, person{id: 10, role: "enseignant"},
 		person{id: 21, role: "eleve", recovery: true, academies: []string{"versailles"}}, // pupil default, two classes
-		person{id: 22, role: "parent", outage: true, levels: storage.LevelLycee},         // wrong level
+		person{id: 22, role: "parent", outage: true, levels: status.Lycee.Bit()},         // wrong level
 		person{id: 23, role: "parent", outage: true, recovery: true},                     // outage alerts on
 		person{id: 24, role: "eleve", recovery: true},                                    // class bound elsewhere
 		person{id: 25, role: "eleve", recovery: true})                                    // class without plan B
@@ -154,7 +155,7 @@ func TestEveryMemberGetsThePlanB(t *testing.T) {
 		{"C78", "ecollege78", "PBC", []int64{24}},
 		{"D92", "enc92", "", []int64{25}},
 	})
-	ev := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
 	opt := fastOptions(s, cat, f)
 	opt.Renderer = planBMarker{testRenderer{cat}}
 	start(t, opt)
@@ -201,7 +202,7 @@ func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	s := openStore(t)
 	addPeople(t, s, person{id: 10, role: "enseignant"}, person{id: 21, role: "eleve", recovery: true})
 	addClasses(t, s, []testClass{{"A", "enc92", "PBA", []int64{21}}})
-	outage := serviceEvent(t, s, storage.KindOutage, "enc92", "up", "down", april6)
+	outage := serviceEvent(t, s, status.KindOutage, "enc92", "up", "down", april6)
 	d := &Dispatcher{cat: cat, opt: Options{ExpandChunk: 100}}
 	spec := specOf(t, s, d, outage)
 	if _, err := s.ExpandStep(ctx, spec); err != nil {
@@ -210,7 +211,7 @@ func TestRecoveryCancelsThePlanBAlone(t *testing.T) {
 	if rows := statesByChat(mustDeliveries(t, s, outage)); rows[21] != "pending" {
 		t.Fatalf("the pupil's plan B delivery is %q, want pending", rows[21])
 	}
-	recovery := serviceEvent(t, s, storage.KindRecovery, "enc92", "down", "up", april6.Add(time.Hour))
+	recovery := serviceEvent(t, s, status.KindRecovery, "enc92", "down", "up", april6.Add(time.Hour))
 	rev, err := s.Event(ctx, recovery)
 	if err != nil {
 		t.Fatal(err)

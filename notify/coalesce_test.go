@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -22,11 +23,11 @@ func TestRecoveryCoalescing(t *testing.T) {
 		parent(4, "alpha"), parent(5, "alpha"),
 		person{id: 7, role: "eleve", recovery: true, academies: []string{"alpha"}},                                               // recoveries only
 		person{id: 8, role: "parent", outage: true, academies: []string{"alpha"}},                                                // no recoveries
-		person{id: 9, role: "parent", levels: storage.LevelPrimaire, outage: true, recovery: true, academies: []string{"alpha"}}, // wrong level
+		person{id: 9, role: "parent", levels: status.Primaire.Bit(), outage: true, recovery: true, academies: []string{"alpha"}}, // wrong level
 	)
 	stuck := map[int64]bool{4: true, 5: true}
 	f.setFail(func(chat int64, _, text string) error {
-		if stuck[chat] && strings.HasPrefix(text, storage.KindOutage) {
+		if stuck[chat] && strings.HasPrefix(text, string(status.KindOutage)) {
 			return wrapped(tgErr{class: "server"})
 		}
 		return nil
@@ -35,19 +36,19 @@ func TestRecoveryCoalescing(t *testing.T) {
 	opt.BackoffBase, opt.BackoffMax = time.Hour, time.Hour // the stuck ones wait
 	d, _ := start(t, opt)
 
-	outage := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	outage := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	f.waitFor(t, "the outage to the reachable", func(m []sent) bool { return len(m) == 5 }) // 1, 2, 3, 8 and the channel
 	waitRows(t, s, outage, func(st map[int64]string) bool { return st[4] == "pending" && st[5] == "pending" })
 
-	recovery := serviceEvent(t, s, storage.KindRecovery, "ent-alpha", "down", "up", april6.Add(time.Hour))
+	recovery := serviceEvent(t, s, status.KindRecovery, "ent-alpha", "down", "up", april6.Add(time.Hour))
 	d.Wake()
 	waitSettled(t, s, recovery)
 
 	got := map[string][]int64{}
 	for _, m := range f.all() {
 		kind := "outage"
-		if strings.HasPrefix(m.text, storage.KindRecovery) {
+		if strings.HasPrefix(m.text, string(status.KindRecovery)) {
 			kind = "recovery"
 		}
 		if m.channel != "" {
@@ -83,12 +84,12 @@ func TestRecoveryCoalescing(t *testing.T) {
 func TestRecoveryBeforeOutageWasSent(t *testing.T) {
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "alpha"), person{id: 2, role: "eleve", recovery: true, academies: []string{"alpha"}})
-	serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
-	recovery := serviceEvent(t, s, storage.KindRecovery, "ent-alpha", "down", "up", april6.Add(3*time.Minute))
+	serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
+	recovery := serviceEvent(t, s, status.KindRecovery, "ent-alpha", "down", "up", april6.Add(3*time.Minute))
 	start(t, fastOptions(s, cat, f))
 	waitSettled(t, s, recovery)
 	msgs := f.all()
-	if len(msgs) != 1 || msgs[0].chat != 2 || !strings.HasPrefix(msgs[0].text, storage.KindRecovery) {
+	if len(msgs) != 1 || msgs[0].chat != 2 || !strings.HasPrefix(msgs[0].text, string(status.KindRecovery)) {
 		t.Errorf("sent %+v, want only the recovery to the pupil 2 (no channel post: the outage was never posted)", msgs)
 	}
 }
@@ -100,10 +101,10 @@ func TestRecoveryFromDegradedSkipsRecoveryOnly(t *testing.T) {
 	addPeople(t, s, person{id: 1, role: "enseignant", outage: true, recovery: true, degraded: true, academies: []string{"alpha"}},
 		parent(2, "alpha"), person{id: 3, role: "eleve", recovery: true, academies: []string{"alpha"}})
 	d, _ := start(t, fastOptions(s, cat, f))
-	degraded := serviceEvent(t, s, storage.KindDegraded, "ent-alpha", "up", "degraded", april6)
+	degraded := serviceEvent(t, s, status.KindDegraded, "ent-alpha", "up", "degraded", april6)
 	d.Wake()
 	waitSettled(t, s, degraded)
-	recovery := serviceEvent(t, s, storage.KindRecovery, "ent-alpha", "degraded", "up", april6.Add(time.Hour))
+	recovery := serviceEvent(t, s, status.KindRecovery, "ent-alpha", "degraded", "up", april6.Add(time.Hour))
 	d.Wake()
 	waitSettled(t, s, recovery)
 	if got := f.chats(); !slices.Equal(got, []int64{1, 1}) {

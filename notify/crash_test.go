@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -47,7 +48,7 @@ func TestCrashMidFanOut(t *testing.T) {
 		people[i] = parent(int64(i+1), "alpha")
 	}
 	addPeople(t, s, people...)
-	serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	s.Close()
 
 	first, firstLog := startChild(t, db, srv, batch)

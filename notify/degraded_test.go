@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // TestDownToDegradedReachesThoseWhoHeardTheOutage: when a down ENT comes
@@ -21,10 +21,10 @@ func TestDownToDegradedReachesThoseWhoHeardTheOutage(t *testing.T) {
 		person{id: 5, role: "parent", outage: true, recovery: true, academies: []string{"beta"}}, // not concerned
 	)
 	d, _ := start(t, fastOptions(s, cat, f))
-	outage := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	outage := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	waitSettled(t, s, outage)
-	degraded := serviceEvent(t, s, storage.KindDegraded, "ent-alpha", "down", "degraded", april6.Add(time.Hour))
+	degraded := serviceEvent(t, s, status.KindDegraded, "ent-alpha", "down", "degraded", april6.Add(time.Hour))
 	d.Wake()
 	rows := waitSettled(t, s, degraded)
 	var got []int64

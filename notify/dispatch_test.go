@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -21,7 +22,7 @@ func TestReplyOvertakesBulk(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.RateLimit, opt.BatchSize = 100, 10
 	d, _ := start(t, opt)
-	bulk := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	bulk := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	f.waitCount(t, 1)
 	reply, err := storage.NewReply("reply:999:1", 999, storage.OutMessage{Text: "État des services : …"})
@@ -56,7 +57,7 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	opt.PaidBroadcast = true
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	reply, _ := storage.NewReply("r1", 1, storage.OutMessage{Text: "ok"})
 	rid, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, reply) })
 	if err != nil {
@@ -88,10 +89,10 @@ func TestSilentEventAndDayTime(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.Quiet = func(time.Time, *time.Location) bool { return false }
 	d, _ := start(t, opt)
-	loud := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", april6)
+	loud := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
 	silent, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: storage.KindAnnouncement,
-			Priority: 1, Audience: storage.AudienceAll, Payload: `{"text":"maintenance ce soir"}`, Silent: true})
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: status.KindAnnouncement,
+			Priority: 1, Audience: status.AudienceAll(), Payload: `{"text":"maintenance ce soir"}`, Silent: true})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestShutdownLeavesNothingInflight(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.RateLimit, opt.BatchSize = 20, 10
 	d, stop := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	f.waitCount(t, 5)
 	began := time.Now()

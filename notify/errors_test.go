@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -64,7 +65,7 @@ func TestErrorClasses(t *testing.T) {
 			opt := fastOptions(s, cat, f)
 			opt.MaxAttempts = tc.maxAttempts
 			d, _ := start(t, opt)
-			ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+			ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 			d.Wake()
 			rows := waitSettled(t, s, ev)
 			var r storagetest.Delivery
@@ -122,7 +123,7 @@ func TestRateLimitPausesEverything(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.RateLimit, opt.Workers = 50, 1 // one send at a time: none overlaps the 429
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	waitSettled(t, s, ev)
 	var times []time.Time
@@ -171,7 +172,7 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 				return nil
 			})
 			d, _ := start(t, fastOptions(s, cat, f))
-			ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+			ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 			d.Wake()
 			rows := waitSettled(t, s, ev)
 			if got := f.chats(); len(got) != 1 || got[0] != newID {
@@ -202,8 +203,8 @@ func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
 	opt.BatchSize = 10
 	d, _ := start(t, opt)
 	ev, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: storage.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
+			Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -229,8 +230,8 @@ func TestBlockedChatLosesItsOtherMessages(t *testing.T) {
 		}
 		return nil
 	})
-	e1 := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
-	e2 := serviceEvent(t, s, storage.KindOutage, "ent-shared", "up", "down", april6)
+	e1 := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
+	e2 := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
 	r1, r2 := statesByChat(waitSettled(t, s, e1)), statesByChat(waitSettled(t, s, e2))
 	states := []string{r1[1], r2[1]}
@@ -254,7 +255,7 @@ func TestUnauthorizedPausesWithoutSpendingAttempts(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.Workers = 1
 	d, stop := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	d.Wake()
 	deadline := time.Now().Add(5 * time.Second)
 	for d.Stats().PausedUntil.IsZero() {

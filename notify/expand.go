@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -52,12 +52,12 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 			"audience", ev.Audience, "error", err)
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, err.Error())
 	}
-	if isServiceEvent(ev) && p.d.now().Sub(ev.At) > p.d.opt.MaxEventAge {
+	if ev.Kind.IsService() && p.d.now().Sub(ev.At) > p.d.opt.MaxEventAge {
 		p.d.log.Warn("service event too old to announce; dropped", "event_id", ev.ID, "kind", ev.Kind,
 			"service", ev.ServiceID, "age", p.d.now().Sub(ev.At).Round(time.Second).String())
 		return true, p.d.store.MarkEventDead(ctx, ev.ID, "too old to announce")
 	}
-	if isServiceEvent(ev) {
+	if ev.Kind.IsService() {
 		if ready, err := p.supersede(ctx, ev, &spec); !ready || err != nil {
 			return false, err
 		}
@@ -89,29 +89,19 @@ func (p *pump) expandOne(ctx context.Context, ev storage.Event) (bool, error) {
 // audience): it is marked dead.
 func (d *Dispatcher) specFor(ev storage.Event) (storage.ExpandSpec, error) {
 	spec := storage.ExpandSpec{EventID: ev.ID, ChunkSize: d.opt.ExpandChunk}
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	switch kind {
-	case "service":
-		return d.serviceSpec(spec, ev, arg)
-	case "academie":
-		if arg == "" {
-			return spec, fmt.Errorf("audience %q names no académie", ev.Audience)
-		}
-		spec.Academies = []string{arg}
-	case storage.AudienceAll:
+	switch a := ev.Audience; a.Scope() {
+	case status.ScopeService:
+		return d.serviceSpec(spec, ev, a.Name())
+	case status.ScopeAcademie:
+		spec.Academies = []string{a.Name()}
+	case status.ScopeAll:
 		spec.Everyone = true
-	case "class", "chat":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || id == 0 {
-			return spec, fmt.Errorf("audience %q: bad id", ev.Audience)
-		}
-		if kind == "class" {
-			spec.ClassID = id
-		} else {
-			spec.ChatID = id
-		}
+	case status.ScopeClass:
+		spec.ClassID = a.ID()
+	case status.ScopeChat:
+		spec.ChatID = a.ID()
 	default:
-		return spec, fmt.Errorf("unknown audience %q", ev.Audience)
+		return spec, errors.New("unreadable audience")
 	}
 	return spec, nil
 }
@@ -127,7 +117,7 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 	if !ok {
 		return spec, fmt.Errorf("service %q is not in the catalog", id)
 	}
-	spec.LevelMask = levelMask(svc.Levels)
+	spec.LevelMask = status.Mask(svc.Levels...)
 	spec.WithClasses = true
 	academies := d.cat.Academies
 	if svc.National {
@@ -144,25 +134,25 @@ func (d *Dispatcher) serviceSpec(spec storage.ExpandSpec, ev storage.Event, id s
 		spec.ClassService = id
 	}
 	switch ev.Kind {
-	case storage.KindOutage:
+	case status.KindOutage:
 		spec.Pref = storage.PrefOutage
 		spec.PlanBMembers = !svc.National
-	case storage.KindDegraded:
+	case status.KindDegraded:
 		spec.Pref = storage.PrefDegraded
-		if ev.FromState == storage.StateDown {
+		if ev.FromState == status.Down {
 			// The outage is over (the ENT is usable, if slow): those who
 			// heard of it hear that too.
 			spec.Pref = storage.PrefDegradedAfterDown
 		}
-	case storage.KindRecovery:
+	case status.KindRecovery:
 		spec.Pref = storage.PrefRecovery
 		// Those who asked for recoveries only want to know a broken ENT
 		// works again, not that a slow one is fast again.
-		spec.RecoveryOnly = ev.FromState != storage.StateDegraded
+		spec.RecoveryOnly = ev.FromState != status.Degraded
 	default:
 		return spec, fmt.Errorf("event kind %q has a service audience", ev.Kind)
 	}
-	if ev.Kind != storage.KindDegraded {
+	if ev.Kind != status.KindDegraded {
 		for _, a := range academies {
 			if a.Channel != "" {
 				spec.Channels = append(spec.Channels, storage.ChannelTarget{Channel: a.Channel, Academie: a.Slug})
@@ -193,7 +183,7 @@ func classHearsService(cat *catalog.Catalog, c storage.ClassRef, svc catalog.Ser
 // out (a pupil's default), as the expansion's filters do
 // (storage.ExpandSpec.PlanBMembers).
 func planBOnly(rc storage.Recipient, svc catalog.Service) bool {
-	mask := levelMask(svc.Levels)
+	mask := status.Mask(svc.Levels...)
 	return !rc.AlertOutage || (rc.Levels != 0 && mask != 0 && rc.Levels&mask == 0)
 }
 
@@ -214,30 +204,4 @@ func departementCodes(cat *catalog.Catalog, svc catalog.Service) []string {
 		out = append(out, code)
 	}
 	return out
-}
-
-// levelMask is the chats.levels bitmask of catalog levels.
-func levelMask(levels []catalog.Level) int {
-	m := 0
-	for _, l := range levels {
-		switch l {
-		case catalog.Primaire:
-			m |= storage.LevelPrimaire
-		case catalog.College:
-			m |= storage.LevelCollege
-		case catalog.Lycee:
-			m |= storage.LevelLycee
-		}
-	}
-	return m
-}
-
-// isServiceEvent tells the events about a service's state, which supersede
-// each other.
-func isServiceEvent(ev storage.Event) bool {
-	switch ev.Kind {
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery:
-		return ev.ServiceID != ""
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
@@ -168,7 +169,7 @@ func fairFanOut(b *testing.B, chats int, maxRatio float64, checkP99 bool) {
 	for i := 0; i < b.N; i++ {
 		alone := newFairRig(b, n, 0)
 		began := time.Now()
-		serviceEvent(b, alone.s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+		serviceEvent(b, alone.s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 		alone.d.Wake()
 		unloaded := alone.crowdDone(b, n, 5*time.Minute).Sub(began)
 		alone.stop()
@@ -177,7 +178,7 @@ func fairFanOut(b *testing.B, chats int, maxRatio float64, checkP99 bool) {
 		load := startCommands(b, r, chats)
 		time.Sleep(3 * time.Second) // every chat has asked once
 		began = time.Now()
-		serviceEvent(b, r.s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+		serviceEvent(b, r.s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 		r.d.Wake()
 		loaded := r.crowdDone(b, n, 10*time.Minute).Sub(began)
 		ended := time.Now()
@@ -233,14 +234,14 @@ func BenchmarkLaterEventDuringFanOut(b *testing.B) {
 			extra = append(extra, parent(int64(100_001+k), "alpha"))
 		}
 		r := newFairRig(b, n, 0, extra...)
-		serviceEvent(b, r.s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+		serviceEvent(b, r.s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 		r.d.Wake()
 		r.srv.WaitSent(b, 200, time.Minute) // the fan-out is under way
 		var lat []time.Duration
 		for p := range probes {
 			before := len(r.srv.Sent())
 			began := time.Now()
-			serviceEvent(b, r.s, storage.KindOutage, "ent-alpha", "up", "down", april6.Add(time.Duration(p+1)*time.Minute))
+			serviceEvent(b, r.s, status.KindOutage, "ent-alpha", "up", "down", april6.Add(time.Duration(p+1)*time.Minute))
 			r.d.Wake()
 			lat = append(lat, firstTo(b, r.srv, before, 100_001, 100_000+others, 30*time.Second).Sub(began))
 			time.Sleep(3 * time.Second)

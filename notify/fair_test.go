@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -98,7 +99,7 @@ func TestBulkIsSentWhileRepliesAreDue(t *testing.T) {
 		reply(t, s, fmt.Sprintf("r1:%d", i), 101+i, fmt.Sprintf("réponse 1 à %d", 101+i))
 		reply(t, s, fmt.Sprintf("r2:%d", i), 101+i, fmt.Sprintf("réponse 2 à %d", 101+i))
 	}
-	serviceEvent(t, s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+	serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize, opt.Workers = 4, 1
 	expandNow(t, opt)
@@ -134,8 +135,8 @@ func TestLaterEventGoesOutDuringFanOut(t *testing.T) {
 		people = append(people, parent(1001+i, "alpha"))
 	}
 	addPeople(t, s, people...)
-	serviceEvent(t, s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
-	serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6.Add(time.Minute))
+	serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
+	serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6.Add(time.Minute))
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize, opt.Workers = 4, 1
 	expandNow(t, opt)

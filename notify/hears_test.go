@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -80,7 +81,7 @@ func flagSpecs(r *rand.Rand, w world) []storage.ExpandSpec {
 				s.ClassService = worldServices[r.IntN(len(worldServices))]
 			}
 			if r.IntN(3) != 0 {
-				s.LevelMask = 1 + r.IntN(7)
+				s.LevelMask = status.LevelMask(1 + r.IntN(7))
 			}
 			out = append(out, s)
 		}
@@ -148,7 +149,7 @@ func randomRest(r *rand.Rand, w world, s *storage.ExpandSpec) {
 	}
 	s.WithClasses, s.PlanBMembers, s.RecoveryOnly = r.IntN(2) == 0, r.IntN(2) == 0, r.IntN(2) == 0
 	if r.IntN(2) == 0 {
-		s.LevelMask = r.IntN(8)
+		s.LevelMask = status.LevelMask(r.IntN(8))
 	}
 	s.Pref = worldPrefs[r.IntN(len(worldPrefs))]
 	if r.IntN(25) == 0 {
@@ -173,7 +174,7 @@ func eventsFor(t *testing.T, s *storage.Store, prefix string, specs []storage.Ex
 	err := s.Update(ctx, func(tx *storage.Tx) error {
 		for i := range specs {
 			id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: fmt.Sprintf("%s-spec-%d", prefix, i),
-				Kind: storage.KindAnnouncement, Priority: storage.PriorityNotice, Audience: storage.AudienceAll})
+				Kind: status.KindAnnouncement, Priority: storage.PriorityNotice, Audience: status.AudienceAll()})
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -107,7 +108,7 @@ func sendPriors(t *testing.T, s *storage.Store, r *rand.Rand, chats []ChatFacts)
 		}
 		for i := range worldPriors {
 			id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: fmt.Sprintf("prior-%d", i),
-				Kind: storage.KindAnnouncement, Priority: storage.PriorityNotice, Audience: storage.AudienceAcademie(priorAcad)})
+				Kind: status.KindAnnouncement, Priority: storage.PriorityNotice, Audience: status.AudienceAcademie(priorAcad)})
 			prior = append(prior, id)
 			if err != nil {
 				return err
@@ -152,7 +153,7 @@ func sendPriors(t *testing.T, s *storage.Store, r *rand.Rand, chats []ChatFacts)
 
 // randomChat draws a chat's settings and subscriptions.
 func randomChat(r *rand.Rand, id int64, sent []int64) ChatFacts {
-	c := ChatFacts{ID: id, Active: r.IntN(6) != 0, Levels: r.IntN(8), AlertOutage: r.IntN(3) != 0,
+	c := ChatFacts{ID: id, Active: r.IntN(6) != 0, Levels: status.LevelMask(r.IntN(8)), AlertOutage: r.IntN(3) != 0,
 		AlertDegraded: r.IntN(3) == 0, AlertRecovery: r.IntN(3) != 0, Sent: sent}
 	for _, a := range pickSome(r, worldAcademies, r.IntN(4)) {
 		s := SubscriptionFacts{Academie: a}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
@@ -278,7 +279,7 @@ func start(t testing.TB, opt Options) (d *Dispatcher, stop func()) {
 type person struct {
 	id        int64
 	role      string
-	levels    int
+	levels    status.LevelMask
 	outage    bool
 	recovery  bool
 	degraded  bool
@@ -345,13 +346,13 @@ func parents(n int, academy string) []person {
 }
 
 // serviceEvent writes a change of state as the checker does.
-func serviceEvent(t testing.TB, s *storage.Store, kind, service, from, to string, at time.Time) int64 {
+func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service string, from, to status.State, at time.Time) int64 {
 	t.Helper()
 	id, ok, err := storagetest.Do2(s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
 		return tx.InsertEvent(context.Background(), storage.NewEvent{
 			DedupKey: fmt.Sprintf("state:%s:%s:%d", service, to, at.UnixMilli()), Kind: kind,
 			Priority: storage.PriorityBulk, ServiceID: service, FromState: from, ToState: to, Reason: "HTTP 502",
-			Audience: storage.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
+			Audience: status.AudienceService(service), Payload: fmt.Sprintf(`{"since_ms":%d}`, at.UnixMilli()), At: at,
 		})
 	})
 	if err != nil || !ok {

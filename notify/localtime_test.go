@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -42,7 +42,7 @@ func TestQuietHoursInTheAcademysTime(t *testing.T) {
 				return h >= 21 || h < 7
 			}
 			d, _ := start(t, opt)
-			ev := serviceEvent(t, s, storage.KindOutage, "ent-reunion", "up", "down", tc.at)
+			ev := serviceEvent(t, s, status.KindOutage, "ent-reunion", "up", "down", tc.at)
 			d.Wake()
 			waitSettled(t, s, ev)
 			sent := srv.SentTo(1)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -71,7 +72,7 @@ func TestExpansionFollowsServicesFor(t *testing.T) {
 		if svc.Local() {
 			local++
 		}
-		evID := serviceEvent(t, s, storage.KindOutage, svc.ID, "up", "down", april6)
+		evID := serviceEvent(t, s, status.KindOutage, svc.ID, "up", "down", april6)
 		spec := specOf(t, s, d, evID)
 		spec.Channels = nil
 		for {

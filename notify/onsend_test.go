@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // TestOnSendReportsResults checks the /metrics hook: one "ok" per message
@@ -24,7 +24,7 @@ func TestOnSendReportsResults(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.OnSend = func(r string) { mu.Lock(); got[r]++; mu.Unlock() }
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	waitSettled(t, s, ev)
 	mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -53,7 +54,7 @@ func TestRenderPanicFailsThatDeliveryOnly(t *testing.T) {
 		mu.Unlock()
 	}
 	d, stop := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	d.Wake()
 	rows := waitSettled(t, s, ev)
 	stop()

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram/telegramtest"
@@ -51,7 +52,7 @@ func TestParseErrorFailsThatDeliveryOnly(t *testing.T) {
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Renderer = breakingRenderer{base: testRenderer{cat}}
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	rows := statesByChat(waitSettled(t, s, ev))
 

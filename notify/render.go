@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -72,27 +71,26 @@ func (d *Dispatcher) narrow(ev storage.Event, rc storage.Recipient) storage.Reci
 		return rc
 	}
 	var keep func(slug string) bool
-	kind, arg, _ := strings.Cut(ev.Audience, ":")
-	switch kind {
-	case "service":
-		svc, ok := d.cat.Service(arg)
+	switch aud := ev.Audience; aud.Scope() {
+	case status.ScopeService:
+		svc, ok := d.cat.Service(aud.Name())
 		if !ok || svc.National {
 			return rc
 		}
 		slugs := map[string]bool{}
-		for _, a := range d.cat.AcademiesOf(arg) {
+		for _, a := range d.cat.AcademiesOf(svc.ID) {
 			slugs[a.Slug] = true
 		}
 		keep = func(s string) bool { return slugs[s] }
 		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
 			return !classHearsService(d.cat, c, svc)
 		})
-		rc.PlanBOnly = ev.Kind == storage.KindOutage && planBOnly(rc, svc)
-	case "academie":
-		keep = func(s string) bool { return s == arg }
-	case "class":
+		rc.PlanBOnly = ev.Kind == status.KindOutage && planBOnly(rc, svc)
+	case status.ScopeAcademie:
+		keep = func(s string) bool { return s == aud.Name() }
+	case status.ScopeClass:
 		rc.Classes = slices.DeleteFunc(slices.Clone(rc.Classes), func(c storage.ClassRef) bool {
-			return strconv.FormatInt(c.ID, 10) != arg
+			return c.ID != aud.ID()
 		})
 		return rc
 	default:

@@ -19,7 +19,7 @@ import (
 type testRenderer struct{ cat *catalog.Catalog }
 
 func (r testRenderer) Render(_ context.Context, ev storage.Event, to storage.Recipient) (storage.OutMessage, error) {
-	if !isServiceEvent(ev) {
+	if !ev.Kind.IsService() {
 		return ev.ReplyMessage()
 	}
 	name := ev.ServiceID

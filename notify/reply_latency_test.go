@@ -11,6 +11,7 @@ import (
 	"sentinelle/bot"
 	"sentinelle/catalog"
 	"sentinelle/notify"
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
@@ -42,7 +43,7 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		err = store.Update(context.Background(), func(tx *storage.Tx) error {
 			for c := range crowd {
 				ch := storage.NewChat(int64(2_000_000 + c))
-				ch.Role, ch.Levels = "parent", storage.LevelCollege
+				ch.Role, ch.Levels = "parent", status.College.Bit()
 				if err := tx.CreateOrUpdateChat(context.Background(), ch); err != nil {
 					return err
 				}
@@ -75,9 +76,9 @@ func BenchmarkReplyLatencyDuringFanOut(b *testing.B) {
 		go func() { stopped <- bt.Run(ctx) }()
 
 		if _, _, err := storagetest.Do2(store.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-			return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "bench-outage", Kind: storage.KindOutage,
+			return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "bench-outage", Kind: status.KindOutage,
 				Priority: storage.PriorityBulk, ServiceID: "enc92", FromState: "up", ToState: "down", Reason: "waiting_room",
-				Audience: storage.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`})
+				Audience: status.AudienceService("enc92"), Payload: `{"since_ms":1617687120000}`})
 		}); err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -106,7 +107,7 @@ func TestRetryDueWhateverTheClock(t *testing.T) {
 			opt.Now, opt.PollInterval = clock.now, time.Hour
 			opt.BackoffBase, opt.BackoffMax = 50*time.Millisecond, 50*time.Millisecond
 			d, _ := start(t, opt)
-			ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", clock.now())
+			ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", clock.now())
 			d.Wake()
 			// 10 s at most, far less than the hour of the poll.
 			f.waitFor(t, "the retry to chat 1", func(m []sent) bool { return slices.ContainsFunc(m, func(m sent) bool { return m.chat == 1 }) })

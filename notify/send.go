@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/telegram"
 )
@@ -51,7 +52,7 @@ func (d *Dispatcher) params(j *job, extra map[string]string) map[string]string {
 	ev := j.ev
 	p := make(map[string]string, len(extra)+2)
 	maps.Copy(p, extra)
-	if ev.Silent || (ev.Kind != storage.KindReply && d.opt.Quiet != nil && d.opt.Quiet(d.now(), j.loc)) {
+	if ev.Silent || (ev.Kind != status.KindReply && d.opt.Quiet != nil && d.opt.Quiet(d.now(), j.loc)) {
 		p["disable_notification"] = "true"
 	}
 	if d.opt.PaidBroadcast {
@@ -133,7 +134,7 @@ func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (stor
 func (d *Dispatcher) refused(j *job, r storage.DeliveryResult, err error, attrs []any) (storage.DeliveryResult, bool) {
 	attrs = append(attrs, "error", err)
 	switch {
-	case !isServiceEvent(*j.ev):
+	case !j.ev.Kind.IsService():
 		r.Outcome = storage.OutcomeDead
 		d.log.Error("Telegram refused the text of an event: every delivery of it is abandoned; this is a rendering bug", attrs...)
 	case !j.plain:

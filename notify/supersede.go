@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -25,7 +26,7 @@ func (p *pump) supersede(ctx context.Context, ev storage.Event, spec *storage.Ex
 		p.dropQueued(func(j *job) bool { return olderSameService(j.ev, ev) },
 			fmt.Sprintf("superseded by event %d", ev.ID))
 	}
-	if ev.Kind == storage.KindRecovery || (ev.Kind == storage.KindDegraded && ev.FromState == storage.StateDown) {
+	if ev.Kind == status.KindRecovery || (ev.Kind == status.KindDegraded && ev.FromState == status.Down) {
 		if p.priorInflight(ev) {
 			p.forceFlush = true
 			return false, nil

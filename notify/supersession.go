@@ -13,6 +13,6 @@ import "sentinelle/storage"
 // events only), and Store.PrepareDelivery skips a message whose news a
 // later event outdated. TestSupersedesMatchesStorage holds them together.
 func Supersedes(later, earlier storage.Event) bool {
-	return isServiceEvent(later) && isServiceEvent(earlier) &&
+	return later.Kind.IsService() && earlier.Kind.IsService() && later.ServiceID != "" &&
 		earlier.ServiceID == later.ServiceID && earlier.ID < later.ID
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -26,7 +27,7 @@ func TestSupersedesMatchesStorage(t *testing.T) {
 		checkPrepared(t, s, trial, evs)
 		var services []storage.Event
 		for _, e := range evs {
-			if isServiceEvent(e) {
+			if e.Kind.IsService() && e.ServiceID != "" {
 				services = append(services, e)
 			}
 		}
@@ -63,15 +64,15 @@ func randomHistory(t *testing.T, s *storage.Store, r *rand.Rand, trial int) []st
 			// A service event always names its service, as the checker
 			// writes it: two naming none would be news of one service
 			// for PrepareDelivery's SQL, and of none for Supersedes.
-			e := storage.Event{Kind: []string{storage.KindOutage, storage.KindDegraded, storage.KindRecovery}[r.IntN(3)],
+			e := storage.Event{Kind: []status.Kind{status.KindOutage, status.KindDegraded, status.KindRecovery}[r.IntN(3)],
 				ServiceID: svcs[r.IntN(2)], Priority: r.IntN(3)}
 			if r.IntN(4) == 0 {
 				// Another kind, maybe naming a service: it supersedes nothing.
-				e.Kind = []string{storage.KindClassNotice, storage.KindAnnouncement, storage.KindReply}[r.IntN(3)]
+				e.Kind = []status.Kind{status.KindClassNotice, status.KindAnnouncement, status.KindReply}[r.IntN(3)]
 				e.ServiceID = []string{"", svcs[0], svcs[1]}[r.IntN(3)]
 			}
 			id, _, err := tx.InsertEvent(ctx, storage.NewEvent{DedupKey: fmt.Sprintf("t%d-e%d", trial, i), Kind: e.Kind,
-				Priority: e.Priority, ServiceID: e.ServiceID, Audience: storage.AudienceAcademie("alpha")})
+				Priority: e.Priority, ServiceID: e.ServiceID, Audience: status.AudienceAcademie("alpha")})
 			e.ID = id
 			evs = append(evs, e)
 			if err != nil {

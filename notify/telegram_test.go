@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
@@ -70,7 +71,7 @@ func TestTelegramFailures(t *testing.T) {
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-alpha", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	rows := waitSettled(t, s, ev)
 
@@ -121,7 +122,7 @@ func TestTelegram429PausesAndIsNotAnAttempt(t *testing.T) {
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Workers = 1
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, storage.KindOutage, "ent-ecoles", "up", "down", april6)
+	ev := serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	d.Wake()
 	rows := waitSettled(t, s, ev)
 	reqs := srv.RequestsFor("sendMessage")
@@ -147,8 +148,8 @@ func TestTelegramRefusesBrokenHTML(t *testing.T) {
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha"), parent(3, "beta"))
 	d, _ := start(t, fastOptions(s, cat, newClient(t, srv, false)))
 	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: storage.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: storage.AudienceAll, Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
+		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
+			Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
 	})
 	if err != nil {
 		t.Fatal(err)

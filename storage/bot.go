@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"sentinelle/status"
 )
 
 // ApplyUpdates runs fn for a whole getUpdates batch and records the batch's
@@ -68,18 +70,23 @@ func (t *Tx) Isolate(ctx context.Context, fn func() error) error {
 // replies the bot wrote to it. Announcements an admin sent stay: they are
 // not about the admin. Forgetting an unknown chat does nothing.
 func (t *Tx) ForgetChat(ctx context.Context, chatID int64) error {
+	args := []any{sql.Named("chat", chatID), sql.Named("audience", status.AudienceChat(chatID).String())}
 	for _, q := range []string{
-		`DELETE FROM events WHERE audience IN (SELECT 'class:' || id FROM classes WHERE owner_chat_id = ?1)`,
-		`DELETE FROM events WHERE audience = 'chat:' || ?1`,
-		`DELETE FROM classes WHERE owner_chat_id = ?1`,
-		`DELETE FROM chats WHERE chat_id = ?1`,
+		`DELETE FROM events WHERE audience IN (SELECT ` + classAudienceSQL + ` FROM classes WHERE owner_chat_id = :chat)`,
+		`DELETE FROM events WHERE audience = :audience`,
+		`DELETE FROM classes WHERE owner_chat_id = :chat`,
+		`DELETE FROM chats WHERE chat_id = :chat`,
 	} {
-		if _, err := t.tx.ExecContext(ctx, q, chatID); err != nil {
+		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("storage: forget chat: %w", err)
 		}
 	}
 	return nil
 }
+
+// classAudienceSQL is status.AudienceClass(id).String() written in SQL, for
+// the classes of a query (TestClassAudienceSQL checks that they agree).
+const classAudienceSQL = `'class:' || id`
 
 // Confirmation kinds: what pressing the confirming button does.
 const (

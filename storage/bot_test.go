@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -99,7 +100,7 @@ func TestTxSeesItsOwnWrites(t *testing.T) {
 	s := openTest(t)
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		c := NewChat(42)
-		c.Role, c.Levels = "parent", LevelCollege|LevelLycee
+		c.Role, c.Levels = "parent", status.College.Bit()|status.Lycee.Bit()
 		if err := tx.CreateOrUpdateChat(ctx, c); err != nil {
 			return err
 		}

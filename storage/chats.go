@@ -6,14 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Level bits of chats.levels. A chat's levels are an OR of these; 0 means
-// the person gave none, and then every alert concerns them.
-const (
-	LevelPrimaire = 1
-	LevelCollege  = 2
-	LevelLycee    = 4
+	"sentinelle/status"
 )
 
 // Chat is a Telegram chat that talks to the bot, with the preferences that
@@ -25,7 +19,7 @@ type Chat struct {
 	ID            int64
 	Kind          string
 	Role          string
-	Levels        int
+	Levels        status.LevelMask // chats.levels: 0 when the person gave none
 	AlertOutage   bool
 	AlertRecovery bool
 	AlertDegraded bool

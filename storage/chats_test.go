@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -13,7 +14,7 @@ func TestChatRoundTripAndDefaults(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	c := NewChat(7)
-	c.Role, c.Levels, c.DisplayName = "eleve", LevelCollege|LevelLycee, "Léa"
+	c.Role, c.Levels, c.DisplayName = "eleve", status.College.Bit()|status.Lycee.Bit(), "Léa"
 	c.AlertOutage = false
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, c) }); err != nil {
 		t.Fatal(err)

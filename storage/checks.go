@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sentinelle/status"
 	"time"
 )
 
@@ -30,8 +31,8 @@ type CheckResult struct {
 	RoundID    int64
 	ServiceID  string
 	At         time.Time
-	State      string
-	Reason     string
+	State      status.State
+	Reason     status.Reason
 	HTTPStatus int
 	Latency    time.Duration
 	FinalURL   string
@@ -51,7 +52,7 @@ func (t *Tx) VoidUptime(ctx context.Context, id string, at time.Time) error {
 	if err != nil || prev.LastCheckedAt.IsZero() {
 		return err
 	}
-	if err := addUptime(ctx, t, id, StateUnknown, prev.LastCheckedAt, at); err != nil {
+	if err := addUptime(ctx, t, id, status.Unknown, prev.LastCheckedAt, at); err != nil {
 		return err
 	}
 	_, err = t.exec(ctx, `UPDATE service_states SET last_checked_at = ? WHERE service_id = ?`, ms(at), id)

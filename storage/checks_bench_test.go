@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // BenchmarkDailyStates90 reads the 90-day history bar of one service whose
@@ -18,7 +20,7 @@ func BenchmarkDailyStates90(b *testing.B) {
 	defer s.Close()
 	start := t0.Add(-90 * 24 * time.Hour)
 	err = s.Update(context.Background(), func(tx *Tx) error {
-		return addUptime(context.Background(), tx, "ent", StateUp, start, t0)
+		return addUptime(context.Background(), tx, "ent", status.Up, start, t0)
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -30,7 +32,7 @@ func BenchmarkDailyStates90(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		days, err := s.DailyStates(context.Background(), "ent", 90, t0.In(paris))
-		if err != nil || len(days) != 90 || days[10].State != StateUp {
+		if err != nil || len(days) != 90 || days[10].State != status.Up {
 			b.Fatalf("DailyStates: %d days, %v", len(days), err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // t0 is 6 April 2021, 7:30 in Paris: the morning the ENTs fell.
@@ -13,7 +15,7 @@ var t0 = time.Date(2021, 4, 6, 5, 30, 0, 0, time.UTC)
 
 func minute(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
 
-func res(id, state, reason string) CheckResult {
+func res(id string, state status.State, reason status.Reason) CheckResult {
 	return CheckResult{ServiceID: id, State: state, Reason: reason, HTTPStatus: 200, Latency: 840 * time.Millisecond}
 }
 
@@ -67,7 +69,7 @@ func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
 func TestVoidUptime(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
 	err := s.Update(ctx, func(tx *Tx) error {
 		if err := tx.VoidUptime(ctx, "a", minute(1)); err != nil {
 			return err
@@ -78,7 +80,7 @@ func TestVoidUptime(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := serviceState(ctx, s, "a")
-	if err != nil || st.State != StateUp || st.LastState != StateUp || !st.LastCheckedAt.Equal(minute(1)) {
+	if err != nil || st.State != status.Up || st.LastState != status.Up || !st.LastCheckedAt.Equal(minute(1)) {
 		t.Fatalf("after a voided check: %+v, %v; want up with last_checked_at moved to minute 1", st, err)
 	}
 	if _, err := serviceState(ctx, s, "never-checked"); !errors.Is(err, ErrNotFound) {
@@ -89,7 +91,7 @@ func TestVoidUptime(t *testing.T) {
 		t.Fatalf("uptime %+v, %v; want the voided minute counted unknown", u, err)
 	}
 	// The next check counts from the voided one, not across it.
-	checkRound(t, s, minute(3), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(3), testMaxGap, res("a", status.Up, "ok"))
 	if u, _ := s.Uptime(ctx, "a", t0, minute(60)); u.Up != 2*time.Minute || u.Unknown != time.Minute {
 		t.Fatalf("uptime %+v, want 2 min up after the voided minute", u)
 	}
@@ -105,9 +107,9 @@ func TestPruneAndRecentResults(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	old := t0.Add(-31 * 24 * time.Hour)
-	checkRound(t, s, old, testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, minute(1), testMaxGap, res("a", StateDegraded, "slow"))
+	checkRound(t, s, old, testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, minute(1), testMaxGap, res("a", status.Degraded, "slow"))
 	n, err := s.PruneResults(ctx, t0.Add(-30*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("PruneResults: %d, %v; want 1 deleted", n, err)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sentinelle/status"
 )
 
 // ErrCodeTaken is returned by CreateClass when the join code is already
@@ -178,12 +180,15 @@ func (t *Tx) CloseClass(ctx context.Context, classID int64) error {
 	if err != nil {
 		return fmt.Errorf("storage: close class: %w", err)
 	}
-	for _, q := range []string{
-		`DELETE FROM class_members WHERE class_id = ?`,
-		`DELETE FROM confirmations WHERE class_id = ?`,
-		`DELETE FROM events WHERE audience = 'class:' || ?`,
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		{`DELETE FROM class_members WHERE class_id = ?`, classID},
+		{`DELETE FROM confirmations WHERE class_id = ?`, classID},
+		{`DELETE FROM events WHERE audience = ?`, status.AudienceClass(classID).String()},
 	} {
-		if _, err := t.tx.ExecContext(ctx, q, classID); err != nil {
+		if _, err := t.tx.ExecContext(ctx, q.sql, q.arg); err != nil {
 			return fmt.Errorf("storage: close class: %w", err)
 		}
 	}

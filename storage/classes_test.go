@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -68,8 +69,8 @@ func TestCloseClassWipesTexts(t *testing.T) {
 	var evID int64
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		var err error
-		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n1", Kind: KindClassNotice, Priority: PriorityNotice,
-			Audience: AudienceClass(c.ID), Payload: `{"text":"secret"}`})
+		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: PriorityNotice,
+			Audience: status.AudienceClass(c.ID), Payload: `{"text":"secret"}`})
 		if err != nil {
 			return err
 		}
@@ -104,7 +105,7 @@ func TestForgetChatErasesEverything(t *testing.T) {
 		if err = tx.Subscribe(ctx, 10, "versailles"); err != nil {
 			return err
 		}
-		notice, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: KindClassNotice, Priority: 1, Audience: AudienceClass(c.ID)})
+		notice, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(c.ID)})
 		if err != nil {
 			return err
 		}
@@ -149,7 +150,7 @@ func TestNoticeQuotaAndReport(t *testing.T) {
 	var evID int64
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		var err error
-		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: KindClassNotice, Priority: 1, Audience: AudienceClass(c.ID)})
+		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(c.ID)})
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sentinelle/status"
 	"strings"
 	"time"
 )
@@ -18,11 +19,11 @@ import (
 type Incident struct {
 	ID          int64
 	ServiceID   string
-	Reason      string    // the cause judged when it opened: timeout, waiting_room…
-	StartedAt   time.Time //
-	EndedAt     time.Time // zero while open
-	EndState    string    // up or degraded once closed
-	Maintenance bool      // opened during a declared maintenance
+	Reason      status.Reason // the cause judged when it opened: timeout, waiting_room…
+	StartedAt   time.Time     //
+	EndedAt     time.Time     // zero while open
+	EndState    status.State  // up or degraded once closed
+	Maintenance bool          // opened during a declared maintenance
 }
 
 // Open reports whether the incident is still going on.
@@ -97,7 +98,7 @@ func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]In
 // OpenIncident opens an outage of a service, started at startedAt for the
 // given reason, and returns its id. maintenance marks an outage that began
 // during a declared maintenance.
-func (t *Tx) OpenIncident(ctx context.Context, serviceID, reason string, startedAt time.Time, maintenance bool) (int64, error) {
+func (t *Tx) OpenIncident(ctx context.Context, serviceID string, reason status.Reason, startedAt time.Time, maintenance bool) (int64, error) {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?)`,
 		serviceID, reason, ms(startedAt), boolInt(maintenance))
 	if err != nil {
@@ -113,7 +114,7 @@ func (t *Tx) OpenIncident(ctx context.Context, serviceID, reason string, started
 // CloseIncident closes the service's open incident, ended at endedAt into
 // endState ("" when there is none to tell), and returns its id, or 0 when
 // no incident was open.
-func (t *Tx) CloseIncident(ctx context.Context, serviceID string, endedAt time.Time, endState string) (int64, error) {
+func (t *Tx) CloseIncident(ctx context.Context, serviceID string, endedAt time.Time, endState status.State) (int64, error) {
 	id, err := t.OpenIncidentID(ctx, serviceID)
 	if err != nil || id == 0 {
 		return 0, err

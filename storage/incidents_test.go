@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 func TestIncidentsFilter(t *testing.T) {
@@ -16,9 +18,9 @@ func TestIncidentsFilter(t *testing.T) {
 		var errs [5]error
 		_, errs[0] = tx.OpenIncident(ctx, "a", "timeout", minute(0), false)
 		_, errs[1] = tx.OpenIncident(ctx, "c", "http_status", minute(1), false)
-		_, errs[2] = tx.CloseIncident(ctx, "a", minute(2), StateUp)
+		_, errs[2] = tx.CloseIncident(ctx, "a", minute(2), status.Up)
 		_, errs[3] = tx.OpenIncident(ctx, "b", "waiting_room", minute(3), false)
-		_, errs[4] = tx.CloseIncident(ctx, "c", minute(4), StateUp)
+		_, errs[4] = tx.CloseIncident(ctx, "c", minute(4), status.Up)
 		return errors.Join(errs[:]...)
 	})
 	if err != nil {
@@ -79,7 +81,7 @@ func TestIncidentOpenClose(t *testing.T) {
 		got.closed, errs[2] = tx.CloseIncident(ctx, "a", minute(5), "")
 		got.openAfter, errs[3] = tx.OpenIncidentID(ctx, "a")
 		got.latest, errs[4] = tx.LatestIncidentID(ctx, "a")
-		got.closedAgain, errs[5] = tx.CloseIncident(ctx, "a", minute(6), StateUp)
+		got.closedAgain, errs[5] = tx.CloseIncident(ctx, "a", minute(6), status.Up)
 		return errors.Join(errs[:]...)
 	})
 	if err != nil {

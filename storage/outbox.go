@@ -7,21 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
-// Event kinds, as stored in events.kind. The first three are written by the
-// checker; the others by the bot.
-const (
-	KindOutage       = "outage"
-	KindDegraded     = "degraded"
-	KindRecovery     = "recovery"
-	KindClassNotice  = "class_notice"
-	KindAnnouncement = "announcement"
-	KindReply        = "reply"
-)
+// serviceKindsSQL is the SQL list of the event kinds that tell a change of
+// a service's state (status.Kind.IsService), written out so that the
+// queries stay plain. Every kind written in this package's SQL is checked
+// against package status by TestSQLKindsAreStatusKinds.
+const serviceKindsSQL = `('outage', 'degraded', 'recovery')`
 
 // Priorities of events and their deliveries: a parent's /etat must not wait
 // behind 40,000 outage messages, and a teacher's notice neither.
@@ -31,23 +29,6 @@ const (
 	PriorityBulk   = 2 // outages, degradations, recoveries
 )
 
-// AudienceAll is the audience of an announcement to every subscriber.
-const AudienceAll = "all"
-
-// AudienceService is the audience of a change of a service's state: the
-// subscribers of every académie that relies on it, or everybody for a
-// national service.
-func AudienceService(serviceID string) string { return "service:" + serviceID }
-
-// AudienceAcademie is the audience of an announcement to one académie.
-func AudienceAcademie(slug string) string { return "academie:" + slug }
-
-// AudienceClass is the audience of a teacher's notice to a class.
-func AudienceClass(classID int64) string { return "class:" + strconv.FormatInt(classID, 10) }
-
-// AudienceChat is the audience of a reply: one chat.
-func AudienceChat(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
-
 // Event is a row of events: something that happened and that people may
 // need to hear. State is "new" until every recipient has a delivery row,
 // then "expanded"; "superseded" once a later event about the same service
@@ -55,14 +36,14 @@ func AudienceChat(chatID int64) string { return "chat:" + strconv.FormatInt(chat
 type Event struct {
 	ID         int64
 	DedupKey   string
-	Kind       string
+	Kind       status.Kind
 	Priority   int
 	ServiceID  string
-	FromState  string
-	ToState    string
-	Reason     string
-	Audience   string
-	Payload    string // JSON; a reply's payload is an OutMessage
+	FromState  status.State
+	ToState    status.State
+	Reason     status.Reason
+	Audience   status.Audience // zero when the stored one cannot be read
+	Payload    string          // JSON; a reply's payload is an OutMessage
 	Silent     bool
 	At         time.Time
 	CreatedAt  time.Time
@@ -76,13 +57,13 @@ type Event struct {
 // A zero At means now.
 type NewEvent struct {
 	DedupKey  string
-	Kind      string
+	Kind      status.Kind
 	Priority  int
 	ServiceID string
-	FromState string
-	ToState   string
-	Reason    string
-	Audience  string
+	FromState status.State
+	ToState   status.State
+	Reason    status.Reason
+	Audience  status.Audience
 	Payload   string
 	Silent    bool
 	At        time.Time
@@ -144,7 +125,7 @@ type Recipient struct {
 	Channel   string
 	Kind      string
 	Role      string
-	Levels    int
+	Levels    status.LevelMask
 	Academies []string
 	Classes   []ClassRef
 	// AlertOutage is the chat's outage setting.
@@ -164,8 +145,8 @@ func NewReply(key string, chatID int64, msg OutMessage) (NewEvent, error) {
 	if err != nil {
 		return NewEvent{}, fmt.Errorf("storage: reply payload: %w", err)
 	}
-	return NewEvent{DedupKey: key, Kind: KindReply, Priority: PriorityReply,
-		Audience: AudienceChat(chatID), Payload: payload}, nil
+	return NewEvent{DedupKey: key, Kind: status.KindReply, Priority: PriorityReply,
+		Audience: status.AudienceChat(chatID), Payload: payload}, nil
 }
 
 // ReplyMessage decodes the message stored in a reply event, as it is sent:
@@ -213,7 +194,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e NewEvent, now int64) (int64,
 			to_state, reason, audience, payload, silent, at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-		e.DedupKey, e.Kind, e.Priority, e.ServiceID, e.FromState, e.ToState, e.Reason, e.Audience,
+		e.DedupKey, e.Kind, e.Priority, e.ServiceID, e.FromState, e.ToState, e.Reason, e.Audience.String(),
 		e.Payload, flag01(e.Silent), at, now).Scan(&id)
 	if err == nil {
 		return id, true, nil
@@ -231,16 +212,17 @@ func checkNewEvent(e NewEvent) error {
 	switch {
 	case e.DedupKey == "":
 		return errors.New("storage: insert event: empty dedup key")
-	case e.Audience == "":
+	case e.Audience.IsZero():
 		return errors.New("storage: insert event: empty audience")
 	case e.Priority < PriorityReply || e.Priority > PriorityBulk:
 		return fmt.Errorf("storage: insert event: priority %d out of 0..2", e.Priority)
+	case e.Kind.IsService() && e.ServiceID == "":
+		return fmt.Errorf("storage: insert event: a %s event names no service", e.Kind)
 	}
-	switch e.Kind {
-	case KindOutage, KindDegraded, KindRecovery, KindClassNotice, KindAnnouncement, KindReply:
-		return nil
+	if !slices.Contains(status.AllKinds(), e.Kind) {
+		return fmt.Errorf("storage: insert event: unknown kind %q", e.Kind)
 	}
-	return fmt.Errorf("storage: insert event: unknown kind %q", e.Kind)
+	return nil
 }
 
 const eventColumns = `id, dedup_key, kind, priority, service_id, from_state, to_state, reason, audience,
@@ -250,11 +232,15 @@ func scanEvent(row rowScanner) (Event, error) {
 	var e Event
 	var silent int
 	var at, created, expanded int64
+	var audience string
 	err := row.Scan(&e.ID, &e.DedupKey, &e.Kind, &e.Priority, &e.ServiceID, &e.FromState, &e.ToState,
-		&e.Reason, &e.Audience, &e.Payload, &silent, &at, &created, &e.State, &expanded, &e.DeadReason)
+		&e.Reason, &audience, &e.Payload, &silent, &at, &created, &e.State, &expanded, &e.DeadReason)
 	if err != nil {
 		return Event{}, err
 	}
+	// An audience that cannot be read is left zero rather than failing the
+	// read: the dispatcher then abandons that event alone (reaching nobody).
+	e.Audience, _ = status.ParseAudience(audience)
 	e.Silent = silent == 1
 	e.At, e.CreatedAt, e.ExpandedAt = fromMS(at), fromMS(created), fromMS(expanded)
 	return e, nil

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Delivery is a claimed outbox row: one message of one event to one chat,
@@ -161,13 +163,13 @@ func claimDeliveries(ctx context.Context, tx *sql.Tx, now int64, lo, hi, want in
 	for rows.Next() {
 		var d Delivery
 		var active int
-		var kind string
+		var kind status.Kind
 		if err := rows.Scan(&d.EventID, &d.ChatID, &d.Priority, &d.Attempts, &active, &kind); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: claim: %w", err)
 		}
 		switch {
-		case active == 0 && kind != KindReply:
+		case active == 0 && kind != status.KindReply:
 			inactive = append(inactive, d)
 		case len(picked) >= want || taken[d.ChatID] || (f.ChatBusy != nil && f.ChatBusy(d.ChatID)):
 		default:

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"sentinelle/status"
 )
 
 // Preference filters of an expansion: which alert setting a chat must have
@@ -73,7 +75,7 @@ type ExpandSpec struct {
 	PlanBMembers bool
 	ClassID      int64
 	ChatID       int64
-	LevelMask    int
+	LevelMask    status.LevelMask
 	Pref         string
 	Prior        []int64
 	RecoveryOnly bool
@@ -325,7 +327,7 @@ func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 	}
 	reason := fmt.Sprintf("superseded by event %d", ev.ID)
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ('outage', 'degraded', 'recovery')`
+		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ` + serviceKindsSQL
 		args := []any{sql.Named("svc", ev.ServiceID), sql.Named("id", ev.ID), sql.Named("why", reason)}
 		for _, q := range []string{
 			`UPDATE events SET state = 'superseded' WHERE id IN (` + earlier + `) AND state IN ('new', 'expanded')`,

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"sentinelle/status"
 )
 
 // The bulk lane is shared among its events round robin: an ENT outage
@@ -135,11 +137,11 @@ func bulkRowsOf(ctx context.Context, tx *sql.Tx, h bulkHead, now int64, limit in
 	for rows.Next() {
 		r := bulkRow{Delivery: Delivery{EventID: h.event, Priority: PriorityBulk}}
 		var active int
-		var kind string
+		var kind status.Kind
 		if err := rows.Scan(&r.ChatID, &r.Attempts, &active, &kind); err != nil {
 			return nil, fmt.Errorf("storage: claim bulk: %w", err)
 		}
-		r.inactive = active == 0 && kind != KindReply
+		r.inactive = active == 0 && kind != status.KindReply
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 // chatRange is the ids from..to.
@@ -35,8 +37,8 @@ func TestClaimBulkRoundRobinByEvent(t *testing.T) {
 	addChats(t, s, "alpha", chatRange(1, 2000)...)
 	addChats(t, s, "beta", chatRange(5001, 5003)...)
 	national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
-	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
-		Audience: AudienceService("ent-b"), ToState: StateDown}, ExpandSpec{Academies: []string{"beta"}})
+	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
+		Audience: status.AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
 
 	got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
 	if err != nil {
@@ -94,8 +96,8 @@ func TestClaimBulkShare(t *testing.T) {
 			}
 			for i := range tc.replies {
 				chat := int64(1001 + i)
-				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: KindReply, Priority: PriorityReply,
-					Audience: AudienceChat(chat)}, ExpandSpec{ChatID: chat})
+				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: status.KindReply, Priority: PriorityReply,
+					Audience: status.AudienceChat(chat)}, ExpandSpec{ChatID: chat})
 			}
 			got, err := s.SettleAndClaim(ctx, nil, tc.want, ClaimFilter{Bulk: tc.share}, time.Minute)
 			if err != nil {

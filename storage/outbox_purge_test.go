@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -13,7 +14,7 @@ func TestPurgeOutbox(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
 	s := purgeStore(t, &now, 1)
-	insert := func(key, kind, service string, prio int, audience string) int64 {
+	insert := func(key string, kind status.Kind, service string, prio int, audience status.Audience) int64 {
 		t.Helper()
 		id, ok, err := insertOne(ctx, s, NewEvent{DedupKey: key, Kind: kind, Priority: prio, ServiceID: service,
 			Audience: audience, Payload: "{}", At: now})
@@ -22,20 +23,20 @@ func TestPurgeOutbox(t *testing.T) {
 		}
 		return id
 	}
-	pending := insert("reply:1", KindReply, "", PriorityReply, AudienceChat(1))
+	pending := insert("reply:1", status.KindReply, "", PriorityReply, status.AudienceChat(1))
 	if _, err := s.ExpandStep(ctx, ExpandSpec{EventID: pending, ChatID: 1}); err != nil {
 		t.Fatal(err)
 	}
-	olderOfA := insert("state:a:1", KindOutage, "svc-a", PriorityBulk, AudienceService("svc-a"))
-	latestOfA := insert("state:a:2", KindRecovery, "svc-a", PriorityBulk, AudienceService("svc-a"))
-	announcement := insert("annonce:1", KindAnnouncement, "", PriorityNotice, AudienceAll)
+	olderOfA := insert("state:a:1", status.KindOutage, "svc-a", PriorityBulk, status.AudienceService("svc-a"))
+	latestOfA := insert("state:a:2", status.KindRecovery, "svc-a", PriorityBulk, status.AudienceService("svc-a"))
+	announcement := insert("annonce:1", status.KindAnnouncement, "", PriorityNotice, status.AudienceAll())
 	for _, id := range []int64{olderOfA, latestOfA, announcement} {
 		if err := s.MarkEventDead(ctx, id, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	now = now.Add(40 * 24 * time.Hour)
-	recent := insert("annonce:2", KindAnnouncement, "", PriorityNotice, AudienceAll)
+	recent := insert("annonce:2", status.KindAnnouncement, "", PriorityNotice, status.AudienceAll())
 	if err := s.MarkEventDead(ctx, recent, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +92,8 @@ func TestPurgeReplies(t *testing.T) {
 		0, ClaimFilter{}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	announcement, _, err := insertOne(ctx, s, NewEvent{DedupKey: "annonce:1", Kind: KindAnnouncement,
-		Priority: PriorityNotice, Audience: AudienceAll, At: now})
+	announcement, _, err := insertOne(ctx, s, NewEvent{DedupKey: "annonce:1", Kind: status.KindAnnouncement,
+		Priority: PriorityNotice, Audience: status.AudienceAll(), At: now})
 	if err != nil {
 		t.Fatal(err)
 	}

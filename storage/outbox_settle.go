@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"sentinelle/status"
 )
 
 // outboxRow names the table and key of a delivery: chat deliveries and
@@ -107,12 +109,6 @@ func killEvent(ctx context.Context, tx *sql.Tx, eventID int64, reason string) er
 	return nil
 }
 
-// isServiceKind tells the kinds whose news a later event about the same
-// service makes untrue.
-func isServiceKind(kind string) bool {
-	return kind == KindOutage || kind == KindDegraded || kind == KindRecovery
-}
-
 // PrepareDelivery reads, just before sending, whom a claimed delivery goes
 // to, and whether it should still go: skip is "" when it should, else the
 // reason (the row was settled meanwhile, the chat left, the event died, or
@@ -122,7 +118,8 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	if d.Channel != "" {
 		return s.prepareChannelPost(ctx, d)
 	}
-	var rowState, evKind, evState, subs, classes string
+	var rowState, evState, subs, classes string
+	var evKind status.Kind
 	var newer, active, alertOutage int
 	rc.ChatID = d.ChatID
 	err = s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`,
@@ -146,7 +143,7 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	if skip := skipReason(rowState, evKind, evState, newer); skip != "" {
 		return Recipient{}, skip, nil
 	}
-	if active == 0 && evKind != KindReply {
+	if active == 0 && evKind != status.KindReply {
 		return Recipient{}, "chat inactive", nil
 	}
 	rc.AlertOutage = alertOutage == 1
@@ -164,22 +161,23 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 // for an e that names its service (two service events naming none count
 // here as news of one service, which Supersedes does not).
 const newerEventSQL = `EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
-	AND n.kind IN ('outage', 'degraded', 'recovery'))`
+	AND n.kind IN ` + serviceKindsSQL + `)`
 
-func skipReason(rowState, evKind, evState string, newer int) string {
+func skipReason(rowState string, evKind status.Kind, evState string, newer int) string {
 	switch {
 	case rowState != "inflight":
 		return "row " + rowState
 	case evState == "dead" || evState == "superseded":
 		return "event " + evState
-	case newer == 1 && isServiceKind(evKind):
+	case newer == 1 && evKind.IsService():
 		return "news outdated"
 	}
 	return ""
 }
 
 func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, string, error) {
-	var rowState, evKind, evState string
+	var rowState, evState string
+	var evKind status.Kind
 	var newer int
 	err := s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`
 		FROM channel_posts o JOIN events e ON e.id = o.event_id WHERE o.event_id = ? AND o.channel = ?`,

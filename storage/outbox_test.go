@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage/storagetest"
 )
 
@@ -31,8 +32,8 @@ func mustInsert(t *testing.T, s *Store, e NewEvent) int64 {
 }
 
 func outage(key string) NewEvent {
-	return NewEvent{DedupKey: key, Kind: KindOutage, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), ToState: StateDown}
+	return NewEvent{DedupKey: key, Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent",
+		Audience: status.AudienceService("ent"), ToState: status.Down}
 }
 
 func TestInsertEventDedupAndValidation(t *testing.T) {
@@ -44,10 +45,11 @@ func TestInsertEventDedupAndValidation(t *testing.T) {
 		t.Errorf("second insert: id %d inserted %v err %v; want the first id %d, not inserted", again, inserted, err, id)
 	}
 	for name, e := range map[string]NewEvent{
-		"no key":       {Kind: KindReply, Audience: "chat:1"},
-		"no audience":  {DedupKey: "k1", Kind: KindReply},
-		"bad kind":     {DedupKey: "k2", Kind: "spam", Audience: "all"},
-		"bad priority": {DedupKey: "k3", Kind: KindReply, Audience: "all", Priority: 3},
+		"no key":       {Kind: status.KindReply, Audience: status.AudienceChat(1)},
+		"no audience":  {DedupKey: "k1", Kind: status.KindReply},
+		"bad kind":     {DedupKey: "k2", Kind: "spam", Audience: status.AudienceAll()},
+		"bad priority": {DedupKey: "k3", Kind: status.KindReply, Audience: status.AudienceAll(), Priority: 3},
+		"no service":   {DedupKey: "k4", Kind: status.KindOutage, Audience: status.AudienceAll(), Priority: PriorityBulk},
 	} {
 		if _, _, err := insertOne(ctx, s, e); err == nil {
 			t.Errorf("%s: accepted %+v", name, e)
@@ -95,7 +97,7 @@ func TestApplyUpdateIsAtomicAndOnce(t *testing.T) {
 		t.Errorf("subscriptions %v: the failed update's subscription must be rolled back", subs)
 	}
 	evs, err := s.NewEvents(ctx, 10)
-	if err != nil || len(evs) != 1 || evs[0].Kind != KindReply {
+	if err != nil || len(evs) != 1 || evs[0].Kind != status.KindReply {
 		t.Fatalf("events %+v (err %v), want the one reply", evs, err)
 	}
 	if m, err := evs[0].ReplyMessage(); err != nil || m.Text != "Abonné." {
@@ -173,8 +175,8 @@ func TestClaimLanesAndOnePerChat(t *testing.T) {
 	}
 	bulk := expand(outage("o1"), ExpandSpec{Academies: []string{"alpha"},
 		Channels: []ChannelTarget{{Channel: "@ent_alpha", Academie: "alpha"}}})
-	notice := expand(NewEvent{DedupKey: "n", Kind: KindAnnouncement, Priority: PriorityNotice, Audience: "all"}, ExpandSpec{Everyone: true})
-	reply := expand(NewEvent{DedupKey: "r", Kind: KindReply, Priority: PriorityReply, Audience: "chat:3"}, ExpandSpec{ChatID: 3})
+	notice := expand(NewEvent{DedupKey: "n", Kind: status.KindAnnouncement, Priority: PriorityNotice, Audience: status.AudienceAll()}, ExpandSpec{Everyone: true})
+	reply := expand(NewEvent{DedupKey: "r", Kind: status.KindReply, Priority: PriorityReply, Audience: status.AudienceChat(3)}, ExpandSpec{ChatID: 3})
 
 	got, err := s.SettleAndClaim(ctx, nil, 10, ClaimFilter{ChatBusy: func(id int64) bool { return id == 2 }}, time.Minute)
 	if err != nil {
@@ -247,8 +249,8 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 	if _, err := s.SettleAndClaim(ctx, []DeliveryResult{sentOne}, 0, ClaimFilter{}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	r := mustInsert(t, s, NewEvent{DedupKey: "r1", Kind: KindRecovery, Priority: PriorityBulk, ServiceID: "ent",
-		Audience: AudienceService("ent"), FromState: StateDown, ToState: StateUp})
+	r := mustInsert(t, s, NewEvent{DedupKey: "r1", Kind: status.KindRecovery, Priority: PriorityBulk, ServiceID: "ent",
+		Audience: status.AudienceService("ent"), FromState: status.Down, ToState: status.Up})
 	ev, err := s.Event(ctx, r)
 	if err != nil {
 		t.Fatal(err)

@@ -6,16 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// The judged states of a service, as stored in service_states.state and
-// events.to_state. Unknown is a service never judged yet (or not since the
-// database was created): it is neither up nor down on the status page.
-const (
-	StateUnknown  = "unknown"
-	StateUp       = "up"
-	StateDegraded = "degraded"
-	StateDown     = "down"
+	"sentinelle/status"
 )
 
 // ServiceState is what Sentinelle believes about one service, kept across
@@ -30,18 +22,18 @@ const (
 // are the latest probe, whatever the judgement.
 type ServiceState struct {
 	ServiceID        string
-	State            string
-	Reason           string
+	State            status.State
+	Reason           status.Reason
 	Since            time.Time
-	CandidateState   string
-	CandidateReason  string
+	CandidateState   status.State // "" when no streak
+	CandidateReason  status.Reason
 	CandidateCount   int
 	CandidateSince   time.Time
-	AnnouncedState   string
+	AnnouncedState   status.State
 	AnnouncedSince   time.Time
 	LastCheckedAt    time.Time
-	LastState        string
-	LastReason       string
+	LastState        status.State
+	LastReason       status.Reason
 	LastHTTPStatus   int
 	LastLatency      time.Duration
 	MaintenanceUntil time.Time
@@ -68,7 +60,7 @@ func (st ServiceState) InMaintenance(t time.Time) bool {
 
 // newServiceState is the row of a service seen for the first time.
 func newServiceState(id string, at time.Time) ServiceState {
-	return ServiceState{ServiceID: id, State: StateUnknown, Since: at, AnnouncedState: StateUnknown, AnnouncedSince: at}
+	return ServiceState{ServiceID: id, State: status.Unknown, Since: at, AnnouncedState: status.Unknown, AnnouncedSince: at}
 }
 
 const stateColumns = `service_id, state, reason, since, candidate_state, candidate_reason,

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"sentinelle/status"
 )
 
 func TestServiceStatesList(t *testing.T) {
@@ -13,12 +15,12 @@ func TestServiceStatesList(t *testing.T) {
 	if _, err := serviceState(ctx, s, "b"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ServiceState of an unseen service: %v, want ErrNotFound", err)
 	}
-	checkRound(t, s, minute(0), testMaxGap, res("b", StateUp, "ok"), res("a", StateDown, "tls"))
+	checkRound(t, s, minute(0), testMaxGap, res("b", status.Up, "ok"), res("a", status.Down, "tls"))
 	all, err := s.ServiceStates(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 2 || all[0].ServiceID != "a" || all[0].State != StateDown || all[0].Reason != "tls" || all[1].ServiceID != "b" {
+	if len(all) != 2 || all[0].ServiceID != "a" || all[0].State != status.Down || all[0].Reason != "tls" || all[1].ServiceID != "b" {
 		t.Fatalf("ServiceStates %+v, want a (down, tls) then b", all)
 	}
 }
@@ -28,9 +30,9 @@ func TestServiceStatesList(t *testing.T) {
 func TestServiceStateReadWrite(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	want := ServiceState{ServiceID: "ent", State: StateDown, Reason: "timeout", Since: minute(1),
-		CandidateState: StateUp, CandidateReason: "ok", CandidateCount: 1, CandidateSince: minute(3),
-		AnnouncedState: StateDown, AnnouncedSince: minute(1), LastCheckedAt: minute(3), LastState: StateUp,
+	want := ServiceState{ServiceID: "ent", State: status.Down, Reason: "timeout", Since: minute(1),
+		CandidateState: status.Up, CandidateReason: "ok", CandidateCount: 1, CandidateSince: minute(3),
+		AnnouncedState: status.Down, AnnouncedSince: minute(1), LastCheckedAt: minute(3), LastState: status.Up,
 		LastReason: "ok", LastHTTPStatus: 200, LastLatency: 840 * time.Millisecond, MaintenanceUntil: minute(60),
 		SeenURL: "https://ent.example.fr", Unverified: true}
 	var got, fresh ServiceState
@@ -65,7 +67,7 @@ func TestSetMaintenanceOnUnseenServiceAndEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != StateUnknown || !st.MaintenanceUntil.Equal(until) || !st.InMaintenance(fixedNow()) || st.InMaintenance(until) {
+	if st.State != status.Unknown || !st.MaintenanceUntil.Equal(until) || !st.InMaintenance(fixedNow()) || st.InMaintenance(until) {
 		t.Fatalf("state %+v, want unknown in maintenance until %s", st, until)
 	}
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "new", time.Time{}) }); err != nil {

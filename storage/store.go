@@ -5,7 +5,8 @@
 // It opens the file twice: a single writer connection whose transactions
 // start with BEGIN IMMEDIATE and commit with synchronous=FULL, so a queued
 // message survives a power cut, and a small read-only pool so that the status
-// page never waits behind a fan-out. It imports no other project package.
+// page never waits behind a fan-out. It imports no other project package but
+// the shared vocabulary (package status), whose values it stores as they are.
 package storage
 
 import (

@@ -4,28 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sentinelle/status"
 	"strings"
 	"time"
 )
 
-// StateMaintenance is the name under which time spent in a declared
-// maintenance is counted (UptimeTotals.Maintenance, DayState.State). It is
-// not a judged state: a service in maintenance keeps its own.
-const StateMaintenance = "maintenance"
-
 // uptimeColumn maps a state to its column in uptime_hourly; the names are
 // fixed here, never taken from input.
-func uptimeColumn(state string) (string, bool) {
+func uptimeColumn(state status.State) (string, bool) {
 	switch state {
-	case StateUp:
+	case status.Up:
 		return "up_ms", true
-	case StateDegraded:
+	case status.Degraded:
 		return "degraded_ms", true
-	case StateDown:
+	case status.Down:
 		return "down_ms", true
-	case StateMaintenance:
+	case status.Maintenance:
 		return "maintenance_ms", true
-	case StateUnknown:
+	case status.Unknown:
 		return "unknown_ms", true
 	}
 	return "", false
@@ -86,8 +82,8 @@ func msDur(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
 // DayState is one day of a service's history bar on the status page.
 type DayState struct {
-	Day    time.Time // midnight starting the day, in the location of the now given to DailyStates
-	State  string    // the worst state of the day: down, degraded, maintenance, up, or unknown without data
+	Day    time.Time    // midnight starting the day, in the location of the now given to DailyStates
+	State  status.State // the worst state of the day: down, degraded, maintenance, up, or unknown without data
 	Totals UptimeTotals
 }
 
@@ -138,18 +134,18 @@ func (s *Store) DailyStates(ctx context.Context, serviceID string, days int, now
 
 // worstState is the state a day's bar shows: any confirmed outage makes the
 // day red, whatever its length, since families felt it.
-func worstState(t UptimeTotals) string {
+func worstState(t UptimeTotals) status.State {
 	switch {
 	case t.Down > 0:
-		return StateDown
+		return status.Down
 	case t.Degraded > 0:
-		return StateDegraded
+		return status.Degraded
 	case t.Maintenance > 0:
-		return StateMaintenance
+		return status.Maintenance
 	case t.Up > 0:
-		return StateUp
+		return status.Up
 	}
-	return StateUnknown
+	return status.Unknown
 }
 
 // AttributeUptime counts the time between a service's previous check
@@ -170,7 +166,7 @@ func (t *Tx) AttributeUptime(ctx context.Context, prev ServiceState, at time.Tim
 	start := last
 	if prev.MaintenanceUntil.After(last) {
 		m := minTime(end, prev.MaintenanceUntil)
-		if err := addUptime(ctx, t, prev.ServiceID, StateMaintenance, last, m); err != nil {
+		if err := addUptime(ctx, t, prev.ServiceID, status.Maintenance, last, m); err != nil {
 			return err
 		}
 		start = m
@@ -178,7 +174,7 @@ func (t *Tx) AttributeUptime(ctx context.Context, prev ServiceState, at time.Tim
 	if err := addUptime(ctx, t, prev.ServiceID, prev.State, start, end); err != nil {
 		return err
 	}
-	return addUptime(ctx, t, prev.ServiceID, StateUnknown, end, at)
+	return addUptime(ctx, t, prev.ServiceID, status.Unknown, end, at)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -190,7 +186,7 @@ func minTime(a, b time.Time) time.Time {
 
 // addUptime adds the interval [from, to) to the state's column, split
 // across the UTC hours it covers.
-func addUptime(ctx context.Context, tx *Tx, serviceID, state string, from, to time.Time) error {
+func addUptime(ctx context.Context, tx *Tx, serviceID string, state status.State, from, to time.Time) error {
 	col, ok := uptimeColumn(state)
 	if !ok {
 		return fmt.Errorf("storage: uptime: unknown state %q", state)

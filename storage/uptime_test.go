@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata"
+
+	"sentinelle/status"
 )
 
 func TestUptimeFromTimeNotChecks(t *testing.T) {
@@ -12,11 +14,11 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 	ctx := context.Background()
 	// 5:30 up, 5:40 down (the up state held 10 minutes), 5:41 and 5:42 down,
 	// 6:10 up again: the down state held from 5:40 to 6:10 across the hour.
-	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, minute(10), testMaxGap, res("a", StateDown, "timeout"))
-	checkRound(t, s, minute(11), testMaxGap, res("a", StateDown, "timeout"))
-	checkRound(t, s, minute(12), testMaxGap, res("a", StateDown, "timeout"))
-	checkRound(t, s, minute(40), 30*time.Minute, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, minute(10), testMaxGap, res("a", status.Down, "timeout"))
+	checkRound(t, s, minute(11), testMaxGap, res("a", status.Down, "timeout"))
+	checkRound(t, s, minute(12), testMaxGap, res("a", status.Down, "timeout"))
+	checkRound(t, s, minute(40), 30*time.Minute, res("a", status.Up, "ok"))
 	u, err := s.Uptime(ctx, "a", t0, minute(60))
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +39,8 @@ func TestUptimeFromTimeNotChecks(t *testing.T) {
 
 func TestUptimeLongGapIsUnknown(t *testing.T) {
 	s := openTest(t)
-	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, minute(45), testMaxGap, res("a", StateUp, "ok")) // the gap limit is 10 min
+	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, minute(45), testMaxGap, res("a", status.Up, "ok")) // the gap limit is 10 min
 	u, err := s.Uptime(context.Background(), "a", t0, minute(120))
 	if err != nil {
 		t.Fatal(err)
@@ -52,11 +54,11 @@ func TestUptimeMaintenance(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	s.now = func() time.Time { return minute(0) }
-	checkRound(t, s, minute(0), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
 	if err := s.Update(ctx, func(tx *Tx) error { return tx.SetMaintenance(ctx, "a", minute(4)) }); err != nil {
 		t.Fatal(err)
 	}
-	checkRound(t, s, minute(6), testMaxGap, res("a", StateUp, "ok"))
+	checkRound(t, s, minute(6), testMaxGap, res("a", status.Up, "ok"))
 	u, _ := s.Uptime(ctx, "a", t0, minute(60))
 	if u.Maintenance != 4*time.Minute || u.Up != 2*time.Minute {
 		t.Fatalf("uptime %+v, want 4 min of maintenance then 2 min up", u)
@@ -83,12 +85,12 @@ func TestDailyStatesInParis(t *testing.T) {
 	// 6 April afternoon degraded; 7 April nothing.
 	base := time.Date(2021, 4, 5, 21, 30, 0, 0, time.UTC)
 	at := func(m int) time.Time { return base.Add(time.Duration(m) * time.Minute) }
-	checkRound(t, s, at(0), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, at(5), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, at(35), testMaxGap, res("a", StateDown, "timeout"))
-	checkRound(t, s, at(39), testMaxGap, res("a", StateUp, "ok"))
-	checkRound(t, s, at(600), testMaxGap, res("a", StateDegraded, "slow"))
-	checkRound(t, s, at(605), testMaxGap, res("a", StateDegraded, "slow"))
+	checkRound(t, s, at(0), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, at(5), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, at(35), testMaxGap, res("a", status.Down, "timeout"))
+	checkRound(t, s, at(39), testMaxGap, res("a", status.Up, "ok"))
+	checkRound(t, s, at(600), testMaxGap, res("a", status.Degraded, "slow"))
+	checkRound(t, s, at(605), testMaxGap, res("a", status.Degraded, "slow"))
 	now := time.Date(2021, 4, 7, 12, 0, 0, 0, paris)
 	days, err := s.DailyStates(ctx, "a", 3, now)
 	if err != nil {
@@ -96,8 +98,8 @@ func TestDailyStatesInParis(t *testing.T) {
 	}
 	want := []struct {
 		day   string
-		state string
-	}{{"2021-04-05", StateUp}, {"2021-04-06", StateDown}, {"2021-04-07", StateUnknown}}
+		state status.State
+	}{{"2021-04-05", status.Up}, {"2021-04-06", status.Down}, {"2021-04-07", status.Unknown}}
 	if len(days) != len(want) {
 		t.Fatalf("got %d days, want %d", len(days), len(want))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -27,7 +28,7 @@ type apiStatus struct {
 type apiAcademy struct {
 	Slug     string        `json:"slug"`
 	Name     string        `json:"name"`
-	State    string        `json:"state"`
+	State    status.State  `json:"state"`
 	Services []apiServiceS `json:"services"`
 }
 
@@ -37,13 +38,13 @@ type apiAcademy struct {
 // (waiting_room, timeout…), empty when up. Unsure marks a catalog entry
 // still to be confirmed.
 type apiServiceS struct {
-	ID               string  `json:"id"`
-	Name             string  `json:"name"`
-	State            string  `json:"state"`
-	Reason           string  `json:"reason"`
-	Since            *string `json:"since"`
-	MaintenanceUntil *string `json:"maintenance_until,omitempty"`
-	Unsure           bool    `json:"unsure,omitempty"`
+	ID               string        `json:"id"`
+	Name             string        `json:"name"`
+	State            status.State  `json:"state"`
+	Reason           status.Reason `json:"reason"`
+	Since            *string       `json:"since"`
+	MaintenanceUntil *string       `json:"maintenance_until,omitempty"`
+	Unsure           bool          `json:"unsure,omitempty"`
 }
 
 // apiTime writes a time as RFC 3339 in UTC, or null for the zero time.
@@ -57,7 +58,7 @@ func apiTime(t time.Time) *string {
 
 func apiService(v *serviceView) apiServiceS {
 	out := apiServiceS{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: apiTime(v.Since), Unsure: v.Unsure}
-	if v.State == storage.StateUp || v.Reason == "ok" {
+	if v.State == status.Up || v.Reason == status.ReasonOK {
 		out.Reason = ""
 	}
 	if v.State == stateMaintenance {
@@ -98,18 +99,18 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 
 // apiIncident is one incident in /api/incidents.
 type apiIncident struct {
-	ID              int64    `json:"id"`
-	ServiceID       string   `json:"service_id"`
-	ServiceName     string   `json:"service_name"`
-	National        bool     `json:"national"`
-	Academies       []string `json:"academies"`
-	Reason          string   `json:"reason"`
-	StartedAt       *string  `json:"started_at"`
-	EndedAt         *string  `json:"ended_at"`
-	EndState        string   `json:"end_state"`
-	DurationSeconds int64    `json:"duration_seconds"`
-	Ongoing         bool     `json:"ongoing"`
-	Maintenance     bool     `json:"maintenance"`
+	ID              int64         `json:"id"`
+	ServiceID       string        `json:"service_id"`
+	ServiceName     string        `json:"service_name"`
+	National        bool          `json:"national"`
+	Academies       []string      `json:"academies"`
+	Reason          status.Reason `json:"reason"`
+	StartedAt       *string       `json:"started_at"`
+	EndedAt         *string       `json:"ended_at"`
+	EndState        status.State  `json:"end_state"`
+	DurationSeconds int64         `json:"duration_seconds"`
+	Ongoing         bool          `json:"ongoing"`
+	Maintenance     bool          `json:"maintenance"`
 }
 
 type apiIncidents struct {

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // TestIncidentsQuery checks how /api/incidents reads its parameters.
@@ -161,7 +161,7 @@ func TestAPIStatusMaintenance(t *testing.T) {
 	if !found {
 		t.Error("ent-aura missing from /api/status")
 	}
-	if len(got.National) != 2 || got.National[0].State != storage.StateDown {
+	if len(got.National) != 2 || got.National[0].State != status.Down {
 		t.Errorf("national_services = %+v, want cned-college down first", got.National)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // TestIncidentsAndFeedCached: /api/incidents (per query) and /feed.atom
@@ -17,8 +17,8 @@ func TestIncidentsAndFeedCached(t *testing.T) {
 	clock := &testClock{start: storyNow(t)}
 	now := clock.start
 	st := openStore(t, now)
-	up := func(string, time.Time) probe { return probe{State: storage.StateUp, Reason: "ok", Status: 200} }
-	down := func(string, time.Time) probe { return probe{State: storage.StateDown, Reason: "timeout"} }
+	up := func(string, time.Time) probe { return probe{State: status.Up, Reason: "ok", Status: 200} }
+	down := func(string, time.Time) probe { return probe{State: status.Down, Reason: "timeout"} }
 	feed(t, st, []string{"toutatice"}, []time.Time{now.Add(-2 * time.Minute)}, 0, up)
 	srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), CacheTTL: 10 * time.Second, Now: clock.Now})
 	targets := []string{"/api/incidents", "/api/incidents?academie=rennes", "/api/incidents?limit=5", "/feed.atom"}

@@ -6,20 +6,19 @@ import (
 	"strings"
 	"time"
 
-	"sentinelle/catalog"
 	"sentinelle/french"
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // stateMaintenance is the state shown for a service an operator declared in
 // maintenance: its judged state is hidden, as families are not told about it
 // either.
-const stateMaintenance = storage.StateMaintenance
+const stateMaintenance = status.Maintenance
 
 // stateUnverified is the state shown for a service the checker has never
 // seen up at its catalog address (storage.ServiceState.Unverified): a
 // catalog problem, not an outage, so it is neither red nor counted.
-const stateUnverified = "unverified"
+const stateUnverified status.State = "unverified"
 
 // frenchMonth is the abbreviation of the Imprimerie nationale, the one
 // French newspapers print: time.Format only knows English.
@@ -77,13 +76,13 @@ func frenchPercent(ratio float64, ok bool) string {
 
 // stateLabel is the word shown next to a colour, so that the page reads
 // without colour.
-func stateLabel(state string) string {
+func stateLabel(state status.State) string {
 	switch state {
-	case storage.StateUp:
+	case status.Up:
 		return "fonctionne"
-	case storage.StateDegraded:
+	case status.Degraded:
 		return "lenteurs"
-	case storage.StateDown:
+	case status.Down:
 		return "panne"
 	case stateMaintenance:
 		return "maintenance"
@@ -95,28 +94,28 @@ func stateLabel(state string) string {
 
 // reasonLabel puts the checker's cause of a failure into the words a family
 // understands; an unknown code is shown as is rather than hidden.
-func reasonLabel(reason string) string {
-	if text, ok := catalog.ReasonText(reason); ok {
+func reasonLabel(reason status.Reason) string {
+	if text, ok := reason.Text(); ok {
 		return text
 	}
-	return reason
+	return string(reason)
 }
 
 // stateRank orders the shown states from best to worst, so that an
 // académie takes the state of its worst service. Unknown ranks lowest: a
 // service not yet checked must not hide a known one, nor one never seen up
 // a service that works.
-func stateRank(state string) int {
+func stateRank(state status.State) int {
 	switch state {
 	case stateUnverified:
 		return 1
-	case storage.StateUp:
+	case status.Up:
 		return 2
 	case stateMaintenance:
 		return 3
-	case storage.StateDegraded:
+	case status.Degraded:
 		return 4
-	case storage.StateDown:
+	case status.Down:
 		return 5
 	}
 	return 0
@@ -124,13 +123,13 @@ func stateRank(state string) int {
 
 // stateClass is the CSS class of a state: short, since the 90-day bars
 // repeat it thousands of times.
-func stateClass(state string) string {
+func stateClass(state status.State) string {
 	switch state {
-	case storage.StateUp:
+	case status.Up:
 		return "u"
-	case storage.StateDegraded:
+	case status.Degraded:
 		return "g"
-	case storage.StateDown:
+	case status.Down:
 		return "d"
 	case stateMaintenance:
 		return "m"

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -30,9 +31,9 @@ func TestFrenchFormats(t *testing.T) {
 		{"reason", reasonLabel("waiting_room"), "file d'attente (trop de connexions)"},
 		{"reason ok", reasonLabel("ok"), ""},
 		{"reason unknown kept", reasonLabel("dns_hijack"), "dns_hijack"},
-		{"days summary", daysSummary([]string{"up", "down", "down", "degraded", "maintenance", "unknown"}), "2 jours de panne, 1 jour de lenteurs, 1 jour de maintenance"},
-		{"days summary none", daysSummary([]string{"up", "unknown"}), "aucune panne"},
-		{"days summary empty", daysSummary([]string{"unknown"}), "pas encore de données"},
+		{"days summary", daysSummary([]status.State{"up", "down", "down", "degraded", "maintenance", "unknown"}), "2 jours de panne, 1 jour de lenteurs, 1 jour de maintenance"},
+		{"days summary none", daysSummary([]status.State{"up", "unknown"}), "aucune panne"},
+		{"days summary empty", daysSummary([]status.State{"unknown"}), "pas encore de données"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -46,7 +47,7 @@ func TestFrenchFormats(t *testing.T) {
 func TestAcademyState(t *testing.T) {
 	loc := parisLoc(t)
 	at := func(h int) time.Time { return time.Date(2021, 4, 6, h, 0, 0, 0, loc) }
-	svc := func(id, state string, since time.Time) *serviceView {
+	svc := func(id string, state status.State, since time.Time) *serviceView {
 		v := &serviceView{State: state, Since: since}
 		v.ID = id
 		return v
@@ -54,7 +55,7 @@ func TestAcademyState(t *testing.T) {
 	tests := []struct {
 		name      string
 		services  []*serviceView
-		wantState string
+		wantState status.State
 		wantSince time.Time
 	}{
 		{"down wins, earliest down", []*serviceView{svc("a", "up", at(1)), svc("b", "down", at(8)), svc("c", "down", at(7))}, "down", at(7)},
@@ -82,7 +83,7 @@ func TestAcademyState(t *testing.T) {
 func TestRunsBar(t *testing.T) {
 	loc := parisLoc(t)
 	start := time.Date(2021, 4, 1, 0, 0, 0, 0, loc)
-	got := string(runsBar(start, []string{"up", "up", "down", "down", "up", "degraded"}))
+	got := string(runsBar(start, []status.State{"up", "up", "down", "down", "up", "degraded"}))
 	for _, want := range []string{
 		`<line x1="0" x2="29" class="u"><title>1-6 avr. : fonctionne, sauf les jours indiqués</title></line>`,
 		`<line x1="10" x2="19" class="d"><title>3-4 avr. : panne</title></line>`,

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // fullScenario is the default catalog on 6 April 2021: the ENTs that fell
@@ -19,19 +19,19 @@ import (
 func fullScenario(now time.Time) scenario {
 	morning := time.Date(2021, 4, 6, 7, 30, 0, 0, now.Location())
 	return func(id string, t time.Time) probe {
-		up := probe{State: storage.StateUp, Reason: "ok", Status: 200, Latency: 250*time.Millisecond + time.Duration(t.Minute()%9)*60*time.Millisecond}
+		up := probe{State: status.Up, Reason: "ok", Status: 200, Latency: 250*time.Millisecond + time.Duration(t.Minute()%9)*60*time.Millisecond}
 		if !t.Before(morning) {
 			switch id {
 			case "monlycee", "cned-lycee":
-				return probe{State: storage.StateDown, Reason: "waiting_room", Status: 200, Latency: 800 * time.Millisecond}
+				return probe{State: status.Down, Reason: "waiting_room", Status: 200, Latency: 800 * time.Millisecond}
 			case "monbureaunumerique", "cned-college":
-				return probe{State: storage.StateDown, Reason: "timeout", Latency: 10 * time.Second}
+				return probe{State: status.Down, Reason: "timeout", Latency: 10 * time.Second}
 			case "elyco":
-				return probe{State: storage.StateDown, Reason: "blank_page", Status: 200, Latency: 400 * time.Millisecond}
+				return probe{State: status.Down, Reason: "blank_page", Status: 200, Latency: 400 * time.Millisecond}
 			case "enthdf":
-				return probe{State: storage.StateDown, Reason: "http_status", Status: 502, Latency: 300 * time.Millisecond}
+				return probe{State: status.Down, Reason: "http_status", Status: 502, Latency: 300 * time.Millisecond}
 			case "mon-ent-occitanie", "ecollege78":
-				return probe{State: storage.StateDegraded, Reason: "slow", Status: 200, Latency: 8 * time.Second}
+				return probe{State: status.Degraded, Reason: "slow", Status: 200, Latency: 8 * time.Second}
 			}
 		}
 		if t.Hour() != 8 {
@@ -41,9 +41,9 @@ func fullScenario(now time.Time) scenario {
 		h.Write([]byte(id + t.Format(time.DateOnly)))
 		switch h.Sum32() % 20 {
 		case 0:
-			return probe{State: storage.StateDown, Reason: "http_status", Status: 503, Latency: 200 * time.Millisecond}
+			return probe{State: status.Down, Reason: "http_status", Status: 503, Latency: 200 * time.Millisecond}
 		case 1:
-			return probe{State: storage.StateDegraded, Reason: "slow", Status: 200, Latency: 6 * time.Second}
+			return probe{State: status.Degraded, Reason: "slow", Status: 200, Latency: 6 * time.Second}
 		}
 		return up
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -58,7 +59,7 @@ type academyService struct {
 	View      *serviceView
 	Chart     template.HTML
 	Stats     latencyStats
-	DayStates []string
+	DayStates []status.State
 }
 
 // academy is the page of one académie: its services' latency over 24

@@ -19,6 +19,7 @@ import (
 
 	"sentinelle/catalog"
 	"sentinelle/checker"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -65,8 +66,8 @@ func immediate(prev storage.ServiceState, r storage.CheckResult) storage.Service
 
 // probe is what a fake service answers at a time.
 type probe struct {
-	State   string
-	Reason  string
+	State   status.State
+	Reason  status.Reason
 	Latency time.Duration
 	Status  int
 }
@@ -85,7 +86,7 @@ func feed(t testing.TB, st *storage.Store, services []string, times []time.Time,
 			MaxGap: maxGap}
 		for _, id := range services {
 			p := sc(id, at)
-			if p.State != storage.StateUp {
+			if p.State != status.Up {
 				in.Round.Failed++
 			}
 			in.Results = append(in.Results, storage.CheckResult{ServiceID: id, State: p.State, Reason: p.Reason,

@@ -2,16 +2,17 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"sentinelle/status"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"sentinelle/storage"
 )
 
 // maxCommandLabels bounds the command label: commands come from what users
@@ -109,17 +110,17 @@ func (m *Metrics) Registry() *prometheus.Registry {
 
 // ObserveProbe records one probe: how long it took and the state that
 // probe alone showed (up, degraded or down).
-func (m *Metrics) ObserveProbe(service string, latency time.Duration, state string) {
+func (m *Metrics) ObserveProbe(service string, latency time.Duration, state status.State) {
 	if m == nil {
 		return
 	}
 	switch state {
-	case storage.StateUp, storage.StateDegraded, storage.StateDown:
+	case status.Up, status.Degraded, status.Down:
 	default:
 		state = "other"
 	}
 	m.probeDuration.WithLabelValues(service).Observe(latency.Seconds())
-	m.probeResults.WithLabelValues(service, state).Inc()
+	m.probeResults.WithLabelValues(service, string(state)).Inc()
 }
 
 // RoundDone counts a finished round, voided or not.
@@ -132,17 +133,14 @@ func (m *Metrics) RoundDone(voided bool) {
 
 // EventWritten counts an event written to the outbox (outage, degraded,
 // recovery, class_notice, announcement, reply).
-func (m *Metrics) EventWritten(kind string) {
+func (m *Metrics) EventWritten(kind status.Kind) {
 	if m == nil {
 		return
 	}
-	switch kind {
-	case storage.KindOutage, storage.KindDegraded, storage.KindRecovery,
-		storage.KindClassNotice, storage.KindAnnouncement, storage.KindReply:
-	default:
+	if !slices.Contains(status.AllKinds(), kind) {
 		kind = "other"
 	}
-	m.events.WithLabelValues(kind).Inc()
+	m.events.WithLabelValues(string(kind)).Inc()
 }
 
 // SendResult counts one attempt to send a message: "ok", "429" (Telegram

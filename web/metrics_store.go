@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -148,12 +149,12 @@ func (c *storeCollector) collectStates(ch chan<- prometheus.Metric, states []sto
 		if st.InMaintenance(now) {
 			shown = stateMaintenance
 		}
-		for _, s := range []string{storage.StateUp, storage.StateDegraded, storage.StateDown, storage.StateUnknown, stateMaintenance, stateUnverified} {
+		for _, s := range []status.State{status.Up, status.Degraded, status.Down, status.Unknown, stateMaintenance, stateUnverified} {
 			v := 0.0
 			if s == shown {
 				v = 1
 			}
-			ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, s)
+			ch <- prometheus.MustNewConstMetric(c.serviceState, prometheus.GaugeValue, v, st.ServiceID, string(s))
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.unverified, prometheus.GaugeValue, float64(unverified))

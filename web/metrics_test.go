@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/status"
 	"sentinelle/storage"
 	"sentinelle/storage/storagetest"
 )
@@ -133,8 +134,8 @@ func TestMetricsOutboxSize(t *testing.T) {
 	st := openStore(t, now)
 	payload := `{"text":"Réponse à /etat"}`
 	_, _, err := storagetest.Do2(st.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: storage.KindReply,
-			Priority: storage.PriorityReply, Audience: storage.AudienceChat(1), Payload: payload})
+		return tx.InsertEvent(context.Background(), storage.NewEvent{DedupKey: "reply:1:1", Kind: status.KindReply,
+			Priority: storage.PriorityReply, Audience: status.AudienceChat(1), Payload: payload})
 	})
 	if err != nil {
 		t.Fatal(err)

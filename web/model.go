@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -25,8 +26,8 @@ type availability struct {
 // shown: the judged state, or maintenance while one is declared.
 type serviceView struct {
 	catalog.Service
-	State            string
-	Reason           string
+	State            status.State
+	Reason           status.Reason
 	Since            time.Time // in the page's location; zero when never judged
 	MaintenanceUntil time.Time
 	LastCheckedAt    time.Time
@@ -40,11 +41,11 @@ type serviceView struct {
 // academyView is an académie with the state of its worst own service.
 type academyView struct {
 	catalog.Academy
-	State    string
+	State    status.State
 	Since    time.Time // when the shown state began; zero when unknown
 	Until    time.Time // end of the maintenance when State is maintenance
 	Services []*serviceView
-	Days     []string // worst state of each of the last historyDays days
+	Days     []status.State // worst state of each of the last historyDays days
 	DayStart time.Time
 }
 
@@ -157,12 +158,12 @@ func (s *Server) checkerStatus(ctx context.Context, now time.Time) (checkerStatu
 // serviceView combines the catalog entry, the stored state and the uptime
 // of one service.
 func (s *Server) serviceView(ctx context.Context, svc catalog.Service, st storage.ServiceState, now time.Time) (*serviceView, error) {
-	v := &serviceView{Service: svc, State: storage.StateUnknown}
+	v := &serviceView{Service: svc, State: status.Unknown}
 	if st.ServiceID != "" {
 		v.State, v.Reason = st.State, st.Reason
 		v.Since = s.local(st.Since)
 		v.LastCheckedAt, v.LastHTTPStatus, v.LastLatency = s.local(st.LastCheckedAt), st.LastHTTPStatus, st.LastLatency
-		if st.State == storage.StateUnknown {
+		if st.State == status.Unknown {
 			v.Since = time.Time{}
 		}
 		if st.Unverified {
@@ -193,7 +194,7 @@ func (s *Server) serviceView(ctx context.Context, svc catalog.Service, st storag
 // academyOf gives an académie the state of its worst own service, dated
 // from when that state began for it.
 func academyOf(a catalog.Academy, services map[string]*serviceView, dayStart time.Time) *academyView {
-	av := &academyView{Academy: a, State: storage.StateUnknown, Days: make([]string, historyDays), DayStart: dayStart}
+	av := &academyView{Academy: a, State: status.Unknown, Days: make([]status.State, historyDays), DayStart: dayStart}
 	for _, id := range a.Services {
 		if v, ok := services[id]; ok {
 			av.Services = append(av.Services, v)
@@ -209,7 +210,7 @@ func academyOf(a catalog.Academy, services map[string]*serviceView, dayStart tim
 			if v.MaintenanceUntil.After(av.Until) {
 				av.Until = v.MaintenanceUntil
 			}
-		case av.State == storage.StateUp:
+		case av.State == status.Up:
 			// Up since the last of its services came back.
 			if v.Since.After(av.Since) {
 				av.Since = v.Since
@@ -219,7 +220,7 @@ func academyOf(a catalog.Academy, services map[string]*serviceView, dayStart tim
 		}
 	}
 	for i := range av.Days {
-		av.Days[i] = storage.StateUnknown
+		av.Days[i] = status.Unknown
 		for _, v := range av.Services {
 			if i < len(v.Days) && stateRank(v.Days[i].State) > stateRank(av.Days[i]) {
 				av.Days[i] = v.Days[i].State

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"sentinelle/french"
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -115,7 +115,7 @@ func (s *Server) pageData(title string, body any) pageData {
 // Summary counts the académies by state in one sentence, for readers who
 // only want the headline.
 func (snap *snapshot) Summary() string {
-	count := map[string]int{}
+	count := map[status.State]int{}
 	total := 0
 	for _, r := range snap.Regions {
 		for _, a := range r.Academies {
@@ -128,12 +128,15 @@ func (snap *snapshot) Summary() string {
 		}
 	}
 	var parts []string
-	for _, p := range []struct{ state, one, many string }{
-		{storage.StateDown, "en panne", "en panne"},
-		{storage.StateDegraded, "avec lenteurs", "avec lenteurs"},
+	for _, p := range []struct {
+		state     status.State
+		one, many string
+	}{
+		{status.Down, "en panne", "en panne"},
+		{status.Degraded, "avec lenteurs", "avec lenteurs"},
 		{stateMaintenance, "en maintenance", "en maintenance"},
-		{storage.StateUp, "fonctionne", "fonctionnent"},
-		{storage.StateUnknown, "pas encore vérifiée", "pas encore vérifiées"},
+		{status.Up, "fonctionne", "fonctionnent"},
+		{status.Unknown, "pas encore vérifiée", "pas encore vérifiées"},
 		{stateUnverified, "non vérifiée", "non vérifiées"},
 		{"none", "sans ENT suivi", "sans ENT suivi"},
 	} {
@@ -154,11 +157,11 @@ func headline(a *academyView) string {
 		since = " depuis le " + frenchTime(a.Since)
 	}
 	switch a.State {
-	case storage.StateDown:
+	case status.Down:
 		return "En panne" + since + "."
-	case storage.StateDegraded:
+	case status.Degraded:
 		return "Lenteurs" + since + "."
-	case storage.StateUp:
+	case status.Up:
 		return "Tout fonctionne" + since + "."
 	case stateMaintenance:
 		return "En maintenance jusqu'au " + frenchTime(a.Until) + "."

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -37,26 +38,26 @@ func storyScenario(now time.Time) scenario {
 	at := func(day, h, m int) time.Time { return time.Date(2021, time.Month(4), day, h, m, 0, 0, loc) }
 	march15 := time.Date(2021, 3, 15, 0, 0, 0, 0, loc)
 	return func(id string, t time.Time) probe {
-		up := probe{State: storage.StateUp, Reason: "ok", Status: 200, Latency: 300*time.Millisecond + time.Duration(t.Minute()%7)*40*time.Millisecond}
+		up := probe{State: status.Up, Reason: "ok", Status: 200, Latency: 300*time.Millisecond + time.Duration(t.Minute()%7)*40*time.Millisecond}
 		switch id {
 		case "monlycee":
 			if !t.Before(at(6, 7, 30)) {
-				return probe{State: storage.StateDown, Reason: "waiting_room", Status: 200, Latency: 900 * time.Millisecond}
+				return probe{State: status.Down, Reason: "waiting_room", Status: 200, Latency: 900 * time.Millisecond}
 			}
 			if between(t, march15, march15.Add(13*time.Hour)) {
-				return probe{State: storage.StateDown, Reason: "timeout", Latency: 10 * time.Second}
+				return probe{State: status.Down, Reason: "timeout", Latency: 10 * time.Second}
 			}
 		case "cned-college":
 			if !t.Before(at(6, 8, 0)) {
-				return probe{State: storage.StateDown, Reason: "http_status", Status: 502, Latency: 1200 * time.Millisecond}
+				return probe{State: status.Down, Reason: "http_status", Status: 502, Latency: 1200 * time.Millisecond}
 			}
 		case "ecollege78":
 			if !t.Before(at(6, 8, 50)) {
-				return probe{State: storage.StateDegraded, Reason: "slow", Status: 200, Latency: 7400 * time.Millisecond}
+				return probe{State: status.Degraded, Reason: "slow", Status: 200, Latency: 7400 * time.Millisecond}
 			}
 		case "educonnect":
 			if between(t, at(5, 14, 0), at(5, 15, 0)) {
-				return probe{State: storage.StateDown, Reason: "connection"}
+				return probe{State: status.Down, Reason: "connection"}
 			}
 		}
 		return up

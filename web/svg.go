@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -22,8 +23,8 @@ const (
 
 // dayLabel names a day's state in its title; a day without data is not
 // "not yet checked" but simply unknown.
-func dayLabel(state string) string {
-	if state == storage.StateUnknown || state == "" {
+func dayLabel(state status.State) string {
+	if state == status.Unknown || state == "" {
 		return "pas de données"
 	}
 	return stateLabel(state)
@@ -64,7 +65,7 @@ func barClose(b *strings.Builder, n int) {
 }
 
 // segment draws days [i, j] of a bar in one state, with a title.
-func segment(b *strings.Builder, i, j int, state, title string) {
+func segment(b *strings.Builder, i, j int, state status.State, title string) {
 	fmt.Fprintf(b, `<line x1="%d" x2="%d" class="%s"><title>%s</title></line>`,
 		i*dayW, (j+1)*dayW-dayGap, stateClass(state), html.EscapeString(title))
 }
@@ -75,7 +76,7 @@ func segment(b *strings.Builder, i, j int, state, title string) {
 // one segment on top, titled with its dates. So every day has a title, and
 // the overview of 34 académies stays under the 100 KB it is allowed where a
 // segment per day would not.
-func runsBar(start time.Time, days []string) template.HTML {
+func runsBar(start time.Time, days []status.State) template.HTML {
 	var b strings.Builder
 	n := len(days)
 	if n == 0 {
@@ -84,7 +85,7 @@ func runsBar(start time.Time, days []string) template.HTML {
 	ref := start.AddDate(0, 0, n-1)
 	base := commonest(days)
 	title := frenchSpan(start, ref, ref) + " : " + dayLabel(base)
-	if slices.ContainsFunc(days, func(d string) bool { return d != base }) {
+	if slices.ContainsFunc(days, func(d status.State) bool { return d != base }) {
 		title += ", sauf les jours indiqués"
 	}
 	barOpen(&b, n)
@@ -105,14 +106,14 @@ func runsBar(start time.Time, days []string) template.HTML {
 
 // commonest is the state of most days; up wins a tie, then the order of
 // first appearance.
-func commonest(days []string) string {
-	count := map[string]int{}
+func commonest(days []status.State) status.State {
+	count := map[status.State]int{}
 	best := days[0]
 	for _, d := range days {
 		count[d]++
 	}
 	for _, d := range days {
-		if count[d] > count[best] || (count[d] == count[best] && d == storage.StateUp) {
+		if count[d] > count[best] || (count[d] == count[best] && d == status.Up) {
 			best = d
 		}
 	}
@@ -132,8 +133,8 @@ func serviceBar(days []storage.DayState) template.HTML {
 }
 
 // dayStates lists the state of each day, for runsBar and daysSummary.
-func dayStates(days []storage.DayState) []string {
-	out := make([]string, len(days))
+func dayStates(days []storage.DayState) []status.State {
+	out := make([]status.State, len(days))
 	for i, d := range days {
 		out[i] = d.State
 	}
@@ -144,9 +145,9 @@ func dayStates(days []storage.DayState) []string {
 func dayDetail(d storage.DayState) string {
 	var parts []string
 	for _, p := range []struct {
-		state string
+		state status.State
 		dur   time.Duration
-	}{{storage.StateDown, d.Totals.Down}, {storage.StateDegraded, d.Totals.Degraded}, {stateMaintenance, d.Totals.Maintenance}} {
+	}{{status.Down, d.Totals.Down}, {status.Degraded, d.Totals.Degraded}, {stateMaintenance, d.Totals.Maintenance}} {
 		if p.dur > 0 {
 			parts = append(parts, stateLabel(p.state)+" "+french.Duration(p.dur))
 		}
@@ -159,21 +160,24 @@ func dayDetail(d storage.DayState) string {
 
 // daysSummary counts the bad days of a bar in words, for whoever cannot
 // tell the colours apart: « 2 jours de panne, 1 jour de lenteurs ».
-func daysSummary(days []string) string {
-	count := map[string]int{}
+func daysSummary(days []status.State) string {
+	count := map[status.State]int{}
 	for _, d := range days {
 		count[d]++
 	}
 	var parts []string
-	for _, p := range []struct{ state, what string }{
-		{storage.StateDown, "de panne"}, {storage.StateDegraded, "de lenteurs"}, {stateMaintenance, "de maintenance"},
+	for _, p := range []struct {
+		state status.State
+		what  string
+	}{
+		{status.Down, "de panne"}, {status.Degraded, "de lenteurs"}, {stateMaintenance, "de maintenance"},
 	} {
 		if n := count[p.state]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s %s", n, plural(n, "jour", "jours"), p.what))
 		}
 	}
 	if len(parts) == 0 {
-		if count[storage.StateUp] == 0 {
+		if count[status.Up] == 0 {
 			return "pas encore de données"
 		}
 		return "aucune panne"
@@ -226,7 +230,7 @@ func bucket(results []storage.CheckResult, now time.Time) chartData {
 			continue
 		}
 		c.stats.Checks++
-		if r.State == storage.StateDown {
+		if r.State == status.Down {
 			c.stats.Failures++
 			c.failed[i] = true
 			continue

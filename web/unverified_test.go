@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentinelle/checker"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -25,7 +26,7 @@ academies:
 // and unverified while its probes fail.
 func neverSeen(prev storage.ServiceState, r storage.CheckResult) storage.ServiceState {
 	if r.ServiceID == "ent-faux" {
-		prev.State, prev.Unverified = storage.StateUnknown, true
+		prev.State, prev.Unverified = status.Unknown, true
 		return prev
 	}
 	return immediate(prev, r)
@@ -41,8 +42,8 @@ func TestUnverifiedShown(t *testing.T) {
 	st := openStore(t, now)
 	for _, at := range []time.Time{now.Add(-2 * time.Minute), now.Add(-time.Minute)} {
 		in := checker.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at, Services: 2, Failed: 1},
-			Results: []storage.CheckResult{{ServiceID: "ent-ok", State: storage.StateUp, Reason: "ok", HTTPStatus: 200},
-				{ServiceID: "ent-faux", State: storage.StateDown, Reason: "connection"}}}
+			Results: []storage.CheckResult{{ServiceID: "ent-ok", State: status.Up, Reason: "ok", HTTPStatus: 200},
+				{ServiceID: "ent-faux", State: status.Down, Reason: "connection"}}}
 		if _, err := checker.Record(context.Background(), st, in, neverSeen); err != nil {
 			t.Fatal(err)
 		}

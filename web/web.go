@@ -58,8 +58,8 @@ type Options struct {
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
 	Now     func() time.Time // nil: time.Now
-	// Location is where times are shown; nil: Europe/Paris (UTC when the
-	// system has no time zone database).
+	// Location is where times are shown; nil: catalog.DefaultLocation
+	// (Paris).
 	Location *time.Location
 	// BotUsername is the bot's @username, with or without the @; empty
 	// when the bot is off: pages then say so instead of giving a link.
@@ -93,7 +93,7 @@ func New(opts Options) *Server {
 		s.now = time.Now
 	}
 	if s.loc == nil {
-		s.loc = paris()
+		s.loc = catalog.DefaultLocation()
 	}
 	if s.maxRoundAge == 0 {
 		s.maxRoundAge = 3 * time.Minute
@@ -117,16 +117,6 @@ func New(opts Options) *Server {
 	s.routes()
 	s.handler = secure(s.mux, s.csp)
 	return s
-}
-
-// paris is the time zone of the families; UTC only when the system lacks
-// the zone database (the binary does not embed it).
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 func (s *Server) routes() {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sentinelle/checker"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
@@ -137,11 +138,11 @@ func TestCheckerBanners(t *testing.T) {
 			now := storyNow(t)
 			st := openStore(t, now)
 			feed(t, st, []string{"monlycee"}, []time.Time{now.Add(-tt.roundAge - time.Minute)}, 0, func(string, time.Time) probe {
-				return probe{State: storage.StateUp, Reason: "ok", Status: 200, Latency: time.Second}
+				return probe{State: status.Up, Reason: "ok", Status: 200, Latency: time.Second}
 			})
 			if tt.voided {
 				in := checker.RoundInput{Round: storage.Round{StartedAt: now.Add(-tt.roundAge), FinishedAt: now.Add(-tt.roundAge), Voided: true},
-					Results: []storage.CheckResult{{ServiceID: "monlycee", State: storage.StateDown, Reason: "connection"}}}
+					Results: []storage.CheckResult{{ServiceID: "monlycee", State: status.Down, Reason: "connection"}}}
 				if _, err := checker.Record(t.Context(), st, in, nil); err != nil {
 					t.Fatal(err)
 				}
@@ -217,12 +218,12 @@ func TestCache(t *testing.T) {
 	now := storyNow(t)
 	clock := now
 	st := openStore(t, now)
-	up := func(string, time.Time) probe { return probe{State: storage.StateUp, Reason: "ok", Status: 200} }
-	down := func(string, time.Time) probe { return probe{State: storage.StateDown, Reason: "timeout"} }
+	up := func(string, time.Time) probe { return probe{State: status.Up, Reason: "ok", Status: 200} }
+	down := func(string, time.Time) probe { return probe{State: status.Down, Reason: "timeout"} }
 	feed(t, st, []string{"toutatice"}, []time.Time{now.Add(-2 * time.Minute)}, 0, up)
 	srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return clock },
 		CacheTTL: 10 * time.Second})
-	state := func() string {
+	state := func() status.State {
 		_, body := get(t, srv.Handler(), "/api/status")
 		var s apiStatus
 		if err := json.Unmarshal(body, &s); err != nil {
@@ -235,16 +236,16 @@ func TestCache(t *testing.T) {
 		}
 		return ""
 	}
-	if got := state(); got != storage.StateUp {
+	if got := state(); got != status.Up {
 		t.Fatalf("rennes = %q, want up", got)
 	}
 	feed(t, st, []string{"toutatice"}, []time.Time{now.Add(-time.Minute)}, 0, down)
 	clock = now.Add(5 * time.Second)
-	if got := state(); got != storage.StateUp {
+	if got := state(); got != status.Up {
 		t.Errorf("within the cache period rennes = %q, want the cached up", got)
 	}
 	clock = now.Add(11 * time.Second)
-	if got := state(); got != storage.StateDown {
+	if got := state(); got != status.Down {
 		t.Errorf("after the cache period rennes = %q, want down", got)
 	}
 }

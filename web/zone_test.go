@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
+	"sentinelle/status"
 )
 
 // TestAcademyPageInItsTime: La Réunion's page shows its times in La
@@ -23,9 +23,9 @@ academies:
 	downAt := time.Date(2021, 4, 6, 5, 30, 0, 0, now.Location()) // 7 h 30 in La Réunion
 	history(t, st, []string{"ent-reunion"}, now, func(id string, at time.Time) probe {
 		if !at.Before(downAt) {
-			return probe{State: storage.StateDown, Reason: "connection"}
+			return probe{State: status.Down, Reason: "connection"}
 		}
-		return probe{State: storage.StateUp, Reason: "ok", Status: 200, Latency: 300 * time.Millisecond}
+		return probe{State: status.Up, Reason: "ok", Status: 200, Latency: 300 * time.Millisecond}
 	})
 	srv := New(Options{Logger: testLogger(t), Store: st, Catalog: cat, Now: func() time.Time { return now }, Location: now.Location()})
 	h := srv.Handler()

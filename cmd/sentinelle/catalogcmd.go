@@ -9,6 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 )
 
 func cronParse(spec string) (cron.Schedule, error) { return cron.ParseStandard(spec) }
@@ -84,7 +85,7 @@ func printCatalog(cfg Config, stdout, stderr io.Writer) int {
 		warn(fmt.Sprintf("service %q", s.ID), s.Source)
 	}
 	fmt.Fprintln(stdout, "\nAlternatives (source vérifiée le)")
-	for _, l := range catalog.AllLevels() {
+	for _, l := range status.AllLevels() {
 		for _, a := range cat.Alternatives[l] {
 			until := ""
 			switch {

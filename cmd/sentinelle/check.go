@@ -12,20 +12,21 @@ import (
 	"sentinelle/catalog"
 	"sentinelle/checker"
 	"sentinelle/french"
+	"sentinelle/status"
 	"sentinelle/storage"
 )
 
 // checkRow is one line of `sentinelle check --json`. The field names are a
 // contract with the scripts that read it: extend, never rename.
 type checkRow struct {
-	Service    string   `json:"service"`
-	Name       string   `json:"name"`
-	URL        string   `json:"url"`
-	Academies  []string `json:"academies"`
-	State      string   `json:"state"`
-	Reason     string   `json:"reason"`
-	HTTPStatus int      `json:"http_status"`
-	LatencyMS  int64    `json:"latency_ms"`
+	Service    string        `json:"service"`
+	Name       string        `json:"name"`
+	URL        string        `json:"url"`
+	Academies  []string      `json:"academies"`
+	State      status.State  `json:"state"`
+	Reason     status.Reason `json:"reason"`
+	HTTPStatus int           `json:"http_status"`
+	LatencyMS  int64         `json:"latency_ms"`
 	// Verified is false when the service's database says it was never
 	// seen up at its catalog URL (a catalog problem, not an outage);
 	// absent otherwise, or without a database.
@@ -136,8 +137,8 @@ func checkRows(cat *catalog.Catalog, services []catalog.Service, results []check
 		for _, a := range cat.AcademiesOf(s.ID) {
 			acads = append(acads, a.Slug)
 		}
-		rows[i] = checkRow{Service: s.ID, Name: s.Name, URL: s.URL, Academies: acads, State: string(r.State),
-			Reason: string(r.Reason), HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
+		rows[i] = checkRow{Service: s.ID, Name: s.Name, URL: s.URL, Academies: acads, State: r.State,
+			Reason: r.Reason, HTTPStatus: r.HTTPStatus, LatencyMS: r.Latency.Milliseconds()}
 	}
 	return rows
 }
@@ -176,7 +177,7 @@ func printCheckJSON(rows []checkRow, stdout, stderr io.Writer) int {
 func printCheckTable(rows []checkRow, stdout io.Writer) {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tACADÉMIES\tÉTAT\tRAISON\tHTTP\tLATENCE")
-	count := map[string]int{}
+	count := map[status.State]int{}
 	for _, r := range rows {
 		acads := strings.Join(r.Academies, ", ")
 		if acads == "" {
@@ -200,10 +201,10 @@ func printCheckTable(rows []checkRow, stdout io.Writer) {
 		fmt.Fprint(stdout, french.Typeset(fmt.Sprintf("\nNon vérifié : jamais vu fonctionner à l'adresse du catalogue (%s %s) ; adresse à contrôler.\n",
 			french.Number(n), plural(n, "service", "services"))))
 	}
-	deg := count[string(checker.Degraded)]
+	deg := count[status.Degraded]
 	fmt.Fprint(stdout, french.Typeset(fmt.Sprintf("\n%s services vérifiés : %s en service, %s %s, %s en panne.\n",
-		french.Number(len(rows)), french.Number(count[string(checker.Up)]), french.Number(deg),
-		plural(deg, "dégradé", "dégradés"), french.Number(count[string(checker.Down)]))))
+		french.Number(len(rows)), french.Number(count[status.Up]), french.Number(deg),
+		plural(deg, "dégradé", "dégradés"), french.Number(count[status.Down]))))
 }
 
 // unverifiedRow counts, in printCheckTable, the rows of services never
@@ -218,24 +219,24 @@ func plural(n int, one, many string) string {
 	return one
 }
 
-func stateLabel(s string) string {
-	switch checker.State(s) {
-	case checker.Up:
+func stateLabel(s status.State) string {
+	switch s {
+	case status.Up:
 		return "en service"
-	case checker.Degraded:
+	case status.Degraded:
 		return "dégradé"
-	case checker.Down:
+	case status.Down:
 		return "en panne"
 	}
-	return s
+	return string(s)
 }
 
-func reasonLabel(r string) string {
-	if r == string(checker.ReasonOK) {
+func reasonLabel(r status.Reason) string {
+	if r == status.ReasonOK {
 		return "ok"
 	}
-	if text, ok := catalog.ReasonText(r); ok {
+	if text, ok := r.Text(); ok {
 		return text
 	}
-	return r
+	return string(r)
 }

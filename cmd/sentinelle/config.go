@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"sentinelle/catalog"
+
 	"github.com/robfig/cron/v3"
 )
 
@@ -78,7 +80,7 @@ var defaults = map[string]string{
 	"TELEGRAM_RATE_LIMIT":     "25",
 	"TELEGRAM_PAID_BROADCAST": "false",
 	"QUIET_HOURS":             "21:00-07:00",
-	"TIMEZONE":                "Europe/Paris",
+	"TIMEZONE":                catalog.DefaultTimezone,
 	"LOG_LEVEL":               "info",
 	"LOG_FORMAT":              "text",
 }

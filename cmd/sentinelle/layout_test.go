@@ -8,8 +8,8 @@ import (
 
 // allowedImports is the house rule of STYLE.md: imports go one way, from
 // cmd towards the leaves. A package not listed may import no project
-// package (its own subpackages aside): storage, catalog, telegram and
-// telegram/telegramtest are leaves. bot and notify share the Telegram
+// package (its own subpackages and the leaves for all aside): storage,
+// catalog, telegram and telegram/telegramtest are leaves. bot and notify share the Telegram
 // client and never import each other.
 var allowedImports = map[string][]string{
 	"sentinelle/checker": {"sentinelle/storage", "sentinelle/catalog"},
@@ -20,8 +20,14 @@ var allowedImports = map[string][]string{
 
 // leavesForAll are leaves that every package may import: french writes
 // times, durations, numbers and typography for the bot, the status page
-// and the command line.
-var leavesForAll = []string{"sentinelle/french"}
+// and the command line; status is the shared vocabulary (states, reasons,
+// event kinds, levels, audiences).
+var leavesForAll = []string{"sentinelle/french", "sentinelle/status"}
+
+// bareLeaves import no project package at all, not even the leaves for
+// all, in their code or their tests: status is what everybody imports, so
+// anything it imported would be imported by everybody.
+var bareLeaves = map[string]bool{"sentinelle/status": true}
 
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
@@ -39,7 +45,7 @@ var testOnlyImports = map[string][]string{
 
 // mustSee are packages the rule must have checked, so that a typo in the
 // pattern or a moved package cannot make it pass by checking nothing.
-var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify"}
+var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status"}
 
 // TestImportRule fails when a forbidden import between project packages
 // appears, for example notify importing bot or storage importing catalog.
@@ -76,8 +82,10 @@ func checkImports(pkg string, imports, testImports []string) string {
 		return ""
 	}
 	allowed := map[string]bool{}
-	for _, a := range append(allowedImports[pkg], leavesForAll...) {
-		allowed[a] = true
+	if !bareLeaves[pkg] {
+		for _, a := range append(allowedImports[pkg], leavesForAll...) {
+			allowed[a] = true
+		}
 	}
 	for _, imp := range imports {
 		if isProject(imp) && !allowed[imp] && !strings.HasPrefix(imp, pkg+"/") {
@@ -134,6 +142,16 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"web uses french", "sentinelle/web", []string{"sentinelle/french"}, nil, false},
 		{"french imports catalog", "sentinelle/french", []string{"sentinelle/catalog"}, nil, true},
 		{"cmd imports all", "sentinelle/cmd/sentinelle", []string{"sentinelle/bot", "sentinelle/notify"}, nil, false},
+		{"status leaf", "sentinelle/status", []string{"encoding/json", "strconv"}, nil, false},
+		{"status imports storage", "sentinelle/status", []string{"sentinelle/storage"}, nil, true},
+		{"status imports catalog", "sentinelle/status", []string{"sentinelle/catalog"}, nil, true},
+		{"status imports french", "sentinelle/status", []string{"sentinelle/french"}, nil, true},
+		{"status tests import catalog", "sentinelle/status", nil, []string{"sentinelle/catalog"}, true},
+		{"storage uses status", "sentinelle/storage", []string{"sentinelle/status"}, nil, false},
+		{"catalog uses status", "sentinelle/catalog", []string{"sentinelle/status"}, nil, false},
+		{"checker uses status", "sentinelle/checker", []string{"sentinelle/status", "sentinelle/storage"}, nil, false},
+		{"telegram uses status", "sentinelle/telegram", []string{"sentinelle/status"}, nil, false},
+		{"web tests use status", "sentinelle/web", nil, []string{"sentinelle/status"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -84,7 +85,7 @@ func onboardWithButtons(tg *telegramtest.Server, cat *catalog.Catalog, who *pers
 	}
 	a, _ := cat.Academy(who.subs[0])
 	type step struct{ wait, press string }
-	names := map[catalog.Level]string{catalog.Primaire: "Primaire", catalog.College: "Collège", catalog.Lycee: "Lycée"}
+	names := map[status.Level]string{status.Primaire: "Primaire", status.College: "Collège", status.Lycee: "Lycée"}
 	steps := []step{{"r:parent", "r:parent"}}
 	for i, l := range who.levels {
 		wait := "l:ok"
@@ -246,13 +247,9 @@ func checkOnboarded(t *testing.T, db *sql.DB, pop *population) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	bits := map[catalog.Level]int{catalog.Primaire: 1, catalog.College: 2, catalog.Lycee: 4}
 	bad := 0
 	for _, who := range pop.people {
-		mask := 0
-		for _, l := range who.levels {
-			mask |= bits[l]
-		}
+		mask := status.Mask(who.levels...) // the bits themselves are pinned by status.TestLevelBits
 		out := 1
 		if !who.wantsOutage() {
 			out = 0

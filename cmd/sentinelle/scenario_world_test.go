@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"sentinelle/catalog"
+	"sentinelle/status"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -183,7 +184,7 @@ type person struct {
 	chat    telegramtest.Chat
 	user    telegramtest.User
 	role    string               // "parent", "eleve", "enseignant"; "" for groups
-	levels  []catalog.Level      // nil: none given (groups)
+	levels  []status.Level       // nil: none given (groups)
 	typed   []string             // académies typed in /abonner (or chosen with the buttons)
 	subs    []string             // académies followed: typed, plus those of the classes joined
 	narrow  *catalog.Departement // the département the first académie is narrowed to (/abonner <name>), nil: whole
@@ -222,7 +223,7 @@ func newPopulation(cat *catalog.Catalog, n int) *population {
 	for i, a := range cat.Academies {
 		slugs[i] = a.Slug
 	}
-	lv := catalog.AllLevels()
+	lv := status.AllLevels()
 	for i := range n {
 		id := int64(100_000 + i)
 		who := &person{chat: telegramtest.Chat{ID: id, Type: "private"},
@@ -230,15 +231,15 @@ func newPopulation(cat *catalog.Catalog, n int) *population {
 		who.subs = []string{slugs[i%len(slugs)]}
 		switch r := i % 20; {
 		case r < 12:
-			who.role, who.levels = "parent", []catalog.Level{lv[i%3]}
+			who.role, who.levels = "parent", []status.Level{lv[i%3]}
 			if i%4 == 0 {
 				who.levels = append(who.levels, lv[(i+1)%3])
 			}
 			who.buttons = i%50 == 1
 		case r < 18:
-			who.role, who.levels = "eleve", []catalog.Level{lv[i%3]}
+			who.role, who.levels = "eleve", []status.Level{lv[i%3]}
 		default:
-			who.role, who.levels = "enseignant", []catalog.Level{lv[(i/20)%3]}
+			who.role, who.levels = "enseignant", []status.Level{lv[(i/20)%3]}
 		}
 		if i%9 == 0 && !who.buttons && i%100 != 18 {
 			if second := slugs[(i*7+3)%len(slugs)]; second != who.subs[0] {
@@ -383,7 +384,7 @@ func (p *population) expectedRecoveries(failing map[string]string, told map[pair
 // level of theirs the service serves (all the service's levels when none
 // of theirs does).
 func lumniLinks(who *person, svc catalog.Service) []string {
-	var levels []catalog.Level
+	var levels []status.Level
 	for _, l := range who.levels {
 		if svc.Serves(l) {
 			levels = append(levels, l)

@@ -160,7 +160,7 @@ func quietIn(cfg Config) func(time.Time, *time.Location) bool {
 func roundMetrics(m *web.Metrics) func(checker.RoundReport) {
 	return func(rep checker.RoundReport) {
 		for _, r := range rep.Results {
-			m.ObserveProbe(r.ServiceID, r.Latency, string(r.State))
+			m.ObserveProbe(r.ServiceID, r.Latency, r.State)
 		}
 		m.RoundDone(rep.Voided)
 		for _, t := range rep.Transitions {

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"time"
 
+	"sentinelle/status"
+
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
 )
 
@@ -54,7 +56,7 @@ func ReplyIDs(ctx context.Context, dbPath string, chatID int64) ([]int64, error)
 		var id int64
 		err := rows.Scan(&id)
 		return id, err
-	}, `SELECT id FROM events WHERE audience = 'chat:' || ? AND kind = 'reply' ORDER BY id`, chatID)
+	}, `SELECT id FROM events WHERE audience = ? AND kind = 'reply' ORDER BY id`, status.AudienceChat(chatID).String())
 }
 
 // readAll runs a query on the database file at dbPath and returns its rows,
