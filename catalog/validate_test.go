@@ -2,10 +2,11 @@ package catalog
 
 import (
 	"errors"
-	"sentinelle/status"
 	"slices"
 	"strings"
 	"testing"
+
+	"sentinelle/status"
 
 	"go.yaml.in/yaml/v3"
 )

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sentinelle/status"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Round is one pass of the checker over every service. A round is Voided

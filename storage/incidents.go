@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sentinelle/status"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // Incident is an outage as families lived it: it opens when a service is

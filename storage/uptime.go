@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sentinelle/status"
 	"strings"
 	"time"
+
+	"sentinelle/status"
 )
 
 // uptimeColumn maps a state to its column in uptime_hourly; the names are
