@@ -175,8 +175,8 @@ func TestKilledBinaryLeavesNoServer(t *testing.T) {
 
 // TestSkipsOnlyWithoutPostgreSQL checks that Database skips when neither
 // PATH nor the versioned directories hold initdb, with a message that
-// names the Debian package, and that the newest version is taken when
-// several are there.
+// names the Debian package, that the newest version is taken when several
+// are there, and that PATH's initdb comes first.
 func TestSkipsOnlyWithoutPostgreSQL(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	lib := t.TempDir()
@@ -209,5 +209,29 @@ func TestSkipsOnlyWithoutPostgreSQL(t *testing.T) {
 	got, err := findBinDir(glob)
 	if want := filepath.Join(lib, "15", "bin"); got != want || err != nil {
 		t.Errorf("findBinDir = %q, %v; want %q", got, err, want)
+	}
+	// initdb in PATH, a link as /usr/local/bin may hold, wins.
+	path := t.TempDir()
+	t.Setenv("PATH", path)
+	if err := os.Symlink(filepath.Join(lib, "13", "bin", "initdb"), filepath.Join(path, "initdb")); err != nil {
+		t.Fatal(err)
+	}
+	got, err = findBinDir(glob)
+	if want := filepath.Join(lib, "13", "bin"); got != want || err != nil {
+		t.Errorf("with initdb in PATH, findBinDir = %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestDatabasesInParallel creates databases from parallel tests, as
+// storage's conformance suite will.
+func TestDatabasesInParallel(t *testing.T) {
+	for i := range 6 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			var one int
+			if err := open(t, pg.Database(t)).QueryRowContext(context.Background(), `SELECT 1`).Scan(&one); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -31,20 +31,24 @@ type process struct {
 // version, outside PATH.
 const debianInitdb = "/usr/lib/postgresql/*/bin/initdb"
 
-// findBinDir is the directory of initdb and postgres: initdb's in PATH,
-// else the newest of those matching glob (<dir>/<version>/bin/initdb),
-// else ErrNotInstalled.
+// findBinDir is the directory of initdb and postgres: initdb's in PATH
+// (where a link leads), else the newest of those matching glob
+// (<dir>/<version>/bin/initdb), else ErrNotInstalled. A directory counts
+// only with postgres beside initdb.
 func findBinDir(glob string) (string, error) {
+	var found []string
 	if p, err := exec.LookPath("initdb"); err == nil {
-		return filepath.Dir(p), nil
+		if p, err := filepath.EvalSymlinks(p); err == nil {
+			found = append(found, p)
+		}
 	}
-	found, _ := filepath.Glob(glob)
+	versioned, _ := filepath.Glob(glob)
 	version := func(p string) int {
 		v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
 		return v
 	}
-	slices.SortFunc(found, func(a, b string) int { return version(b) - version(a) })
-	for _, p := range found {
+	slices.SortFunc(versioned, func(a, b string) int { return version(b) - version(a) })
+	for _, p := range append(found, versioned...) {
 		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "postgres")); err == nil {
 			return filepath.Dir(p), nil
 		}
