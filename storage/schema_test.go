@@ -126,6 +126,39 @@ func TestMigratePostgresTwiceAndRefusesNewer(t *testing.T) {
 	}
 }
 
+// TestMigratePostgresFromInstancesAtOnce migrates one new database from
+// three pools at once, as instances starting together do: each must
+// succeed, and each migration be applied once.
+func TestMigratePostgresFromInstancesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := pg.Database(t)
+	errs := make(chan error)
+	for range 3 {
+		go func() {
+			db, err := sql.Open("pgx", dsn)
+			if err == nil {
+				err = migratePostgres(ctx, db, time.Now())
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	versions, err := queryAll(ctx, db, "versions", scanValue[int], `SELECT version FROM schema_migrations ORDER BY version`)
+	if want := []int{1, 2, 3, 4, 5, 6, 7}; err != nil || !slices.Equal(versions, want) {
+		t.Errorf("versions = %v, %v; want %v", versions, err, want)
+	}
+}
+
 // migratedPostgres is a new PostgreSQL database with every migration
 // applied, closed when t ends.
 func migratedPostgres(t *testing.T) *sql.DB {
