@@ -25,7 +25,13 @@ type migration struct {
 // migrations lists the embedded migrations in order. Files are named
 // NNN_what.sql; numbers must be unique and start at 1 without gaps.
 func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	return readMigrations(migrationFiles, "migrations")
+}
+
+// readMigrations lists the migrations of dir in fsys in order, by the
+// rules of migrations: SQLite's, or PostgreSQL's (migrate_postgres.go).
+func readMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage: read migrations: %w", err)
 	}
@@ -37,7 +43,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("storage: migration file %q is not named NNN_what.sql", name)
 		}
-		body, err := migrationFiles.ReadFile(path.Join("migrations", name))
+		body, err := fs.ReadFile(fsys, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("storage: read migration %s: %w", name, err)
 		}

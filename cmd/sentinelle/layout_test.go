@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,8 @@ var bareLeaves = map[string]bool{"sentinelle/status": true}
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
-// database, the checker for bot and web, whose tests record check rounds
+// database, the throwaway PostgreSQL server (pgtest) for storage's own
+// tests, the checker for bot and web, whose tests record check rounds
 // with checker.Record as the checker does (the checker never imports
 // them), and, for notify alone, the real bot, which the reply-latency test
 // runs against the dispatcher (bot's tests never import notify).
@@ -41,7 +43,13 @@ var testOnlyImports = map[string][]string{
 	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
+	"sentinelle/storage": {"sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
 }
+
+// testSupport are the packages made for tests: no package imports them
+// outside its _test.go files, not even their parent (whose own
+// subpackages are otherwise allowed), nor cmd.
+var testSupport = []string{"sentinelle/storage/storagetest", "sentinelle/storage/pgtest", "sentinelle/telegram/telegramtest"}
 
 // mustSee are packages the rule must have checked, so that a typo in the
 // pattern or a moved package cannot make it pass by checking nothing.
@@ -78,6 +86,11 @@ func TestImportRule(t *testing.T) {
 // checkImports returns a message when pkg imports a project package it may
 // not; an empty string means the imports follow the rule.
 func checkImports(pkg string, imports, testImports []string) string {
+	for _, imp := range imports {
+		if slices.Contains(testSupport, imp) {
+			return pkg + " imports " + imp + " outside its tests: it is test support (STYLE.md)"
+		}
+	}
 	if strings.HasPrefix(pkg, "sentinelle/cmd/") {
 		return ""
 	}
@@ -152,6 +165,12 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"checker uses status", "sentinelle/checker", []string{"sentinelle/status", "sentinelle/storage"}, nil, false},
 		{"telegram uses status", "sentinelle/telegram", []string{"sentinelle/status"}, nil, false},
 		{"web tests use status", "sentinelle/web", nil, []string{"sentinelle/status"}, false},
+		{"storage tests use pgtest", "sentinelle/storage", nil, []string{"sentinelle/storage/pgtest", "sentinelle/storage/storagetest"}, false},
+		{"storage imports pgtest", "sentinelle/storage", []string{"sentinelle/storage/pgtest"}, nil, true},
+		{"storage imports storagetest", "sentinelle/storage", []string{"sentinelle/storage/storagetest"}, nil, true},
+		{"pgtest imports storage", "sentinelle/storage/pgtest", []string{"sentinelle/storage"}, nil, true},
+		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, true},
+		{"cmd imports the fake Bot API", "sentinelle/cmd/sentinelle", []string{"sentinelle/telegram/telegramtest"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,24 @@
+package storage
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"sentinelle/storage/pgtest"
+)
+
+// pg is the throwaway PostgreSQL server of storage's tests: started by the
+// first test that asks it for a database, stopped when they all ended.
+var pg pgtest.Server
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := pg.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
