@@ -361,6 +361,15 @@ func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service stri
 	return id
 }
 
+// announce inserts a service event (serviceEvent) while d runs, wakes d
+// and waits until the event is settled; it returns the event's rows.
+func announce(t testing.TB, s *storage.Store, d *Dispatcher, kind status.Kind, service string, from, to status.State, at time.Time) []storagetest.Delivery {
+	t.Helper()
+	ev := serviceEvent(t, s, kind, service, from, to, at)
+	d.Wake()
+	return waitSettled(t, s, ev)
+}
+
 // waitSettled waits until no delivery of the event is pending or inflight.
 func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storagetest.Delivery {
 	t.Helper()
