@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,13 @@ var leavesForAll = []string{"sentinelle/french", "sentinelle/status"}
 // bareLeaves import no project package at all, not even the leaves for
 // all, in their code or their tests: status is what everybody imports, so
 // anything it imported would be imported by everybody.
-var bareLeaves = map[string]bool{"sentinelle/status": true}
+var bareLeaves = map[string]bool{"sentinelle/status": true, "sentinelle/internal/logtest": true}
+
+// testSupport are packages written for tests alone (logtest's log buffer):
+// every package's tests may import them, and no non-test file may, not
+// even the composition root's, so that they never reach the binary. They
+// are bare leaves.
+var testSupport = []string{"sentinelle/internal/logtest"}
 
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
@@ -45,7 +52,7 @@ var testOnlyImports = map[string][]string{
 
 // mustSee are packages the rule must have checked, so that a typo in the
 // pattern or a moved package cannot make it pass by checking nothing.
-var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status"}
+var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status", "sentinelle/internal/logtest"}
 
 // TestImportRule fails when a forbidden import between project packages
 // appears, for example notify importing bot or storage importing catalog.
@@ -78,6 +85,11 @@ func TestImportRule(t *testing.T) {
 // checkImports returns a message when pkg imports a project package it may
 // not; an empty string means the imports follow the rule.
 func checkImports(pkg string, imports, testImports []string) string {
+	for _, imp := range imports {
+		if slices.Contains(testSupport, imp) {
+			return pkg + " imports " + imp + ": test support, for _test.go files only (STYLE.md)"
+		}
+	}
 	if strings.HasPrefix(pkg, "sentinelle/cmd/") {
 		return ""
 	}
@@ -92,7 +104,7 @@ func checkImports(pkg string, imports, testImports []string) string {
 			return pkg + " imports " + imp + ": forbidden by the layout rule (STYLE.md)"
 		}
 	}
-	for _, a := range testOnlyImports[pkg] {
+	for _, a := range append(testOnlyImports[pkg], testSupport...) {
 		allowed[a] = true
 	}
 	for _, imp := range testImports {
@@ -152,6 +164,14 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"checker uses status", "sentinelle/checker", []string{"sentinelle/status", "sentinelle/storage"}, nil, false},
 		{"telegram uses status", "sentinelle/telegram", []string{"sentinelle/status"}, nil, false},
 		{"web tests use status", "sentinelle/web", nil, []string{"sentinelle/status"}, false},
+		{"checker tests use logtest", "sentinelle/checker", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"cmd tests use logtest", "sentinelle/cmd/sentinelle", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"telegram tests use logtest", "sentinelle/telegram", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"status tests use logtest", "sentinelle/status", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"cmd imports logtest", "sentinelle/cmd/sentinelle", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"web imports logtest", "sentinelle/web", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"the fake imports logtest", "sentinelle/telegram/telegramtest", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"logtest imports status", "sentinelle/internal/logtest", []string{"sentinelle/status"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
