@@ -189,20 +189,14 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 // same for everybody, so once Telegram refused it the event dies at the
 // first refusal instead of being refused for each recipient.
 func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
-	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parents(50, "alpha")...)
 	f.setFail(func(int64, string, string) error { return wrapped(tgErr{class: "parse_error"}) })
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize = 10
 	d, _ := start(t, opt)
-	ev, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := insertEvent(t, s, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
+		Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
 	d.Wake()
 	wantDead(t, s, ev, "parse_error")
 	f.mu.Lock()

@@ -361,6 +361,27 @@ func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service stri
 	return id
 }
 
+// insertEvent writes e into the outbox and returns its id.
+func insertEvent(t testing.TB, s *storage.Store, e storage.NewEvent) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, e) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// reply writes a reply event to chat and returns its id.
+func reply(t testing.TB, s *storage.Store, key string, chat int64, text string) int64 {
+	t.Helper()
+	e, err := storage.NewReply(key, chat, storage.OutMessage{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return insertEvent(t, s, e)
+}
+
 // announce inserts a service event (serviceEvent) while d runs, wakes d
 // and waits until the event is settled; it returns the event's rows.
 func announce(t testing.TB, s *storage.Store, d *Dispatcher, kind status.Kind, service string, from, to status.State, at time.Time) []storagetest.Delivery {

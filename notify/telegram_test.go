@@ -138,18 +138,12 @@ func TestTelegram429PausesAndIsNotAnAttempt(t *testing.T) {
 // TestTelegramRefusesBrokenHTML: a notice whose HTML Telegram cannot parse
 // kills its event; nothing is retried.
 func TestTelegramRefusesBrokenHTML(t *testing.T) {
-	ctx := context.Background()
 	s, cat := openStore(t), testCatalog(t)
 	srv := telegramtest.NewServer(t, telegramtest.WithoutLimits())
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha"), parent(3, "beta"))
 	d, _ := start(t, fastOptions(s, cat, newClient(t, srv, false)))
-	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := insertEvent(t, s, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
+		Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
 	d.Wake()
 	wantDead(t, s, id, "parse") // Telegram's reason
 	if n := len(srv.RequestsFor("sendMessage")); n > 3 {
