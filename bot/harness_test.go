@@ -57,8 +57,8 @@ type harness struct {
 	pump   *testPump
 	paris  *time.Location
 
+	clk     *telegramtest.Clock // the bot's and the database's clock
 	mu      sync.Mutex
-	now     time.Time
 	last    int64
 	changed chan struct{}
 	codes   int
@@ -75,7 +75,7 @@ func newHarness(t testing.TB, edit ...func(*Options)) *harness {
 // newHarnessIn is newHarness with the database in dir.
 func newHarnessIn(t testing.TB, dir string, edit ...func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, now: testNow, last: -1, changed: make(chan struct{})}
+	h := &harness{t: t, clk: telegramtest.NewClock(testNow), last: -1, changed: make(chan struct{})}
 	h.paris, _ = time.LoadLocation("Europe/Paris")
 	h.srv = telegramtest.NewServer(t, telegramtest.WithoutLimits(), telegramtest.WithBotUsername("sentinelle_bot"),
 		telegramtest.WithPollWait(time.Second))
@@ -139,18 +139,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (h *harness) clock() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.now
-}
+func (h *harness) clock() time.Time { return h.clk.Now() }
 
 // advance moves the clock of the bot and the database.
-func (h *harness) advance(d time.Duration) {
-	h.mu.Lock()
-	h.now = h.now.Add(d)
-	h.mu.Unlock()
-}
+func (h *harness) advance(d time.Duration) { h.clk.Advance(d) }
 
 // nextCode gives predictable class codes.
 func (h *harness) nextCode() (string, error) {

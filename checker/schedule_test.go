@@ -1,16 +1,15 @@
 package checker
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"sentinelle/internal/logtest"
 	"sentinelle/storage"
 )
 
@@ -40,27 +39,10 @@ func runnerRecording(t *testing.T, opts Options, record recordFunc) *Runner {
 	return r
 }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestStartSkipsOverlappingRoundsAndSurvivesPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
-		var logs logBuffer
+		var logs logtest.Buffer
 		r := runnerRecording(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
 			func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
 				switch calls.Add(1) {

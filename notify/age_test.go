@@ -23,9 +23,7 @@ func TestOldServiceEventIsDropped(t *testing.T) {
 	old := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	waitEventState(t, s, old, "dead")
-	fresh := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", now.Add(-time.Minute))
-	d.Wake()
-	waitSettled(t, s, fresh)
+	announce(t, s, d, status.KindOutage, "ent-shared", "up", "down", now.Add(-time.Minute))
 	for _, m := range f.all() {
 		if m.chat == 1 && m.channel == "" && strings.Contains(m.text, "ENT Alpha") {
 			t.Fatalf("the day-old outage was sent: %q", m.text)

@@ -128,24 +128,17 @@ func TestAnnouncementClassNoticeAndReply(t *testing.T) {
 	if err := s.Update(ctx, func(tx *storage.Tx) error { return tx.JoinClass(ctx, class.ID, 1) }); err != nil {
 		t.Fatal(err)
 	}
-	insert := func(e storage.NewEvent) int64 {
-		id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, e) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
 	msg := func(text string) string { return `{"text":"` + text + `"}` }
 	ids := []int64{
-		insert(storage.NewEvent{DedupKey: "a1", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
-		insert(storage.NewEvent{DedupKey: "a2", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAll(), Payload: msg("annonce tous")}),
-		insert(storage.NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(class.ID), Payload: msg("devoirs")}),
+		insertEvent(t, s, storage.NewEvent{DedupKey: "a1", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAcademie("beta"), Payload: msg("annonce beta")}),
+		insertEvent(t, s, storage.NewEvent{DedupKey: "a2", Kind: status.KindAnnouncement, Priority: 1, Audience: status.AudienceAll(), Payload: msg("annonce tous")}),
+		insertEvent(t, s, storage.NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(class.ID), Payload: msg("devoirs")}),
 	}
 	reply, err := storage.NewReply("reply:3:1", 3, storage.OutMessage{Text: "Vous êtes désabonné.", Params: map[string]string{"reply_markup": "{}"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids = append(ids, insert(reply))
+	ids = append(ids, insertEvent(t, s, reply))
 	start(t, fastOptions(s, cat, f))
 	for _, id := range ids {
 		waitSettled(t, s, id)

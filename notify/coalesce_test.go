@@ -41,9 +41,7 @@ func TestRecoveryCoalescing(t *testing.T) {
 	f.waitFor(t, "the outage to the reachable", func(m []sent) bool { return len(m) == 5 }) // 1, 2, 3, 8 and the channel
 	waitRows(t, s, outage, func(st map[int64]string) bool { return st[4] == "pending" && st[5] == "pending" })
 
-	recovery := serviceEvent(t, s, status.KindRecovery, "ent-alpha", "down", "up", april6.Add(time.Hour))
-	d.Wake()
-	waitSettled(t, s, recovery)
+	announce(t, s, d, status.KindRecovery, "ent-alpha", "down", "up", april6.Add(time.Hour))
 
 	got := map[string][]int64{}
 	for _, m := range f.all() {
@@ -101,12 +99,8 @@ func TestRecoveryFromDegradedSkipsRecoveryOnly(t *testing.T) {
 	addPeople(t, s, person{id: 1, role: "enseignant", outage: true, recovery: true, degraded: true, academies: []string{"alpha"}},
 		parent(2, "alpha"), person{id: 3, role: "eleve", recovery: true, academies: []string{"alpha"}})
 	d, _ := start(t, fastOptions(s, cat, f))
-	degraded := serviceEvent(t, s, status.KindDegraded, "ent-alpha", "up", "degraded", april6)
-	d.Wake()
-	waitSettled(t, s, degraded)
-	recovery := serviceEvent(t, s, status.KindRecovery, "ent-alpha", "degraded", "up", april6.Add(time.Hour))
-	d.Wake()
-	waitSettled(t, s, recovery)
+	announce(t, s, d, status.KindDegraded, "ent-alpha", "up", "degraded", april6)
+	announce(t, s, d, status.KindRecovery, "ent-alpha", "degraded", "up", april6.Add(time.Hour))
 	if got := f.chats(); !slices.Equal(got, []int64{1, 1}) {
 		t.Errorf("sent to %v, want the teacher twice (degraded, recovery) and nobody else, no channel post", got)
 	}

@@ -21,12 +21,8 @@ func TestDownToDegradedReachesThoseWhoHeardTheOutage(t *testing.T) {
 		person{id: 5, role: "parent", outage: true, recovery: true, academies: []string{"beta"}}, // not concerned
 	)
 	d, _ := start(t, fastOptions(s, cat, f))
-	outage := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-	d.Wake()
-	waitSettled(t, s, outage)
-	degraded := serviceEvent(t, s, status.KindDegraded, "ent-alpha", "down", "degraded", april6.Add(time.Hour))
-	d.Wake()
-	rows := waitSettled(t, s, degraded)
+	announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
+	rows := announce(t, s, d, status.KindDegraded, "ent-alpha", "down", "degraded", april6.Add(time.Hour))
 	var got []int64
 	for _, r := range rows {
 		if r.State == "sent" && r.ChatID != 0 {

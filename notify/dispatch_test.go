@@ -8,13 +8,11 @@ import (
 
 	"sentinelle/status"
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 )
 
 // TestReplyOvertakesBulk: a parent's /etat typed during a big fan-out is
 // answered within the first batch or two, not after everyone else.
 func TestReplyOvertakesBulk(t *testing.T) {
-	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	people := parents(60, "alpha")
 	people = append(people, person{id: 999, role: "parent"})
@@ -25,13 +23,7 @@ func TestReplyOvertakesBulk(t *testing.T) {
 	bulk := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
 	d.Wake()
 	f.waitCount(t, 1)
-	reply, err := storage.NewReply("reply:999:1", 999, storage.OutMessage{Text: "État des services : …"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, reply) }); err != nil {
-		t.Fatal(err)
-	}
+	reply(t, s, "reply:999:1", 999, "État des services : …")
 	d.Wake()
 	waitSettled(t, s, bulk)
 	msgs := f.waitCount(t, 62)
@@ -50,7 +42,6 @@ func TestReplyOvertakesBulk(t *testing.T) {
 // ring (the person just typed a command); paid broadcast is asked on each
 // message when enabled.
 func TestQuietHoursAndPaidBroadcast(t *testing.T) {
-	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "alpha"))
 	opt := fastOptions(s, cat, f)
@@ -58,11 +49,7 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 	opt.PaidBroadcast = true
 	d, _ := start(t, opt)
 	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-	reply, _ := storage.NewReply("r1", 1, storage.OutMessage{Text: "ok"})
-	rid, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, reply) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rid := reply(t, s, "r1", 1, "ok")
 	d.Wake()
 	waitSettled(t, s, ev)
 	waitSettled(t, s, rid)
@@ -83,20 +70,14 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 // TestSilentEventAndDayTime: by day an alert rings, unless the event was
 // written silent.
 func TestSilentEventAndDayTime(t *testing.T) {
-	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parent(1, "beta"))
 	opt := fastOptions(s, cat, f)
 	opt.Quiet = func(time.Time, *time.Location) bool { return false }
 	d, _ := start(t, opt)
 	loud := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
-	silent, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "ann", Kind: status.KindAnnouncement,
-			Priority: 1, Audience: status.AudienceAll(), Payload: `{"text":"maintenance ce soir"}`, Silent: true})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	silent := insertEvent(t, s, storage.NewEvent{DedupKey: "ann", Kind: status.KindAnnouncement,
+		Priority: 1, Audience: status.AudienceAll(), Payload: `{"text":"maintenance ce soir"}`, Silent: true})
 	d.Wake()
 	waitSettled(t, s, loud)
 	waitSettled(t, s, silent)

@@ -65,9 +65,7 @@ func TestErrorClasses(t *testing.T) {
 			opt := fastOptions(s, cat, f)
 			opt.MaxAttempts = tc.maxAttempts
 			d, _ := start(t, opt)
-			ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-			d.Wake()
-			rows := waitSettled(t, s, ev)
+			rows := announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 			var r storagetest.Delivery
 			for _, row := range rows {
 				if row.ChatID == 1 {
@@ -123,9 +121,7 @@ func TestRateLimitPausesEverything(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.RateLimit, opt.Workers = 50, 1 // one send at a time: none overlaps the 429
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-	d.Wake()
-	waitSettled(t, s, ev)
+	announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 	var times []time.Time
 	f.mu.Lock()
 	times = append(times, sendTimes(f)...)
@@ -172,9 +168,7 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 				return nil
 			})
 			d, _ := start(t, fastOptions(s, cat, f))
-			ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-			d.Wake()
-			rows := waitSettled(t, s, ev)
+			rows := announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 			if got := f.chats(); len(got) != 1 || got[0] != newID {
 				t.Errorf("sent to %v, want once to the supergroup %d", got, newID)
 			}
@@ -195,20 +189,14 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 // same for everybody, so once Telegram refused it the event dies at the
 // first refusal instead of being refused for each recipient.
 func TestParseErrorOfASharedTextKillsTheEvent(t *testing.T) {
-	ctx := context.Background()
 	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	addPeople(t, s, parents(50, "alpha")...)
 	f.setFail(func(int64, string, string) error { return wrapped(tgErr{class: "parse_error"}) })
 	opt := fastOptions(s, cat, f)
 	opt.BatchSize = 10
 	d, _ := start(t, opt)
-	ev, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := insertEvent(t, s, storage.NewEvent{DedupKey: "annonce", Kind: status.KindAnnouncement,
+		Priority: storage.PriorityNotice, Audience: status.AudienceAcademie("alpha"), Payload: `{"text":"Bonjour <b"}`})
 	d.Wake()
 	wantDead(t, s, ev, "parse_error")
 	f.mu.Lock()

@@ -8,7 +8,6 @@ import (
 
 	"sentinelle/status"
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 )
 
 // TestQueueLanesTakeTurns: with replies and bulk jobs ready at once, the
@@ -70,18 +69,6 @@ func expandNow(t *testing.T, opt Options) {
 		if !did {
 			return
 		}
-	}
-}
-
-// reply writes a reply event to chat.
-func reply(t *testing.T, s *storage.Store, key string, chat int64, text string) {
-	t.Helper()
-	e, err := storage.NewReply(key, chat, storage.OutMessage{Text: text})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := storagetest.Do2(s.Update, context.Background(), func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(context.Background(), e) }); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -361,6 +361,36 @@ func serviceEvent(t testing.TB, s *storage.Store, kind status.Kind, service stri
 	return id
 }
 
+// insertEvent writes e into the outbox and returns its id.
+func insertEvent(t testing.TB, s *storage.Store, e storage.NewEvent) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, e) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// reply writes a reply event to chat and returns its id.
+func reply(t testing.TB, s *storage.Store, key string, chat int64, text string) int64 {
+	t.Helper()
+	e, err := storage.NewReply(key, chat, storage.OutMessage{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return insertEvent(t, s, e)
+}
+
+// announce inserts a service event (serviceEvent) while d runs, wakes d
+// and waits until the event is settled; it returns the event's rows.
+func announce(t testing.TB, s *storage.Store, d *Dispatcher, kind status.Kind, service string, from, to status.State, at time.Time) []storagetest.Delivery {
+	t.Helper()
+	ev := serviceEvent(t, s, kind, service, from, to, at)
+	d.Wake()
+	return waitSettled(t, s, ev)
+}
+
 // waitSettled waits until no delivery of the event is pending or inflight.
 func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storagetest.Delivery {
 	t.Helper()

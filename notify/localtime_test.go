@@ -42,9 +42,7 @@ func TestQuietHoursInTheAcademysTime(t *testing.T) {
 				return h >= 21 || h < 7
 			}
 			d, _ := start(t, opt)
-			ev := serviceEvent(t, s, status.KindOutage, "ent-reunion", "up", "down", tc.at)
-			d.Wake()
-			waitSettled(t, s, ev)
+			announce(t, s, d, status.KindOutage, "ent-reunion", "up", "down", tc.at)
 			sent := srv.SentTo(1)
 			if len(sent) != 1 {
 				t.Fatalf("%d messages to the Réunion parent, want 1", len(sent))

@@ -24,9 +24,7 @@ func TestOnSendReportsResults(t *testing.T) {
 	opt := fastOptions(s, cat, f)
 	opt.OnSend = func(r string) { mu.Lock(); got[r]++; mu.Unlock() }
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-	d.Wake()
-	waitSettled(t, s, ev)
+	announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 	mu.Lock()
 	defer mu.Unlock()
 	if got["ok"] != 3 || got["undeliverable"] != 1 {

@@ -54,9 +54,7 @@ func TestRenderPanicFailsThatDeliveryOnly(t *testing.T) {
 		mu.Unlock()
 	}
 	d, stop := start(t, opt)
-	ev := serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
-	d.Wake()
-	rows := waitSettled(t, s, ev)
+	rows := announce(t, s, d, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	stop()
 
 	got := map[int64]storagetest.Delivery{}

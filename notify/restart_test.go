@@ -9,7 +9,6 @@ import (
 
 	"sentinelle/status"
 	"sentinelle/storage"
-	"sentinelle/storage/storagetest"
 )
 
 // serviceClocks are the clocks a service may run on: the real one, and a
@@ -54,30 +53,19 @@ func openStoreAt(t testing.TB, now func() time.Time) *storage.Store {
 func TestRestartKeepsPerChatSpacing(t *testing.T) {
 	for _, clock := range serviceClocks() {
 		t.Run(clock.name, func(t *testing.T) {
-			ctx := context.Background()
 			s, cat, f := openStoreAt(t, clock.now), testCatalog(t), newFakeSender()
 			addPeople(t, s, parent(1, "alpha"))
 			opt := fastOptions(s, cat, f)
 			opt.PrivateInterval, opt.Now = time.Second, clock.now
-			reply := func(key string) {
-				t.Helper()
-				ev, err := storage.NewReply(key, 1, storage.OutMessage{Text: key})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) { return tx.InsertEvent(ctx, ev) }); err != nil {
-					t.Fatal(err)
-				}
-			}
 			first, stop := start(t, opt)
-			reply("premier")
+			reply(t, s, "premier", 1, "premier")
 			first.Wake()
 			f.waitCount(t, 1)
 			waitSettledAll(t, s)
 			stop()
 
 			second, _ := start(t, opt)
-			reply("second")
+			reply(t, s, "second", 1, "second")
 			second.Wake()
 			msgs := f.waitCount(t, 2)
 			if gap := msgs[1].at.Sub(msgs[0].at); gap < opt.PrivateInterval-50*time.Millisecond {

@@ -71,9 +71,7 @@ func TestTelegramFailures(t *testing.T) {
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
-	d.Wake()
-	rows := waitSettled(t, s, ev)
+	rows := announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 
 	for chat, want := range map[int64]int{1: 1, 2: 0, 3: 0, 4: 1, -100: 0, -1009: 1} {
 		if got := len(srv.SentTo(chat)); got != want {
@@ -122,9 +120,7 @@ func TestTelegram429PausesAndIsNotAnAttempt(t *testing.T) {
 	opt := fastOptions(s, cat, newClient(t, srv, false))
 	opt.Workers = 1
 	d, _ := start(t, opt)
-	ev := serviceEvent(t, s, status.KindOutage, "ent-ecoles", "up", "down", april6)
-	d.Wake()
-	rows := waitSettled(t, s, ev)
+	rows := announce(t, s, d, status.KindOutage, "ent-ecoles", "up", "down", april6)
 	reqs := srv.RequestsFor("sendMessage")
 	if len(reqs) != 11 || reqs[0].Status != http.StatusTooManyRequests {
 		t.Fatalf("%d send requests, first answered %d; want 11, the first a 429", len(reqs), reqs[0].Status)
@@ -142,18 +138,12 @@ func TestTelegram429PausesAndIsNotAnAttempt(t *testing.T) {
 // TestTelegramRefusesBrokenHTML: a notice whose HTML Telegram cannot parse
 // kills its event; nothing is retried.
 func TestTelegramRefusesBrokenHTML(t *testing.T) {
-	ctx := context.Background()
 	s, cat := openStore(t), testCatalog(t)
 	srv := telegramtest.NewServer(t, telegramtest.WithoutLimits())
 	addPeople(t, s, parent(1, "alpha"), parent(2, "alpha"), parent(3, "beta"))
 	d, _ := start(t, fastOptions(s, cat, newClient(t, srv, false)))
-	id, _, err := storagetest.Do2(s.Update, ctx, func(tx *storage.Tx) (int64, bool, error) {
-		return tx.InsertEvent(ctx, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
-			Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := insertEvent(t, s, storage.NewEvent{DedupKey: "broken", Kind: status.KindAnnouncement,
+		Priority: storage.PriorityNotice, Audience: status.AudienceAll(), Payload: `{"text":"<b>Rentrée <i>lundi</b>"}`})
 	d.Wake()
 	wantDead(t, s, id, "parse") // Telegram's reason
 	if n := len(srv.RequestsFor("sendMessage")); n > 3 {

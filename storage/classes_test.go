@@ -34,6 +34,23 @@ func seedClass(t *testing.T, s *Store) Class {
 	return c
 }
 
+// insertNotice inserts ev as a notice to class c, sent by its owner, and
+// records the notice under the class's name, as the bot does when a
+// teacher writes to the class; it returns the event's id.
+func insertNotice(t *testing.T, s *Store, c Class, ev NewEvent) int64 {
+	t.Helper()
+	ev.Kind, ev.Audience = status.KindClassNotice, status.AudienceClass(c.ID)
+	var evID int64
+	inTx(t, s, func(ctx context.Context, tx *Tx) error {
+		var err error
+		if evID, _, err = tx.InsertEvent(ctx, ev); err != nil {
+			return err
+		}
+		return tx.RecordNotice(ctx, NewNotice{EventID: evID, SenderChatID: c.OwnerChatID, ClassID: c.ID, Label: c.Name})
+	})
+	return evID
+}
+
 func TestClassLifecycle(t *testing.T) {
 	s := openTest(t)
 	c := seedClass(t, s)
@@ -66,16 +83,7 @@ func TestCloseClassWipesTexts(t *testing.T) {
 	s := openTest(t)
 	c := seedClass(t, s)
 	ctx := context.Background()
-	var evID int64
-	inTx(t, s, func(ctx context.Context, tx *Tx) error {
-		var err error
-		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n1", Kind: status.KindClassNotice, Priority: PriorityNotice,
-			Audience: status.AudienceClass(c.ID), Payload: `{"text":"secret"}`})
-		if err != nil {
-			return err
-		}
-		return tx.RecordNotice(ctx, NewNotice{EventID: evID, SenderChatID: 10, ClassID: c.ID, Label: c.Name})
-	})
+	evID := insertNotice(t, s, c, NewEvent{DedupKey: "n1", Priority: PriorityNotice, Payload: `{"text":"secret"}`})
 	inTx(t, s, func(ctx context.Context, tx *Tx) error { return tx.CloseClass(ctx, c.ID) })
 	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, c.Code) })
 	if err != nil || got.ClosedAt.IsZero() || got.PlanB != "" {
@@ -147,15 +155,7 @@ func TestNoticeQuotaAndReport(t *testing.T) {
 	s := openTest(t)
 	c := seedClass(t, s)
 	ctx := context.Background()
-	var evID int64
-	inTx(t, s, func(ctx context.Context, tx *Tx) error {
-		var err error
-		evID, _, err = tx.InsertEvent(ctx, NewEvent{DedupKey: "n", Kind: status.KindClassNotice, Priority: 1, Audience: status.AudienceClass(c.ID)})
-		if err != nil {
-			return err
-		}
-		return tx.RecordNotice(ctx, NewNotice{EventID: evID, SenderChatID: 10, ClassID: c.ID, Label: "6e B"})
-	})
+	evID := insertNotice(t, s, c, NewEvent{DedupKey: "n", Priority: 1})
 	inTx(t, s, func(ctx context.Context, tx *Tx) error {
 		if n, _ := tx.NoticesSince(ctx, c.ID, fixedNow().Add(-24*time.Hour)); n != 1 {
 			t.Errorf("notices today = %d, want 1", n)

@@ -134,14 +134,8 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
 		WHERE o.event_id = ? AND o.chat_id = ?`, d.EventID, d.ChatID).
 		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &alertOutage, &subs, &classes)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Recipient{}, "row gone", nil
-	}
-	if err != nil {
-		return Recipient{}, "", fmt.Errorf("storage: prepare delivery: %w", err)
-	}
-	if skip := skipReason(rowState, evKind, evState, newer); skip != "" {
-		return Recipient{}, skip, nil
+	if skip, err := judgeRow("prepare delivery", err, rowState, evKind, evState, newer); skip != "" || err != nil {
+		return Recipient{}, skip, err
 	}
 	if active == 0 && evKind != status.KindReply {
 		return Recipient{}, "chat inactive", nil
@@ -163,6 +157,19 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 const newerEventSQL = `EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
 	AND n.kind IN ` + serviceKindsSQL + `)`
 
+// judgeRow judges the row a prepare step read, given the error of its
+// read: a row gone meanwhile is a skip, another error is wrapped with op,
+// and a row read is judged by skipReason.
+func judgeRow(op string, readErr error, rowState string, evKind status.Kind, evState string, newer int) (skip string, err error) {
+	if errors.Is(readErr, sql.ErrNoRows) {
+		return "row gone", nil
+	}
+	if readErr != nil {
+		return "", fmt.Errorf("storage: %s: %w", op, readErr)
+	}
+	return skipReason(rowState, evKind, evState, newer), nil
+}
+
 func skipReason(rowState string, evKind status.Kind, evState string, newer int) string {
 	switch {
 	case rowState != "inflight":
@@ -182,14 +189,8 @@ func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, 
 	err := s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`
 		FROM channel_posts o JOIN events e ON e.id = o.event_id WHERE o.event_id = ? AND o.channel = ?`,
 		d.EventID, d.Channel).Scan(&rowState, &evKind, &evState, &newer)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Recipient{}, "row gone", nil
-	}
-	if err != nil {
-		return Recipient{}, "", fmt.Errorf("storage: prepare channel post: %w", err)
-	}
-	if skip := skipReason(rowState, evKind, evState, newer); skip != "" {
-		return Recipient{}, skip, nil
+	if skip, err := judgeRow("prepare channel post", err, rowState, evKind, evState, newer); skip != "" || err != nil {
+		return Recipient{}, skip, err
 	}
 	return Recipient{Channel: d.Channel, Kind: "channel", Academies: []string{d.Academie}}, "", nil
 }

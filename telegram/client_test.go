@@ -7,37 +7,19 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"sentinelle/internal/logtest"
 	"sentinelle/telegram/telegramtest"
 )
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newTestClient connects a Client to the fake with short timeouts.
-func newTestClient(t *testing.T, srv *telegramtest.Server, edit ...func(*ClientOptions)) (*Client, *syncBuffer) {
+func newTestClient(t *testing.T, srv *telegramtest.Server, edit ...func(*ClientOptions)) (*Client, *logtest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	opts := ClientOptions{
 		Token:          srv.Token(),
 		APIURL:         srv.URL(),

@@ -12,12 +12,13 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"sentinelle/internal/logtest"
 	"sentinelle/telegram/telegramtest"
 )
 
 func TestRedactHandler(t *testing.T) {
 	const token = "987654321:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
-	buf := &syncBuffer{}
+	buf := &logtest.Buffer{}
 	log := slog.New(NewRedactHandler(slog.NewJSONHandler(buf, nil), token))
 	urlErr := &url.Error{Op: "Post", URL: "https://api.telegram.org/bot" + token + "/sendMessage", Err: errors.New("EOF")}
 	log.With("endpoint", "/bot"+token+"/x").WithGroup("http").Info("call "+token,
@@ -47,7 +48,7 @@ func (s stringer) String() string { return "token is " + string(s) }
 func TestClientDoesNotPrintItsToken(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	c, _ := newTestClient(t, srv)
-	buf := &syncBuffer{}
+	buf := &logtest.Buffer{}
 	slog.New(slog.NewTextHandler(buf, nil)).Info("client", "client", c)
 	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(*c), buf.String()} {
 		if strings.Contains(s, srv.Token()) && !strings.Contains(s, "<redacted>") {
@@ -66,7 +67,7 @@ func TestClientDoesNotPrintItsToken(t *testing.T) {
 func TestTokenAppearsNowhere(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	token := srv.Token()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	previous := slog.Default()
 	slog.SetDefault(logger) // where the library's logger forwards
@@ -140,7 +141,7 @@ func TestTokenAppearsNowhere(t *testing.T) {
 // libraryLogsAnError makes go-telegram-bot-api log a transport error the way
 // its GetUpdatesChan does (issue #628: the *url.Error holds the token), with
 // a plain http.Client, and waits for the line.
-func libraryLogsAnError(t *testing.T, deadURL, token string, logs *syncBuffer) {
+func libraryLogsAnError(t *testing.T, deadURL, token string, logs *logtest.Buffer) {
 	t.Helper()
 	srv := telegramtest.NewServer(t, telegramtest.WithToken(token))
 	api, err := tgbotapi.NewBotAPIWithAPIEndpoint(token, srv.URL()+"/bot%s/%s")

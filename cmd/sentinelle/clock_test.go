@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentinelle/internal/logtest"
 )
 
 // setClockFile writes the instant a rehearsal's clock must show now, and
@@ -106,8 +108,8 @@ func TestFakeClockFileErrors(t *testing.T) {
 }
 
 // watching runs c.watch until the test ends and returns its log.
-func watching(t *testing.T, c *fakeClock) *syncBuffer {
-	logs := &syncBuffer{}
+func watching(t *testing.T, c *fakeClock) *logtest.Buffer {
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.watch(ctx, slog.New(slog.NewTextHandler(logs, nil)), 5*time.Millisecond); close(done) }()

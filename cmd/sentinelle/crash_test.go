@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/internal/logtest"
 	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
@@ -28,10 +29,10 @@ func TestCrashMidFanOut(t *testing.T) {
 	dir := t.TempDir()
 	f := newFanOut(t, dir, recipients, rate)
 	tg, ent, dbPath := f.tg, f.ent, f.dbPath
-	start := func() (*exec.Cmd, *syncBuffer) {
+	start := func() (*exec.Cmd, *logtest.Buffer) {
 		cmd := exec.Command(f.bin)
 		cmd.Dir, cmd.Env = dir, f.env
-		logs := &syncBuffer{}
+		logs := &logtest.Buffer{}
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

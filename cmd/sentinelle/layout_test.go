@@ -28,7 +28,12 @@ var leavesForAll = []string{"sentinelle/french", "sentinelle/status"}
 // bareLeaves import no project package at all, not even the leaves for
 // all, in their code or their tests: status is what everybody imports, so
 // anything it imported would be imported by everybody.
-var bareLeaves = map[string]bool{"sentinelle/status": true}
+var bareLeaves = map[string]bool{"sentinelle/status": true, "sentinelle/internal/logtest": true}
+
+// testSupportForAll are the packages written for tests that every
+// package's tests may import (logtest's log buffer); they are bare leaves.
+// The other test support is allowed package by package (testOnlyImports).
+var testSupportForAll = []string{"sentinelle/internal/logtest"}
 
 // testOnlyImports are allowed in a package's _test.go files on top of the
 // rule above: the fake Bot API for the two packages that talk to Telegram,
@@ -48,12 +53,14 @@ var testOnlyImports = map[string][]string{
 
 // testSupport are the packages made for tests: no package imports them
 // outside its _test.go files, not even their parent (whose own
-// subpackages are otherwise allowed), nor cmd.
-var testSupport = []string{"sentinelle/storage/storagetest", "sentinelle/storage/pgtest", "sentinelle/telegram/telegramtest"}
+// subpackages are otherwise allowed), nor cmd, so that they never reach
+// the binary.
+var testSupport = append([]string{"sentinelle/storage/storagetest", "sentinelle/storage/pgtest", "sentinelle/telegram/telegramtest"},
+	testSupportForAll...)
 
 // mustSee are packages the rule must have checked, so that a typo in the
 // pattern or a moved package cannot make it pass by checking nothing.
-var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status"}
+var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status", "sentinelle/internal/logtest"}
 
 // TestImportRule fails when a forbidden import between project packages
 // appears, for example notify importing bot or storage importing catalog.
@@ -105,7 +112,7 @@ func checkImports(pkg string, imports, testImports []string) string {
 			return pkg + " imports " + imp + ": forbidden by the layout rule (STYLE.md)"
 		}
 	}
-	for _, a := range testOnlyImports[pkg] {
+	for _, a := range append(testOnlyImports[pkg], testSupportForAll...) {
 		allowed[a] = true
 	}
 	for _, imp := range testImports {
@@ -171,6 +178,14 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"pgtest imports storage", "sentinelle/storage/pgtest", []string{"sentinelle/storage"}, nil, true},
 		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, true},
 		{"cmd imports the fake Bot API", "sentinelle/cmd/sentinelle", []string{"sentinelle/telegram/telegramtest"}, nil, true},
+		{"checker tests use logtest", "sentinelle/checker", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"cmd tests use logtest", "sentinelle/cmd/sentinelle", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"telegram tests use logtest", "sentinelle/telegram", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"status tests use logtest", "sentinelle/status", nil, []string{"sentinelle/internal/logtest"}, false},
+		{"cmd imports logtest", "sentinelle/cmd/sentinelle", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"web imports logtest", "sentinelle/web", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"the fake imports logtest", "sentinelle/telegram/telegramtest", []string{"sentinelle/internal/logtest"}, nil, true},
+		{"logtest imports status", "sentinelle/internal/logtest", []string{"sentinelle/status"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

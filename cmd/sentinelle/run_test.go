@@ -8,29 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"sentinelle/internal/logtest"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the service's goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunUsage(t *testing.T) {
 	tests := []struct {
@@ -103,7 +85,7 @@ func TestServeWithoutToken(t *testing.T) {
 		"CANARY_URLS":   "",
 	})
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs logtest.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"sentinelle"}, env, io.Discard, &logs) }()
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sentinelle/catalog"
+	"sentinelle/internal/logtest"
 	"sentinelle/status"
 	"sentinelle/telegram/telegramtest"
 )
@@ -20,14 +21,14 @@ import (
 // proc is one run of the built binary.
 type proc struct {
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *logtest.Buffer
 	addr string
 }
 
 // startBinary starts the binary and waits for it to log its HTTP address.
 func startBinary(t *testing.T, bin, dir string, env []string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin), logs: &syncBuffer{}}
+	p := &proc{cmd: exec.Command(bin), logs: &logtest.Buffer{}}
 	p.cmd.Dir, p.cmd.Env, p.cmd.Stderr = dir, env, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

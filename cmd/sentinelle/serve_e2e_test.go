@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sentinelle/internal/logtest"
 	"sentinelle/telegram/telegramtest"
 )
 
@@ -42,10 +43,10 @@ func newSwitchableENT(t *testing.T) *switchableENT {
 
 // startService runs the real service (run with no subcommand) and returns
 // its HTTP address, a cancel function and the channel of its exit code.
-func startService(t *testing.T, env map[string]string) (string, context.CancelFunc, <-chan int, *syncBuffer) {
+func startService(t *testing.T, env map[string]string) (string, context.CancelFunc, <-chan int, *logtest.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs logtest.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"sentinelle"}, envOf(env), io.Discard, &logs) }()
 	deadline := time.Now().Add(30 * time.Second)
@@ -66,7 +67,7 @@ func startService(t *testing.T, env map[string]string) (string, context.CancelFu
 
 // stopService cancels a service started like startService and fails
 // unless it exits with 0 within limit.
-func stopService(t *testing.T, cancel context.CancelFunc, done <-chan int, limit time.Duration, logs *syncBuffer) {
+func stopService(t *testing.T, cancel context.CancelFunc, done <-chan int, limit time.Duration, logs *logtest.Buffer) {
 	t.Helper()
 	cancel()
 	select {
@@ -155,7 +156,7 @@ services:
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool, logs *syncBuffer) {
+func waitFor(t *testing.T, what string, cond func() bool, logs *logtest.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {

@@ -106,42 +106,42 @@ func (s *Server) deleteMyCommands(c *call) reply {
 // getChatMember answers the status set with SetChatMemberStatus, "member"
 // by default.
 func (s *Server) getChatMember(c *call) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	chatID, _, rep, ok := s.targetLocked(c.params)
-	if !ok {
-		return rep
-	}
-	userID, found, err := intParam(c.params, "user_id")
-	if err != nil || !found {
-		return badRequest("user_id is required")
-	}
-	status := s.members[[2]int64{chatID, userID}]
-	if status == "" {
-		status = "member"
-	}
-	user := tgUser{ID: userID, IsBot: userID == s.botID, FirstName: "Utilisateur"}
-	return result(tgMember{User: user, Status: status})
+	return s.withChat(c, func(chatID int64) reply {
+		userID, found, err := intParam(c.params, "user_id")
+		if err != nil || !found {
+			return badRequest("user_id is required")
+		}
+		status := s.members[[2]int64{chatID, userID}]
+		if status == "" {
+			status = "member"
+		}
+		user := tgUser{ID: userID, IsBot: userID == s.botID, FirstName: "Utilisateur"}
+		return result(tgMember{User: user, Status: status})
+	})
 }
 
 func (s *Server) getChat(c *call) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	chatID, _, rep, ok := s.targetLocked(c.params)
-	if !ok {
-		return rep
-	}
-	chat := s.chats[chatID]
-	return result(Chat{ID: chatID, Type: chat.Type, Title: chat.Title}.wire())
+	return s.withChat(c, func(chatID int64) reply {
+		chat := s.chats[chatID]
+		return result(Chat{ID: chatID, Type: chat.Type, Title: chat.Title}.wire())
+	})
 }
 
 // chatOnly answers true to methods that only need a reachable chat
 // (deleteMessage, sendChatAction, leaveChat).
 func (s *Server) chatOnly(c *call) reply {
+	return s.withChat(c, func(int64) reply { return result(true) })
+}
+
+// withChat answers a call about one chat: under the lock, it resolves
+// chat_id and answers the chat's faults (targetLocked), else runs f with
+// the chat's id.
+func (s *Server) withChat(c *call, f func(chatID int64) reply) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, _, rep, ok := s.targetLocked(c.params); !ok {
+	chatID, _, rep, ok := s.targetLocked(c.params)
+	if !ok {
 		return rep
 	}
-	return result(true)
+	return f(chatID)
 }
