@@ -49,8 +49,9 @@ type tally struct {
 // Counted vantages: own, and every vantage of others whose round started
 // at or after fresh, except those whose round the vantage guard voided
 // (every canary failed without an HTTP answer while most services failed:
-// its own network was the likelier cause). Each vantage counts once; a
-// ballot of others named like own is ignored. When no vantage counts, the
+// its own network was the likelier cause). Each vantage counts once: a
+// ballot of others named like own is ignored, and of two ballots of one
+// vantage the first given. When no vantage counts, the
 // round is voided: it changes no state, as a voided round always did.
 //
 // For each service, let n be the counted vantages with a result for it,
@@ -64,7 +65,7 @@ type tally struct {
 //
 // The reason, and the result that carries it, come from own when own was
 // counted and saw exactly the combined state, else from the first vantage
-// by name that did (the q-th worst did). A service that no counted vantage
+// by name that did (one did: the q-th worst). A service that no counted vantage
 // has a result for (own was not counted and the others' catalogs lack it)
 // has no sightings, and Record counts its time as unknown.
 //
