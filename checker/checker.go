@@ -5,7 +5,11 @@
 // ones before up again), and runs whole rounds (Runner.RunOnce, Record):
 // it decides the state changes, incidents and announcements of a round and
 // writes them, with the results, in one transaction through storage's
-// narrow operations (storage.Tx).
+// narrow operations (storage.Tx). Several instances may share one
+// database, each probing from where it runs (its vantage) and writing its
+// rounds; the leader judges each service by a vote over every vantage's
+// latest round (vote), so that one instance's broken network is not
+// announced as an outage.
 //
 // It exists because the portals did not fail cleanly on 6 April 2021: they
 // served quota pages with HTTP 200, white pages, 502s and pages that never

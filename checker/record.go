@@ -27,6 +27,14 @@ type RoundInput struct {
 	Round    storage.Round
 	Results  []storage.CheckResult // one per service, in the order events are to be written; At is taken from Round.StartedAt when zero
 	Canaries []storage.CheckResult // stored for the record, never judged
+	// VoteSince, when not zero, makes the round a vote among the instances
+	// sharing the database (see vote): Record reads, in its transaction,
+	// the latest round of every other vantage started at or after
+	// VoteSince, and judges each service on their combined observation
+	// instead of Results alone. Round.Vantage names this instance, and
+	// Round's counts and Voided stay its own. Zero: Results alone, which
+	// is the same vote with one vantage.
+	VoteSince time.Time
 	// MaxGap is the longest time between two checks of a service that is
 	// counted in the state it held; beyond it (the checker was stopped) the
 	// time counts as unknown. Zero means DefaultMaxGap.
@@ -50,6 +58,7 @@ type Transition struct {
 	Announced  bool
 	EventID    int64
 	EventKind  status.Kind // the kind of event EventID, "" when none was written
+	Sightings  []Sighting  // what each vantage counted by the vote saw of the service
 }
 
 // RoundOutcome tells the checker what its round changed.
@@ -61,18 +70,26 @@ type RoundOutcome struct {
 	// marked unverified (it was not before this round): never seen
 	// answering since it entered the catalog at its URL.
 	Unverified []storage.CheckResult
+	// Voided tells that the round changed no state: no vantage was
+	// counted (with one vantage, its guard voided the round).
+	Voided bool
+	// Counted lists the vantages the vote counted: this instance first
+	// (when counted), then by name.
+	Counted []string
 }
 
 // Record stores a round in one transaction: the round row, every result,
 // and, unless the round is voided, for each service its next state (from
 // decide), the time elapsed since its previous check (uptime), the opening
 // or closing of its incident and, for a change families must hear about,
-// an event row. A voided round only stores its rows and counts the elapsed
-// time as unknown: no state, candidate or event changes. Each service's
-// previous state is read inside the transaction, so that a maintenance
-// declared meanwhile (the bot's /maintenance) is never overwritten.
+// an event row. What decide judges is the vote's observation of the
+// service (see RoundInput.VoteSince): with one vantage, its result. A
+// voided round only stores its rows and counts the elapsed time as
+// unknown: no state, candidate or event changes. Each service's previous
+// state is read inside the transaction, so that a maintenance declared
+// meanwhile (the bot's /maintenance) is never overwritten.
 func Record(ctx context.Context, u Updater, in RoundInput, decide Decider) (RoundOutcome, error) {
-	if !in.Round.Voided && decide == nil {
+	if decide == nil && (!in.Round.Voided || !in.VoteSince.IsZero()) {
 		return RoundOutcome{}, errors.New("checker: record round: nil Decider")
 	}
 	if in.MaxGap <= 0 {
@@ -81,25 +98,23 @@ func Record(ctx context.Context, u Updater, in RoundInput, decide Decider) (Roun
 	var out RoundOutcome
 	err := u.Update(ctx, func(tx *storage.Tx) error {
 		out = RoundOutcome{}
-		id, err := tx.InsertRound(ctx, in.Round)
+		id, err := insertRound(ctx, tx, in)
 		if err != nil {
 			return err
 		}
 		out.RoundID = id
-		at := in.Round.StartedAt
-		for _, list := range [][]storage.CheckResult{in.Results, in.Canaries} {
-			for _, r := range list {
-				if err := tx.InsertResult(ctx, id, dated(r, at)); err != nil {
-					return err
-				}
-			}
+		t, err := tallyRound(ctx, tx, in)
+		if err != nil {
+			return err
 		}
-		for _, r := range in.Results {
-			r = dated(r, at)
-			if in.Round.Voided {
+		out.Voided, out.Counted = t.voided, t.counted
+		at := in.Round.StartedAt
+		for _, o := range t.observations {
+			r := dated(o.result, at)
+			if len(o.sightings) == 0 {
 				err = tx.VoidUptime(ctx, r.ServiceID, at)
 			} else {
-				err = apply(ctx, tx, in, decide, r, &out)
+				err = apply(ctx, tx, in, decide, r, o.sightings, &out)
 			}
 			if err != nil {
 				return err
@@ -113,6 +128,57 @@ func Record(ctx context.Context, u Updater, in RoundInput, decide Decider) (Roun
 	return out, nil
 }
 
+// WriteRound stores a round's rows alone, in one transaction: the round
+// and its results, under Round.Vantage. It is what an instance that is not
+// the leader does with its probes, which the leader's next vote reads; no
+// state, uptime, incident or event changes.
+func WriteRound(ctx context.Context, u Updater, in RoundInput) (int64, error) {
+	var id int64
+	err := u.Update(ctx, func(tx *storage.Tx) error {
+		var err error
+		id, err = insertRound(ctx, tx, in)
+		return err
+	})
+	return id, err
+}
+
+// insertRound writes the round row and its results (services, then
+// canaries), each under the round's vantage, and returns the round's id.
+func insertRound(ctx context.Context, tx *storage.Tx, in RoundInput) (int64, error) {
+	id, err := tx.InsertRound(ctx, in.Round)
+	if err != nil {
+		return 0, err
+	}
+	for _, list := range [][]storage.CheckResult{in.Results, in.Canaries} {
+		for _, r := range list {
+			r = dated(r, in.Round.StartedAt)
+			r.Vantage = in.Round.Vantage
+			if err := tx.InsertResult(ctx, id, r); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return id, nil
+}
+
+// tallyRound is the vote over this round and, when in.VoteSince is set,
+// the latest rounds of the other vantages since then.
+func tallyRound(ctx context.Context, tx *storage.Tx, in RoundInput) (tally, error) {
+	own := ballot{vantage: in.Round.Vantage, startedAt: in.Round.StartedAt, voided: in.Round.Voided, results: in.Results}
+	if in.VoteSince.IsZero() {
+		return vote(own, nil, in.Round.StartedAt), nil
+	}
+	rounds, err := tx.OtherVantageRounds(ctx, in.Round.Vantage, in.VoteSince)
+	if err != nil {
+		return tally{}, err
+	}
+	others := make([]ballot, 0, len(rounds))
+	for _, vr := range rounds {
+		others = append(others, ballot{vantage: vr.Round.Vantage, startedAt: vr.Round.StartedAt, voided: vr.Round.Voided, results: vr.Results})
+	}
+	return vote(own, others, in.VoteSince), nil
+}
+
 // dated is r dated at when it carries no time of its own.
 func dated(r storage.CheckResult, at time.Time) storage.CheckResult {
 	if r.At.IsZero() {
@@ -123,7 +189,7 @@ func dated(r storage.CheckResult, at time.Time) storage.CheckResult {
 
 // apply moves one service forward: uptime since its previous check, the
 // judged state, its incident and its announcement.
-func apply(ctx context.Context, tx *storage.Tx, in RoundInput, decide Decider, r storage.CheckResult, out *RoundOutcome) error {
+func apply(ctx context.Context, tx *storage.Tx, in RoundInput, decide Decider, r storage.CheckResult, seen []Sighting, out *RoundOutcome) error {
 	at := in.Round.StartedAt
 	prev, err := tx.ServiceState(ctx, r.ServiceID, at)
 	if err != nil {
@@ -145,7 +211,8 @@ func apply(ctx context.Context, tx *storage.Tx, in RoundInput, decide Decider, r
 	next.LastHTTPStatus, next.LastLatency = r.HTTPStatus, r.Latency
 	var tr *Transition
 	if next.State != prev.State {
-		tr = &Transition{ServiceID: r.ServiceID, From: prev.State, To: next.State, Reason: next.Reason, At: at, Since: next.Since}
+		tr = &Transition{ServiceID: r.ServiceID, From: prev.State, To: next.State, Reason: next.Reason, At: at, Since: next.Since,
+			Sightings: seen}
 		if tr.IncidentID, err = moveIncident(ctx, tx, prev, next, at); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,16 @@ type Options struct {
 	DownAfter   int // ≤ 0 means 2
 	UpAfter     int // ≤ 0 means 2
 	CanaryURLs  []string
+	// Vantage names this instance among those sharing the database
+	// (VANTAGE): its rounds and results are stored under it, and the
+	// leader's vote counts each vantage once. "" is fine for one instance.
+	Vantage string
+	// Leader, when set, tells at each round whether this instance is the
+	// one that runs the state machine: the leader records its round with
+	// the vote over every vantage's latest results (Record); another only
+	// writes its round and results (WriteRound). Nil: always the leader,
+	// as one instance on SQLite is.
+	Leader func() bool
 	// MaxGap is the longest time between two rounds counted in a service's
 	// state for uptime; beyond, unknown (the checker was stopped). Zero
 	// means three times the schedule's interval once Start knows it, and
@@ -65,6 +76,9 @@ type Runner struct {
 	now    func() time.Time
 	th     Thresholds
 	maxGap atomic.Int64 // nanoseconds; set by New, or by Start from the schedule
+	// interval is the time between two rounds, in nanoseconds: the
+	// schedule's once Start knows it, DefaultInterval before.
+	interval atomic.Int64
 	// record writes a round: Record on the Store, or a test's stand-in.
 	record func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error)
 }
@@ -104,8 +118,19 @@ func New(opts Options) (*Runner, error) {
 		return Record(ctx, opts.Store, in, decide)
 	}
 	r.maxGap.Store(int64(opts.MaxGap))
+	r.interval.Store(int64(DefaultInterval))
 	return r, nil
 }
+
+// DefaultInterval is the time between two rounds that a Runner assumes
+// until Start tells it the schedule's: that of the default CHECK_SCHEDULE,
+// @every 1m.
+const DefaultInterval = time.Minute
+
+// freshRounds is how many intervals old another vantage's latest round
+// may be and still be counted by the vote: one round late is fine, two is
+// an instance that stopped.
+const freshRounds = 2
 
 // RoundReport is what one round saw and changed.
 type RoundReport struct {
@@ -116,13 +141,18 @@ type RoundReport struct {
 	Canaries       []Result      // one per canary URL
 	Failed         int           // services not judged up by their probe
 	CanariesFailed int           // canaries that sent no HTTP response
-	Voided         bool
+	Voided         bool          // by this instance's vantage guard
+	Vantage        string
+	Leader         bool     // this instance ran the state machine
+	Counted        []string // the vantages the leader's vote counted; empty when not Leader or when no vantage counted
 	Transitions    []Transition
 	Events         int
 }
 
 // RunOnce runs one round now: every service and canary probed concurrently,
-// the vantage guard applied, and everything recorded in one transaction.
+// the vantage guard applied, and everything recorded in one transaction:
+// by the leader, its round and the vote over every vantage's latest round
+// (Record); by another instance, its round and results alone (WriteRound).
 // It returns ctx's error without recording anything when ctx ends during
 // the round (a shutdown must not be mistaken for an outage).
 func (r *Runner) RunOnce(ctx context.Context) (RoundReport, error) {
@@ -136,12 +166,19 @@ func (r *Runner) RunOnce(ctx context.Context) (RoundReport, error) {
 	rep.Duration = time.Since(began)
 	rep.Failed, rep.CanariesFailed = countFailures(rep.Results, rep.Canaries)
 	rep.Voided = voided(len(rep.Results), rep.Failed, len(rep.Canaries), rep.CanariesFailed)
+	rep.Vantage, rep.Leader = r.opts.Vantage, r.opts.Leader == nil || r.opts.Leader()
 	in, decide := r.roundInput(rep)
-	out, err := r.record(ctx, in, decide)
+	var out RoundOutcome
+	var err error
+	if rep.Leader {
+		out, err = r.record(ctx, in, decide)
+	} else {
+		out.RoundID, err = WriteRound(ctx, r.opts.Store, in)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("checker: record round: %w", err)
 	}
-	rep.RoundID, rep.Transitions, rep.Events = out.RoundID, out.Transitions, out.Events
+	rep.RoundID, rep.Counted, rep.Transitions, rep.Events = out.RoundID, out.Counted, out.Transitions, out.Events
 	r.logRound(rep)
 	r.logUnverified(out.Unverified)
 	if n, err := r.opts.Store.PruneResults(ctx, start.Add(-r.opts.Retention)); err != nil {
@@ -205,10 +242,11 @@ func voided(services, failed, canaries, canariesFailed int) bool {
 // judges its services: Decide at their catalog URL with the thresholds.
 func (r *Runner) roundInput(rep RoundReport) (RoundInput, Decider) {
 	in := RoundInput{
-		Round: storage.Round{StartedAt: rep.StartedAt, FinishedAt: rep.StartedAt.Add(rep.Duration),
+		Round: storage.Round{Vantage: rep.Vantage, StartedAt: rep.StartedAt, FinishedAt: rep.StartedAt.Add(rep.Duration),
 			Services: len(rep.Results), Failed: rep.Failed, Canaries: len(rep.Canaries),
 			CanariesFailed: rep.CanariesFailed, Voided: rep.Voided},
-		MaxGap: time.Duration(r.maxGap.Load()),
+		VoteSince: rep.StartedAt.Add(-freshRounds * time.Duration(r.interval.Load())),
+		MaxGap:    time.Duration(r.maxGap.Load()),
 	}
 	// Events are written, and then sent, in this order: the académies' own
 	// portals first, the national services last. A national outage
@@ -240,19 +278,38 @@ func toStorage(r Result, at time.Time) storage.CheckResult {
 
 func (r *Runner) logRound(rep RoundReport) {
 	for _, tr := range rep.Transitions {
-		r.log.Info("service changed state", "service", tr.ServiceID, "from", tr.From, "to", tr.To,
-			"reason", tr.Reason, "announced", tr.Announced)
+		attrs := []any{"service", tr.ServiceID, "from", tr.From, "to", tr.To, "reason", tr.Reason, "announced", tr.Announced}
+		if len(tr.Sightings) > 1 {
+			attrs = append(attrs, "vantages", sightings(tr.Sightings))
+		}
+		r.log.Info("service changed state", attrs...)
 	}
 	attrs := []any{"round_id", rep.RoundID, "services", len(rep.Results), "failed", rep.Failed,
 		"canaries_failed", rep.CanariesFailed, "duration_ms", rep.Duration.Milliseconds(), "events", rep.Events}
+	if len(rep.Counted) > 1 || rep.Voided && len(rep.Counted) > 0 {
+		attrs = append(attrs, "vantages", strings.Join(rep.Counted, ","))
+	}
 	switch {
+	case rep.Voided && len(rep.Counted) > 0:
+		r.log.Warn("most services and every canary failed from here, the checker's network is probably down: judged on the other vantages", attrs...)
 	case rep.Voided:
 		r.log.Warn("round voided: most services and every canary failed, the checker's network is probably down", attrs...)
 	case len(rep.Transitions) > 0:
 		r.log.Info("round done", attrs...)
+	case !rep.Leader:
+		r.log.Debug("round written for the leader", attrs...)
 	default:
 		r.log.Debug("round done", attrs...)
 	}
+}
+
+// sightings is a vote's record for a log: "lyon=down/timeout paris=up/ok".
+func sightings(seen []Sighting) string {
+	parts := make([]string, len(seen))
+	for i, s := range seen {
+		parts[i] = s.Vantage + "=" + string(s.State) + "/" + string(s.Reason)
+	}
+	return strings.Join(parts, " ")
 }
 
 // logUnverified tells the operator, once per service, that a portal has

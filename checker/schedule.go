@@ -12,9 +12,10 @@ import (
 // Start runs a round at once, then RunOnce on the schedule spec
 // (CHECK_SCHEDULE: "@every 1m", "*/5 * * * *"…) until stop is called. A
 // round still running when the next one is due makes that one skipped, not
-// queued; a panic in a round is logged and the schedule goes on. When
-// Options.MaxGap is zero, Start sets it to three times the schedule's
-// interval.
+// queued; a panic in a round is logged and the schedule goes on. The
+// vote counts the other vantages' rounds started within two of the
+// schedule's intervals; when Options.MaxGap is zero, Start sets it to
+// three intervals.
 //
 // stop waits for a running round to finish. Rounds use ctx: cancel it
 // before calling stop to cut a running round short (it then records
@@ -24,9 +25,11 @@ func (r *Runner) Start(ctx context.Context, spec string) (stop func(), err error
 	if err != nil {
 		return nil, fmt.Errorf("checker: schedule %q: %w", spec, err)
 	}
+	next := sched.Next(r.now())
+	interval := sched.Next(next).Sub(next)
+	r.interval.Store(int64(interval))
 	if r.opts.MaxGap == 0 {
-		first := sched.Next(r.now())
-		r.maxGap.Store(int64(3 * sched.Next(first).Sub(first)))
+		r.maxGap.Store(int64(3 * interval))
 	}
 	l := cronLogger{r.log}
 	// Order matters: SkipIfStillRunning(Recover(job)). With Recover outside,

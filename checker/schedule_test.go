@@ -3,6 +3,7 @@ package checker
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -115,5 +116,27 @@ func TestStartRejectsBadSpec(t *testing.T) {
 	}
 	if _, err := r.Start(context.Background(), "every minute"); err == nil {
 		t.Fatal("Start accepted a bad schedule")
+	}
+}
+
+// TestVoteCountsTwoIntervals: the vote counts the other vantages' rounds
+// started within two intervals of the round: DefaultInterval's before
+// Start, the schedule's after.
+func TestVoteCountsTwoIntervals(t *testing.T) {
+	var windows []time.Duration
+	r := runnerRecording(t, Options{}, func(ctx context.Context, in RoundInput, decide Decider) (RoundOutcome, error) {
+		windows = append(windows, in.Round.StartedAt.Sub(in.VoteSince))
+		return RoundOutcome{}, nil
+	})
+	if _, err := r.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := r.Start(context.Background(), "*/5 * * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if want := []time.Duration{2 * DefaultInterval, 10 * time.Minute}; !slices.Equal(windows, want) {
+		t.Fatalf("vote windows %v, want %v", windows, want)
 	}
 }

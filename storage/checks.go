@@ -13,9 +13,12 @@ import (
 // Round is one pass of the checker over every service. A round is Voided
 // when the vantage guard decided that the checker's own network, not the
 // services, had failed (most services and every canary failed): it changed
-// no state and announced nothing, and the status page says so.
+// no state and announced nothing, and the status page says so. When
+// several instances share the database, a round is one instance's (its
+// Vantage) and its counts and Voided are that instance's own.
 type Round struct {
 	ID             int64
+	Vantage        string // the instance that ran it (VANTAGE); '' before migration 008
 	StartedAt      time.Time
 	FinishedAt     time.Time
 	Services       int
@@ -30,6 +33,7 @@ type Round struct {
 type CheckResult struct {
 	ID         int64
 	RoundID    int64
+	Vantage    string // the instance that probed; InsertResult writes it, '' before migration 008
 	ServiceID  string
 	At         time.Time
 	State      status.State
@@ -66,9 +70,9 @@ func (t *Tx) VoidUptime(ctx context.Context, id string, at time.Time) error {
 // InsertRound writes a round's row and returns its id, under which its
 // results are then written.
 func (t *Tx) InsertRound(ctx context.Context, r Round) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO rounds (started_at, finished_at, services, failed, canaries, canaries_failed, voided)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO rounds (vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Vantage, ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided))
 	if err != nil {
 		return 0, fmt.Errorf("storage: insert round: %w", err)
 	}
@@ -82,9 +86,9 @@ func (t *Tx) InsertRound(ctx context.Context, r Round) (int64, error) {
 // InsertResult writes one probe's result (a service's or a canary's) in
 // the round roundID, dated r.At.
 func (t *Tx) InsertResult(ctx context.Context, roundID int64, r CheckResult) error {
-	_, err := t.exec(ctx, `INSERT INTO check_results (round_id, service_id, at, state, reason, http_status, latency_ms, final_url, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		roundID, r.ServiceID, ms(r.At), r.State, r.Reason, r.HTTPStatus, r.Latency.Milliseconds(), r.FinalURL, r.Error)
+	_, err := t.exec(ctx, `INSERT INTO check_results (round_id, vantage, service_id, at, state, reason, http_status, latency_ms, final_url, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		roundID, r.Vantage, r.ServiceID, ms(r.At), r.State, r.Reason, r.HTTPStatus, r.Latency.Milliseconds(), r.FinalURL, r.Error)
 	if err != nil {
 		return fmt.Errorf("storage: insert result %q: %w", r.ServiceID, err)
 	}
@@ -136,24 +140,44 @@ func boolInt(b bool) int {
 	return 0
 }
 
-const roundColumns = `id, started_at, finished_at, services, failed, canaries, canaries_failed, voided`
+const roundColumns = `id, vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided`
+
+// scanRound reads a row of roundColumns.
+func scanRound(row rowScanner) (Round, error) {
+	var r Round
+	var started, finished int64
+	var voided int
+	if err := row.Scan(&r.ID, &r.Vantage, &started, &finished, &r.Services, &r.Failed, &r.Canaries, &r.CanariesFailed, &voided); err != nil {
+		return Round{}, err
+	}
+	r.StartedAt, r.FinishedAt, r.Voided = fromMS(started), fromMS(finished), voided == 1
+	return r, nil
+}
+
+const resultColumns = `id, round_id, vantage, service_id, at, state, reason, http_status, latency_ms, final_url, error`
+
+// scanResult reads a row of resultColumns.
+func scanResult(row rowScanner) (CheckResult, error) {
+	var r CheckResult
+	var at, latency int64
+	if err := row.Scan(&r.ID, &r.RoundID, &r.Vantage, &r.ServiceID, &at, &r.State, &r.Reason, &r.HTTPStatus, &latency, &r.FinalURL, &r.Error); err != nil {
+		return CheckResult{}, err
+	}
+	r.At, r.Latency = fromMS(at), time.Duration(latency)*time.Millisecond
+	return r, nil
+}
 
 // LastRound returns the most recent round, so that the status page can say
 // « vérification suspendue » when it was voided, or that checks stopped
 // when it is old. ErrNotFound means no round ever ran.
 func (s *Store) LastRound(ctx context.Context) (Round, error) {
-	var r Round
-	var started, finished int64
-	var voided int
-	err := s.r.QueryRowContext(ctx, `SELECT `+roundColumns+` FROM rounds ORDER BY id DESC LIMIT 1`).
-		Scan(&r.ID, &started, &finished, &r.Services, &r.Failed, &r.Canaries, &r.CanariesFailed, &voided)
+	r, err := scanRound(s.r.QueryRowContext(ctx, `SELECT `+roundColumns+` FROM rounds ORDER BY id DESC LIMIT 1`))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Round{}, ErrNotFound
 	}
 	if err != nil {
 		return Round{}, fmt.Errorf("storage: read last round: %w", err)
 	}
-	r.StartedAt, r.FinishedAt, r.Voided = fromMS(started), fromMS(finished), voided == 1
 	return r, nil
 }
 
@@ -161,26 +185,8 @@ func (s *Store) LastRound(ctx context.Context) (Round, error) {
 // latency series of the status page (24 h at one round a minute is 1 440
 // rows).
 func (s *Store) RecentResults(ctx context.Context, serviceID string, since time.Time) ([]CheckResult, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, round_id, service_id, at, state, reason, http_status, latency_ms, final_url, error
-		FROM check_results WHERE service_id = ? AND at >= ? ORDER BY at, id`, serviceID, ms(since))
-	if err != nil {
-		return nil, fmt.Errorf("storage: recent results %q: %w", serviceID, err)
-	}
-	defer rows.Close()
-	var out []CheckResult
-	for rows.Next() {
-		var r CheckResult
-		var at, latency int64
-		if err := rows.Scan(&r.ID, &r.RoundID, &r.ServiceID, &at, &r.State, &r.Reason, &r.HTTPStatus, &latency, &r.FinalURL, &r.Error); err != nil {
-			return nil, fmt.Errorf("storage: recent results %q: %w", serviceID, err)
-		}
-		r.At, r.Latency = fromMS(at), time.Duration(latency)*time.Millisecond
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: recent results %q: %w", serviceID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.r, fmt.Sprintf("storage: recent results %q", serviceID), scanResult,
+		`SELECT `+resultColumns+` FROM check_results WHERE service_id = ? AND at >= ? ORDER BY at, id`, serviceID, ms(since))
 }
 
 // PruneResults deletes the rounds and raw results older than before and

@@ -78,3 +78,18 @@ func serviceState(ctx context.Context, s *Store, id string) (ServiceState, error
 func appliedMigrations(ctx context.Context, s *Store) ([]int, error) {
 	return queryAll(ctx, s.r, "list migrations", scanValue[int], `SELECT version FROM schema_migrations ORDER BY version`)
 }
+
+// queryPlan returns the details of SQLite's EXPLAIN QUERY PLAN of q.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	plan, err := queryAll(context.Background(), s.r, "query plan", func(row rowScanner) (string, error) {
+		var id, parent, unused int
+		var detail string
+		err := row.Scan(&id, &parent, &unused, &detail)
+		return detail, err
+	}, `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}

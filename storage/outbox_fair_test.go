@@ -129,21 +129,7 @@ func TestClaimBulkUsesTheIndex(t *testing.T) {
 			WHERE d.state = 'pending' AND d.priority = 2 AND d.next_attempt_at BETWEEN 0 AND 1 AND d.event_id = 1
 			ORDER BY d.next_attempt_at, d.event_id LIMIT 5`,
 	} {
-		rows, err := s.r.Query(`EXPLAIN QUERY PLAN ` + q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := strings.Join(queryPlan(t, s, q), "; ")
 		if !strings.Contains(all, "INDEX deliveries_due (priority=? AND") ||
 			strings.Contains(all, "TEMP B-TREE") {
 			t.Errorf("plan %q, want a search of deliveries_due in its order", all)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"sentinelle/catalog"
 
@@ -32,6 +34,7 @@ type Config struct {
 	DownAfter         int
 	UpAfter           int
 	CanaryURLs        []string
+	Vantage           string // this instance's name among those sharing a database
 	AdminIDs          []int64
 	TelegramRateLimit float64
 	PaidBroadcast     bool
@@ -77,6 +80,7 @@ var defaults = map[string]string{
 	"DOWN_AFTER":              "2",
 	"UP_AFTER":                "2",
 	"CANARY_URLS":             "https://www.wikipedia.org,https://www.debian.org",
+	"VANTAGE":                 "", // the host name
 	"TELEGRAM_RATE_LIMIT":     "25",
 	"TELEGRAM_PAID_BROADCAST": "false",
 	"QUIET_HOURS":             "21:00-07:00",
@@ -141,6 +145,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			bad("CANARY_URLS", u, "des URL http(s) absolues séparées par des virgules (vide : pas de canari)")
 		}
 	}
+	c.Vantage = vantage(get("VANTAGE"), os.Hostname, bad)
 	for _, s := range splitList(get("ADMIN_IDS")) {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
@@ -252,6 +257,46 @@ func rateLimit(v string, paid bool, bad badFunc) float64 {
 		return 0
 	}
 	return f
+}
+
+// maxVantage is the longest VANTAGE, in characters: a name for logs and
+// the status page, not a description.
+const maxVantage = 64
+
+// vantage checks VANTAGE, the name under which this instance's rounds are
+// stored and counted in the vote of the instances sharing a database:
+// empty means the host name, which must then pass the same checks.
+func vantage(v string, hostname func() (string, error), bad badFunc) string {
+	want := fmt.Sprintf("un nom d'au plus %d caractères imprimables pour cette instance, par exemple paris-1 (vide : le nom de la machine)", maxVantage)
+	if v != "" {
+		if !goodVantage(v) {
+			bad("VANTAGE", v, want)
+			return ""
+		}
+		return v
+	}
+	h, err := hostname()
+	switch {
+	case err != nil:
+		bad("VANTAGE", "", fmt.Sprintf("%s ; le nom de la machine est illisible (%v)", want, err))
+	case !goodVantage(h):
+		bad("VANTAGE", "", fmt.Sprintf("%s ; le nom de la machine, %q, ne convient pas", want, h))
+	default:
+		return h
+	}
+	return ""
+}
+
+func goodVantage(v string) bool {
+	if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxVantage {
+		return false
+	}
+	for _, r := range v {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 var quietPattern = regexp.MustCompile(`^([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-3]):([0-5][0-9])$`)

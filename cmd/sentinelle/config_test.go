@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,5 +218,46 @@ func TestQuietHoursContains(t *testing.T) {
 	day := quietHours("12:00-14:00", func(string, string, string) { t.Fatal("rejected") })
 	if !day.Contains(time.Date(2021, 4, 6, 13, 0, 0, 0, paris)) || day.Contains(time.Date(2021, 4, 6, 15, 0, 0, 0, paris)) {
 		t.Error("a window within one day is wrong")
+	}
+}
+
+// TestVantage: VANTAGE names the instance; empty or unset, the host name,
+// which must then be a good name too.
+func TestVantage(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name here: %v", err)
+	}
+	if c, err := LoadConfig(envOf(nil)); err != nil || c.Vantage != host {
+		t.Errorf("VANTAGE unset: %q, %v; want the host name %q", c.Vantage, err, host)
+	}
+	long := strings.Repeat("é", maxVantage)
+	for _, tt := range []struct {
+		name, value string
+		hostname    func() (string, error)
+		want        string // the vantage, or "" when refused
+		wantErr     string
+	}{
+		{"explicit", " paris-1 ", nil, "paris-1", ""},
+		{"64 characters", long, nil, long, ""},
+		{"65 characters", long + "x", nil, "", `VANTAGE="` + long + `x" : un nom d'au plus 64 caractères imprimables`},
+		{"not printable", "paris\t1", nil, "", `VANTAGE="paris\t1" : un nom d'au plus 64`},
+		{"not UTF-8", "paris\xff", nil, "", `VANTAGE="paris\xff" : un nom d'au plus 64`},
+		{"empty: the host name", "", func() (string, error) { return "vps-42", nil }, "vps-42", ""},
+		{"unreadable host name", "", func() (string, error) { return "", errors.New("boom") }, "",
+			`VANTAGE="" : un nom d'au plus 64 caractères imprimables pour cette instance, par exemple paris-1 (vide : le nom de la machine) ; le nom de la machine est illisible (boom)`},
+		{"empty host name", "", func() (string, error) { return "", nil }, "", `; le nom de la machine, "", ne convient pas`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var errs []string
+			bad := func(name, value, want string) { errs = append(errs, fmt.Sprintf("%s=%q : %s", name, value, want)) }
+			got := vantage(strings.TrimSpace(tt.value), tt.hostname, bad)
+			if got != tt.want || len(errs) != min(len(tt.wantErr), 1) || tt.wantErr != "" && !strings.Contains(errs[0], tt.wantErr) {
+				t.Errorf("vantage(%q) = %q, errors %q; want %q, an error containing %q", tt.value, got, errs, tt.want, tt.wantErr)
+			}
+		})
+	}
+	if _, err := LoadConfig(envOf(map[string]string{"VANTAGE": "a\x00b"})); err == nil || !strings.Contains(err.Error(), `VANTAGE="a\x00b"`) {
+		t.Errorf("VANTAGE with a NUL: %v, want it named in the error", err)
 	}
 }

@@ -161,7 +161,7 @@ func (p *parts) buildChecker(context.Context) (err error) {
 		Catalog: p.cat, Store: p.store, Logger: p.log.With("part", "checker"),
 		Probe:       checker.ProbeOptions{Timeout: p.cfg.CheckTimeout, UserAgent: checker.UserAgent(buildVersion(), p.cfg.PublicURL)},
 		Concurrency: p.cfg.CheckConcurrency, DownAfter: p.cfg.DownAfter, UpAfter: p.cfg.UpAfter, CanaryURLs: p.cfg.CanaryURLs,
-		OnEvents: p.wake, OnRound: roundMetrics(p.metrics), Now: p.now,
+		Vantage: p.cfg.Vantage, OnEvents: p.wake, OnRound: roundMetrics(p.metrics), Now: p.now,
 	})
 	if err != nil {
 		return failed("checker", err)

@@ -54,7 +54,7 @@ func (p *parts) run(ctx context.Context) int {
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- p.srv.Serve(p.ln) }()
 	log.Info("sentinelle started", "version", buildVersion(), "http_addr", p.ln.Addr().String(),
-		"public_url", p.cfg.PublicURL, "academies", len(p.cat.Academies), "services", len(p.cat.Services),
+		"public_url", p.cfg.PublicURL, "vantage", p.cfg.Vantage, "academies", len(p.cat.Academies), "services", len(p.cat.Services),
 		"bot", p.bot != nil)
 
 	// Each part has its own context so that shutdown can stop them one
