@@ -141,17 +141,7 @@ func (l Lease) Release(ctx context.Context, name, holder string) (bool, error) {
 }
 
 // Lease is the lease operations on the store's writer. With SQLite one
-// process runs, always the leader; they exist for the engine-neutral tests
-// and for the day a SQLite deployment wants a fence that grows at each
-// restart.
+// process runs, always the leader, and nothing calls them outside tests;
+// they are here so that the same tests run them on both engines, and for
+// the day a SQLite deployment wants a fence that grows at each restart.
 func (s *Store) Lease() Lease { return Lease{DB: s.w, Engine: SQLite} }
-
-// AcquireLease is Lease.Acquire on the store's database.
-func (s *Store) AcquireLease(ctx context.Context, name, holder string, d time.Duration) (LeaseState, error) {
-	return s.Lease().Acquire(ctx, name, holder, d)
-}
-
-// ReleaseLease is Lease.Release on the store's database.
-func (s *Store) ReleaseLease(ctx context.Context, name, holder string) (bool, error) {
-	return s.Lease().Release(ctx, name, holder)
-}
