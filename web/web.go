@@ -91,8 +91,7 @@ func New(opts Options) *Server {
 		log: opts.Logger, store: opts.Store, cat: opts.Catalog, now: opts.Now, loc: opts.Location,
 		bot: strings.TrimPrefix(strings.TrimSpace(opts.BotUsername), "@"), publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		metrics: opts.Metrics, maxRoundAge: opts.MaxRoundAge, startedAt: opts.StartedAt, cacheTTL: opts.CacheTTL,
-		leading: opts.Leading,
-		mux: http.NewServeMux(), pages: mustParsePages(), qr: map[string]string{},
+		mux: http.NewServeMux(), pages: mustParsePages(), qr: map[string]string{}, leading: opts.Leading,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
