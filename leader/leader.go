@@ -28,6 +28,10 @@
 // longer pause lets through is what the fence is for: every claim and send
 // will carry it, and the database will refuse an old one.
 //
+// The Elector reads time.Now's monotonic clock, never the wall clock cmd
+// injects elsewhere (SENTINELLE_FAKE_CLOCK_FILE moves dates, and must not
+// move a lease); its tests run in testing/synctest's bubble instead.
+//
 // A leader that dies without releasing (SIGKILL, power, network) is
 // replaced within Lease + Lease/3: its lease runs out, and a follower tries
 // every Lease/3. A leader stopping cleanly releases the lease (Resign), and
