@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -19,7 +20,22 @@ func leaseEngines(t *testing.T, body func(t *testing.T, l Lease)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		body(t, Lease{DB: migratedPostgres(t), Engine: PostgreSQL})
+		db := migratedPostgres(t)
+		// Open the connections racing holders need beforehand, so that
+		// they race on the row, not on connecting.
+		db.SetMaxIdleConns(16)
+		var conns []*sql.Conn
+		for range 8 {
+			c, err := db.Conn(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		body(t, Lease{DB: db, Engine: PostgreSQL})
 	})
 }
 
@@ -65,9 +81,9 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 		}
 		wantLease(t, "b while a's lease runs", acquire(t, l, "b", time.Minute), false, "a", 1)
 
-		acquire(t, l, "a", 300*time.Millisecond) // shortened on renewal
+		acquire(t, l, "a", 500*time.Millisecond) // shortened on renewal
 		wantLease(t, "b before a's short lease expired", acquire(t, l, "b", time.Minute), false, "a", 1)
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond)
 		wantLease(t, "b after a's lease expired", acquire(t, l, "b", time.Minute), true, "b", 2)
 		wantLease(t, "a, deposed, renews", acquire(t, l, "a", time.Minute), false, "b", 2)
 		wantLease(t, "b renews", acquire(t, l, "b", time.Minute), true, "b", 2)
@@ -86,7 +102,10 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 
 // TestLeaseRace has holders race for a free lease, then for an expired
 // one: each time exactly one gets it, everybody else is told who, and the
-// fence grew by one per change of holder, not per contender.
+// fence grew by one per change of holder, not per contender. The leases
+// they ask for last a minute, so that a contender slowed down (the race
+// detector, a loaded machine) still finds the winner's lease running; the
+// winner then shortens its own to expire it for the second round.
 func TestLeaseRace(t *testing.T) {
 	leaseEngines(t, func(t *testing.T, l Lease) {
 		const n = 8
@@ -98,7 +117,7 @@ func TestLeaseRace(t *testing.T) {
 			for i := range n {
 				wg.Go(func() {
 					<-start
-					results[i], errs[i] = l.Acquire(context.Background(), "leader", fmt.Sprintf("r%d-%d", round, i), 300*time.Millisecond)
+					results[i], errs[i] = l.Acquire(context.Background(), "leader", fmt.Sprintf("r%d-%d", round, i), time.Minute)
 				})
 			}
 			close(start)
@@ -124,7 +143,8 @@ func TestLeaseRace(t *testing.T) {
 			}
 			return winner
 		}
-		race(1)
+		first := race(1)
+		acquire(t, l, first, 300*time.Millisecond)
 		time.Sleep(400 * time.Millisecond)
 		race(2)
 	})
