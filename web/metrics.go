@@ -54,6 +54,7 @@ type Metrics struct {
 	commands map[string]bool // command labels seen, at most maxCommandLabels
 	buttons  map[string]bool // button labels seen, at most maxButtonLabels
 	watching bool            // the store collector is registered
+	leader   bool            // sentinelle_leader is registered
 }
 
 // NewMetrics builds the registry with the Go runtime and process metrics

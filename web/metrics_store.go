@@ -25,6 +25,26 @@ func (m *Metrics) watchStore(store metricsStore, now func() time.Time, log *slog
 	m.reg.MustRegister(newStoreCollector(store, now, log))
 }
 
+// watchLeader adds sentinelle_leader, read at scrape time: 1 on the
+// instance that polls Telegram and sends, 0 on the others. The first
+// function given wins.
+func (m *Metrics) watchLeader(leading func() (int64, bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leader {
+		return
+	}
+	m.leader = true
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sentinelle_leader", Help: "1 on the leader among the instances sharing the database (it polls Telegram and sends), 0 on the others.",
+	}, func() float64 {
+		if _, ok := leading(); ok {
+			return 1
+		}
+		return 0
+	}))
+}
+
 // outboxSizeEvery is how long a read of the outbox's size is reused: it
 // scans the outbox tables (tens of milliseconds with 100,000 deliveries),
 // and more than one scraper may read /metrics.

@@ -63,6 +63,7 @@ func TestMetrics(t *testing.T) {
 		`sentinelle_service_state{service="ent-aura",state="maintenance"} 1`,
 		`sentinelle_last_round_voided 0`,
 		`sentinelle_last_round_timestamp_seconds 1.61769476e+09`,
+		`sentinelle_leader 1`,
 		`go_goroutines`,
 	)
 	if n := strings.Count(text, "sentinelle_command_duration_seconds_count{"); n != maxCommandLabels+1 {
@@ -125,6 +126,27 @@ func scrape(t *testing.T, m *Metrics) string {
 		t.Fatalf("/metrics = %d", res.StatusCode)
 	}
 	return string(body)
+}
+
+// TestMetricsLeader: sentinelle_leader follows the elector at each
+// scrape; without one (SQLite, one process) it is always 1.
+func TestMetricsLeader(t *testing.T) {
+	if text := scrape(t, NewMetrics()); !strings.Contains(text, "\nsentinelle_leader 1\n") {
+		t.Errorf("without an elector, /metrics lacks sentinelle_leader 1:\n%s", text)
+	}
+	leading := true
+	m := NewMetrics()
+	h := New(Options{Metrics: m, Leading: func() (int64, bool) { return 3, leading }}).Handler()
+	for _, tt := range []struct {
+		leading bool
+		want    string
+	}{{true, "1"}, {false, "0"}, {true, "1"}} {
+		leading = tt.leading
+		_, body := get(t, h, "/metrics")
+		if !strings.Contains(string(body), "\nsentinelle_leader "+tt.want+"\n") {
+			t.Errorf("leading %v: /metrics lacks sentinelle_leader %s", tt.leading, tt.want)
+		}
+	}
 }
 
 // TestMetricsOutboxSize: /metrics shows how much the outbox holds, in rows

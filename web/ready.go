@@ -42,39 +42,46 @@ func (c *writeCheck) check(ctx context.Context, now time.Time) error {
 // readyz is the readiness probe: the database took a write in the last
 // 10 s (checked again when older) and the checker finished a round
 // recently (or the service started less than MaxRoundAge ago), read on
-// each request. A failure names which, for whoever reads the probe's log.
+// each request. Its first line says "ok" or names the failure, for
+// whoever reads the probe's log; its second line says whether this
+// instance is the "leader" (it polls Telegram and sends) or a "follower".
+// A follower is ready as well (it serves the pages and checks): the role
+// changes no status code.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if s.store == nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("pas de base de données\n"))
-		return
+	code, msg := s.readiness(r.Context())
+	role := "leader"
+	if _, ok := s.leading(); !ok {
+		role = "follower"
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(msg + "\n" + role + "\n"))
+}
+
+// readiness is /readyz's status code and first line.
+func (s *Server) readiness(ctx context.Context) (int, string) {
+	if s.store == nil {
+		return http.StatusServiceUnavailable, "pas de base de données"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	now := s.now()
 	if err := s.writable.check(ctx, now); err != nil {
 		s.log.Warn("readyz: database not writable", "error", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("base de données non inscriptible\n"))
-		return
+		return http.StatusServiceUnavailable, "base de données non inscriptible"
 	}
 	st, err := s.checkerStatus(ctx, now)
 	if err != nil {
 		s.log.Warn("readyz: read last round", "error", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("lecture de la dernière vérification impossible\n"))
-		return
+		return http.StatusServiceUnavailable, "lecture de la dernière vérification impossible"
 	}
 	if st.Stale {
-		w.WriteHeader(http.StatusServiceUnavailable)
 		msg := "aucune vérification terminée depuis le démarrage, il y a " + french.Duration(now.Sub(s.startedAt))
 		if st.HasRound {
 			msg = "dernière vérification terminée il y a " + french.Duration(now.Sub(st.Round.FinishedAt))
 		}
-		_, _ = w.Write([]byte(msg + " (limite " + french.Duration(s.maxRoundAge) + ")\n"))
-		return
+		return http.StatusServiceUnavailable, msg + " (limite " + french.Duration(s.maxRoundAge) + ")"
 	}
-	_, _ = w.Write([]byte("ok\n"))
+	return http.StatusOK, "ok"
 }

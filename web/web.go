@@ -45,6 +45,7 @@ type Server struct {
 	cache       *ttlCache // the overview, the académie pages, the feed
 	queries     *ttlCache // /api/incidents answers, by query
 	writable    *writeCheck
+	leading     func() (fence int64, ok bool)
 
 	qrMu sync.Mutex
 	qr   map[string]string // académie slug -> QR code SVG of its deep link
@@ -73,6 +74,12 @@ type Options struct {
 	// StartedAt is when the service started: before any round, it is ready
 	// for MaxRoundAge after it.
 	StartedAt time.Time
+	// Leading says whether this instance is the leader among those sharing
+	// one database (the one that polls Telegram and sends), as
+	// leader.Elector.Leading does: /readyz says "leader" or "follower" and
+	// /metrics has sentinelle_leader. Nil: always the leader (SQLite, one
+	// process).
+	Leading func() (fence int64, ok bool)
 	// CacheTTL is how long what is read from the database for the pages,
 	// the API and the feed is reused. Zero: 10 s; negative: never reused.
 	CacheTTL time.Duration
@@ -84,7 +91,7 @@ func New(opts Options) *Server {
 		log: opts.Logger, store: opts.Store, cat: opts.Catalog, now: opts.Now, loc: opts.Location,
 		bot: strings.TrimPrefix(strings.TrimSpace(opts.BotUsername), "@"), publicURL: strings.TrimRight(opts.PublicURL, "/"),
 		metrics: opts.Metrics, maxRoundAge: opts.MaxRoundAge, startedAt: opts.StartedAt, cacheTTL: opts.CacheTTL,
-		mux: http.NewServeMux(), pages: mustParsePages(), qr: map[string]string{},
+		mux: http.NewServeMux(), pages: mustParsePages(), qr: map[string]string{}, leading: opts.Leading,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -100,6 +107,12 @@ func New(opts Options) *Server {
 	}
 	if s.startedAt.IsZero() {
 		s.startedAt = s.now()
+	}
+	if s.leading == nil {
+		s.leading = func() (int64, bool) { return 1, true }
+	}
+	if s.metrics != nil {
+		s.metrics.watchLeader(s.leading)
 	}
 	if s.cacheTTL == 0 {
 		s.cacheTTL = 10 * time.Second

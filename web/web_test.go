@@ -172,30 +172,38 @@ func TestCheckerBanners(t *testing.T) {
 	}
 }
 
-// TestReadyz covers the start of the service and a database gone.
+// TestReadyz covers the start of the service, a database gone and the
+// role: the first line and the status code say whether the instance is
+// ready, the second whether it leads; a follower is as ready as a leader.
 func TestReadyz(t *testing.T) {
 	now := storyNow(t)
+	leads := func() (int64, bool) { return 4, true }
+	follows := func() (int64, bool) { return 0, false }
 	tests := []struct {
 		name     string
 		started  time.Duration // before now
 		close    bool
+		leading  func() (int64, bool)
 		wantCode int
 		wantText string
 	}{
-		{"just started, no round yet", time.Minute, false, 200, "ok"},
-		{"no round long after start", time.Hour, false, 503, "aucune vérification terminée depuis le démarrage, il y a 1\u00a0h (limite 3\u00a0min)"},
-		{"database closed", time.Minute, true, 503, "base de données non inscriptible"},
+		{"just started, no round yet", time.Minute, false, nil, 200, "ok\nleader\n"},
+		{"no round long after start", time.Hour, false, nil, 503, "aucune vérification terminée depuis le démarrage, il y a 1\u00a0h (limite 3\u00a0min)\nleader\n"},
+		{"database closed", time.Minute, true, nil, 503, "base de données non inscriptible\nleader\n"},
+		{"leader", time.Minute, false, leads, 200, "ok\nleader\n"},
+		{"follower", time.Minute, false, follows, 200, "ok\nfollower\n"},
+		{"follower, database closed", time.Minute, true, follows, 503, "base de données non inscriptible\nfollower\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := openStore(t, now)
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
-				MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-tt.started)})
+				MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-tt.started), Leading: tt.leading})
 			if tt.close {
 				st.Close()
 			}
 			res, body := get(t, srv.Handler(), "/readyz")
-			if res.StatusCode != tt.wantCode || strings.TrimSpace(string(body)) != tt.wantText {
+			if res.StatusCode != tt.wantCode || string(body) != tt.wantText {
 				t.Errorf("/readyz = %d %q, want %d %q", res.StatusCode, body, tt.wantCode, tt.wantText)
 			}
 		})

@@ -42,6 +42,10 @@ type Config struct {
 	Timezone          *time.Location
 	LogLevel          slog.Level
 	LogFormat         string
+	// LeaderLease is how long the leader's lease lasts among instances
+	// sharing a PostgreSQL database (renewed every third of it). With
+	// SQLite, one process, always the leader, it is unused.
+	LeaderLease time.Duration
 	// FakeClockFile, for rehearsals and tests only, makes the service run on
 	// the clock that file sets (see fakeClock). Empty: the real time.
 	FakeClockFile string
@@ -87,6 +91,7 @@ var defaults = map[string]string{
 	"TIMEZONE":                catalog.DefaultTimezone,
 	"LOG_LEVEL":               "info",
 	"LOG_FORMAT":              "text",
+	"LEADER_LEASE":            "15s",
 }
 
 var tokenPattern = regexp.MustCompile(`^[0-9]{3,}:[A-Za-z0-9_-]{20,}$`)
@@ -133,7 +138,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if _, err := cron.ParseStandard(c.CheckSchedule); err != nil {
 		bad("CHECK_SCHEDULE", c.CheckSchedule, "une expression robfig/cron, par exemple @every 1m ou */5 * * * *")
 	}
-	c.CheckTimeout = duration(get, bad, "CHECK_TIMEOUT", time.Second, 5*time.Minute)
+	c.CheckTimeout = duration(get, bad, "CHECK_TIMEOUT", time.Second, 5*time.Minute, "10s")
 	if v := get("CHECK_CONCURRENCY"); v != "" {
 		c.CheckConcurrency = integer(get, bad, "CHECK_CONCURRENCY", 0, 1024)
 	}
@@ -170,6 +175,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if c.LogFormat = strings.ToLower(get("LOG_FORMAT")); c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("LOG_FORMAT", get("LOG_FORMAT"), "text ou json")
 	}
+	c.LeaderLease = duration(get, bad, "LEADER_LEASE", 3*time.Second, 5*time.Minute, "15s")
 	if c.FakeClockFile = get("SENTINELLE_FAKE_CLOCK_FILE"); c.FakeClockFile != "" {
 		if _, _, err := readClockFile(c.FakeClockFile); err != nil {
 			bad("SENTINELLE_FAKE_CLOCK_FILE", c.FakeClockFile,
@@ -211,8 +217,8 @@ func loadToken(lookup func(string) (string, bool), errs *[]error) string {
 
 type badFunc func(name, value, want string)
 
-func duration(get func(string) string, bad badFunc, name string, min, max time.Duration) time.Duration {
-	return inRange(get, bad, name, time.ParseDuration, min, max, fmt.Sprintf("une durée entre %s et %s, par exemple 10s", min, max))
+func duration(get func(string) string, bad badFunc, name string, min, max time.Duration, example string) time.Duration {
+	return inRange(get, bad, name, time.ParseDuration, min, max, fmt.Sprintf("une durée entre %s et %s, par exemple %s", min, max, example))
 }
 
 func integer(get func(string) string, bad badFunc, name string, min, max int) int {

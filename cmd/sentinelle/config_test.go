@@ -25,7 +25,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		c.CheckTimeout != 10*time.Second || c.CheckConcurrency != 0 || c.DownAfter != 2 || c.UpAfter != 2 ||
 		c.TelegramRateLimit != 25 || c.PaidBroadcast || len(c.CanaryURLs) != 2 || c.Timezone.String() != "Europe/Paris" ||
 		!c.QuietHours.Enabled || c.CheckSchedule != "@every 1m" || c.PublicURL != "http://localhost:8080" ||
-		c.TelegramAPIURL != "https://api.telegram.org" || c.LogFormat != "text" {
+		c.TelegramAPIURL != "https://api.telegram.org" || c.LogFormat != "text" || c.LeaderLease != 15*time.Second {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -42,12 +42,14 @@ func TestLoadConfigGoodValues(t *testing.T) {
 		"QUIET_HOURS":             "",
 		"LOG_LEVEL":               "debug",
 		"LOG_FORMAT":              "JSON",
+		"LEADER_LEASE":            "1m30s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TelegramToken != goodToken || c.TelegramAPIURL != "http://127.0.0.1:9999" || len(c.CanaryURLs) != 0 ||
-		len(c.AdminIDs) != 2 || c.AdminIDs[1] != 34 || c.TelegramRateLimit != 1000 || c.QuietHours.Enabled || c.LogFormat != "json" {
+		len(c.AdminIDs) != 2 || c.AdminIDs[1] != 34 || c.TelegramRateLimit != 1000 || c.QuietHours.Enabled || c.LogFormat != "json" ||
+		c.LeaderLease != 90*time.Second {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -84,6 +86,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", `LOG_LEVEL="loud"`},
 		{"fake clock file missing", "SENTINELLE_FAKE_CLOCK_FILE", "/nonexistent/clock", `SENTINELLE_FAKE_CLOCK_FILE="/nonexistent/clock"`},
 		{"log format", "LOG_FORMAT", "xml", `LOG_FORMAT="xml"`},
+		{"leader lease unit", "LEADER_LEASE", "15", `LEADER_LEASE="15" : une durée entre 3s et 5m0s, par exemple 15s`},
+		{"leader lease too short", "LEADER_LEASE", "2s", `LEADER_LEASE="2s"`},
+		{"leader lease too long", "LEADER_LEASE", "6m", `LEADER_LEASE="6m"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,12 +11,15 @@ import (
 // cmd towards the leaves. A package not listed may import no project
 // package (its own subpackages and the leaves for all aside): storage,
 // catalog, telegram and telegram/telegramtest are leaves. bot and notify share the Telegram
-// client and never import each other.
+// client and never import each other. leader, the election of one
+// instance among several, is a leaf above storage: it imports storage
+// alone, and only cmd imports it (it gates the others from outside).
 var allowedImports = map[string][]string{
 	"sentinelle/checker": {"sentinelle/storage", "sentinelle/catalog"},
 	"sentinelle/notify":  {"sentinelle/storage", "sentinelle/catalog", "sentinelle/telegram"},
 	"sentinelle/bot":     {"sentinelle/storage", "sentinelle/catalog", "sentinelle/telegram"},
 	"sentinelle/web":     {"sentinelle/storage", "sentinelle/catalog"},
+	"sentinelle/leader":  {"sentinelle/storage"},
 }
 
 // leavesForAll are leaves that every package may import: french writes
@@ -49,6 +52,7 @@ var testOnlyImports = map[string][]string{
 	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
 	"sentinelle/storage": {"sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
+	"sentinelle/leader":  {"sentinelle/storage/pgtest"},
 }
 
 // testSupport are the packages made for tests: no package imports them
@@ -60,7 +64,7 @@ var testSupport = append([]string{"sentinelle/storage/storagetest", "sentinelle/
 
 // mustSee are packages the rule must have checked, so that a typo in the
 // pattern or a moved package cannot make it pass by checking nothing.
-var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status", "sentinelle/internal/logtest"}
+var mustSee = []string{"sentinelle/telegram", "sentinelle/bot", "sentinelle/notify", "sentinelle/status", "sentinelle/internal/logtest", "sentinelle/leader"}
 
 // TestImportRule fails when a forbidden import between project packages
 // appears, for example notify importing bot or storage importing catalog.
@@ -177,6 +181,11 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"storage imports storagetest", "sentinelle/storage", []string{"sentinelle/storage/storagetest"}, nil, true},
 		{"pgtest imports storage", "sentinelle/storage/pgtest", []string{"sentinelle/storage"}, nil, true},
 		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, true},
+		{"leader uses storage", "sentinelle/leader", []string{"sentinelle/storage"}, nil, false},
+		{"leader tests use pgtest", "sentinelle/leader", nil, []string{"sentinelle/storage/pgtest", "sentinelle/storage"}, false},
+		{"leader imports telegram", "sentinelle/leader", []string{"sentinelle/telegram"}, nil, true},
+		{"storage imports leader", "sentinelle/storage", []string{"sentinelle/leader"}, nil, true},
+		{"notify imports leader", "sentinelle/notify", []string{"sentinelle/leader"}, nil, true},
 		{"cmd imports the fake Bot API", "sentinelle/cmd/sentinelle", []string{"sentinelle/telegram/telegramtest"}, nil, true},
 		{"checker tests use logtest", "sentinelle/checker", nil, []string{"sentinelle/internal/logtest"}, false},
 		{"cmd tests use logtest", "sentinelle/cmd/sentinelle", nil, []string{"sentinelle/internal/logtest"}, false},

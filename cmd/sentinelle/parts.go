@@ -11,6 +11,7 @@ import (
 	"sentinelle/bot"
 	"sentinelle/catalog"
 	"sentinelle/checker"
+	"sentinelle/leader"
 	"sentinelle/notify"
 	"sentinelle/storage"
 	"sentinelle/telegram"
@@ -27,6 +28,7 @@ type parts struct {
 	now       func() time.Time
 	stopClock func() // stops following SENTINELLE_FAKE_CLOCK_FILE; nil on the real clock
 	store     *storage.Store
+	lead      *leader.Elector
 	ln        net.Listener
 	metrics   *web.Metrics
 	client    *telegram.Client
@@ -64,7 +66,7 @@ func logStartError(log *slog.Logger, err error) {
 func build(ctx context.Context, cfg Config, log *slog.Logger) (*parts, error) {
 	p := &parts{log: log, cfg: cfg, now: time.Now, metrics: web.NewMetrics()}
 	for _, step := range []func(context.Context) error{
-		p.loadCatalog, p.startClock, p.openStore, p.listen, p.connectTelegram, p.buildDispatcher,
+		p.loadCatalog, p.startClock, p.openStore, p.elect, p.listen, p.connectTelegram, p.buildDispatcher,
 		p.buildChecker, p.buildBot, p.buildSite,
 	} {
 		if err := step(ctx); err != nil {
@@ -106,6 +108,16 @@ func (p *parts) openStore(ctx context.Context) (err error) {
 	if p.store, err = storage.Open(ctx, p.cfg.DatabasePath, p.now); err != nil {
 		return failed("database unusable", err, "path", p.cfg.DatabasePath)
 	}
+	return nil
+}
+
+// elect chooses how this instance knows whether it leads. With SQLite,
+// one process, it always does (leader.Always): no lease, no background
+// work. An Elector over storage.Lease, renewing every LEADER_LEASE/3, comes
+// with the PostgreSQL store; gating the update poller and the dispatcher
+// on it comes then too.
+func (p *parts) elect(context.Context) error {
+	p.lead = leader.Always()
 	return nil
 }
 
@@ -194,7 +206,7 @@ func (p *parts) buildSite(context.Context) error {
 	started := p.now()
 	site := web.New(web.Options{
 		Store: p.store, Catalog: p.cat, Logger: p.log.With("part", "web"), Now: p.now, Location: p.cfg.Timezone,
-		BotUsername: username, PublicURL: p.cfg.PublicURL, Metrics: p.metrics,
+		BotUsername: username, PublicURL: p.cfg.PublicURL, Metrics: p.metrics, Leading: p.lead.Leading,
 		MaxRoundAge: 3 * scheduleInterval(p.cfg.CheckSchedule, started), StartedAt: started,
 	})
 	p.srv = &http.Server{

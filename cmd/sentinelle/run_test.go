@@ -76,8 +76,9 @@ func TestCatalogCommand(t *testing.T) {
 var addrPattern = regexp.MustCompile(`http_addr=(127\.0\.0\.1:[0-9]+)`)
 
 // TestServeWithoutToken starts the real service on a free port with no bot
-// token: it must serve /healthz, say in one log line that the bot is off and
-// how to turn it on, and stop cleanly when cancelled.
+// token: it must serve /healthz, say it leads (SQLite: one process, always
+// the leader) on /readyz and /metrics, say in one log line that the bot is
+// off and how to turn it on, and stop cleanly when cancelled.
 func TestServeWithoutToken(t *testing.T) {
 	env := envOf(map[string]string{
 		"HTTP_ADDR":     "127.0.0.1:0",
@@ -113,6 +114,12 @@ func TestServeWithoutToken(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
 		t.Fatalf("/healthz = %d %q", resp.StatusCode, body)
+	}
+	if ready := getBody(t, "http://"+addr+"/readyz"); ready != "ok\nleader\n" {
+		t.Errorf("/readyz = %q, want %q", ready, "ok\nleader\n")
+	}
+	if metrics := getBody(t, "http://"+addr+"/metrics"); !strings.Contains(metrics, "\nsentinelle_leader 1\n") {
+		t.Errorf("/metrics lacks sentinelle_leader 1")
 	}
 	if n := strings.Count(logs.String(), "bot off"); n != 1 || !strings.Contains(logs.String(), "TELEGRAM_BOT_TOKEN") {
 		t.Fatalf("want exactly one 'bot off' line naming TELEGRAM_BOT_TOKEN, logs:\n%s", logs.String())

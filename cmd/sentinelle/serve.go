@@ -48,7 +48,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 // run starts the parts and waits for ctx to be cancelled (or the HTTP
 // server to fail), then stops them in order: checker (letting a running
 // round finish), update poller, dispatcher (finishing the sends in
-// flight), HTTP server (5 s). The database is closed last, by close.
+// flight), the election (releasing the lease, so that another instance
+// takes over at once), HTTP server (5 s). The database is closed last, by
+// close.
 func (p *parts) run(ctx context.Context) int {
 	log := p.log
 	httpDone := make(chan error, 1)
@@ -67,6 +69,14 @@ func (p *parts) run(ctx context.Context) int {
 		p.shutdownHTTP()
 		return 1
 	}
+	leadCtx, stopLead := context.WithCancel(context.Background())
+	defer stopLead()
+	var leadDone sync.WaitGroup
+	leadDone.Go(func() {
+		if err := p.lead.Run(leadCtx); err != nil {
+			log.Error("leader election stopped", "error", err)
+		}
+	})
 	botCtx, stopBot := context.WithCancel(context.Background())
 	dispCtx, stopDisp := context.WithCancel(context.Background())
 	defer stopBot()
@@ -99,9 +109,22 @@ func (p *parts) run(ctx context.Context) int {
 	botDone.Wait()
 	stopDisp()
 	dispDone.Wait()
+	stopLead()
+	leadDone.Wait()
+	p.resign()
 	p.shutdownHTTP()
 	log.Info("stopped")
 	return code
+}
+
+// resign releases the leader's lease, 5 s at most: another instance takes
+// over at its next attempt instead of when the lease runs out.
+func (p *parts) resign() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.lead.Resign(ctx); err != nil {
+		p.log.Warn("leader: resign", "error", err)
+	}
 }
 
 // shutdownHTTP lets the requests in progress finish, 5 s at most.

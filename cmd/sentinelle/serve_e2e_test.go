@@ -130,7 +130,7 @@ services:
 	}
 
 	metrics := getBody(t, "http://"+addr+"/metrics")
-	for _, want := range []string{`sentinelle_outbox_rows{lane="bulk",table="deliveries"} 1`, `sentinelle_panics_total{where="update"} 0`} {
+	for _, want := range []string{`sentinelle_outbox_rows{lane="bulk",table="deliveries"} 1`, `sentinelle_panics_total{where="update"} 0`, "\nsentinelle_leader 1\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics during the outage lacks %s", want)
 		}

@@ -1,0 +1,269 @@
+package leader
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"sentinelle/storage"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
+)
+
+// testLease is the lease of the PostgreSQL tests: short, so that they
+// last seconds, and long enough for a loaded machine's scheduling (its
+// renewal period is 500 ms, its margin 300 ms).
+const testLease = 1500 * time.Millisecond
+
+// slack is what the bounds of the PostgreSQL tests allow for scheduling
+// and the database on a shared machine.
+const slack = 300 * time.Millisecond
+
+// postgresDSN is a new PostgreSQL database holding storage's PostgreSQL
+// schema. storage applies its migrations unexported, so the test reads
+// the same files from the source tree, in order.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := pg.Database(t)
+	files, err := filepath.Glob("../storage/migrations/postgres/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("storage's PostgreSQL migrations: %v, %d files", err, len(files))
+	}
+	slices.Sort(files)
+	db := openPool(t, dsn)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	return dsn
+}
+
+// openPool opens a pool of its own on dsn, as another instance would,
+// closed when t ends.
+func openPool(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// cuttable is a storage.Lease whose network can be cut: once cut, every
+// call hangs until its context ends, as on a link that drops packets.
+type cuttable struct {
+	storage.Lease
+	cut atomic.Bool
+}
+
+func (c *cuttable) Acquire(ctx context.Context, name, holder string, d time.Duration) (storage.LeaseState, error) {
+	if c.cut.Load() {
+		<-ctx.Done()
+		return storage.LeaseState{}, ctx.Err()
+	}
+	return c.Lease.Acquire(ctx, name, holder, d)
+}
+
+// timeline records the changes of role of several electors, in order.
+type timeline struct {
+	mu     sync.Mutex
+	events []event
+}
+
+type event struct {
+	who  string
+	role Role
+}
+
+func (tl *timeline) add(who string) func(Role) {
+	return func(r Role) {
+		tl.mu.Lock()
+		defer tl.mu.Unlock()
+		tl.events = append(tl.events, event{who, r})
+	}
+}
+
+// first is the first change of who to leading (or not) after since.
+func (tl *timeline) first(who string, leading bool, since time.Time) (Role, bool) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, e := range tl.events {
+		if e.who == who && e.role.Leading == leading && !e.role.At.Before(since) {
+			return e.role, true
+		}
+	}
+	return Role{}, false
+}
+
+// instance is one elector on a pool of its own, run until stop.
+type instance struct {
+	e     *Elector
+	net   *cuttable
+	stop  context.CancelFunc
+	ended chan struct{}
+}
+
+func start(t *testing.T, dsn, who string, tl *timeline) *instance {
+	t.Helper()
+	net := &cuttable{Lease: storage.Lease{DB: openPool(t, dsn), Engine: storage.PostgreSQL}}
+	e, err := New(Options{Leases: net, Holder: who, Lease: testLease, OnChange: tl.add(who)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{e: e, net: net, stop: cancel, ended: make(chan struct{})}
+	go func() {
+		defer close(in.ended)
+		if err := e.Run(ctx); err != nil {
+			t.Errorf("%s: Run: %v", who, err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-in.ended })
+	return in
+}
+
+// waitLeading waits until e leads, at most within, and returns when it
+// saw it and the fence.
+func waitLeading(t *testing.T, who string, e *Elector, within time.Duration) (time.Time, int64) {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if fence, ok := e.Leading(); ok {
+			return time.Now(), fence
+		}
+	}
+	t.Fatalf("%s does not lead after %v", who, within)
+	return time.Time{}, 0
+}
+
+// twoInstances starts a, waits until it leads, then starts b and checks
+// that b follows for two renewal periods.
+func twoInstances(t *testing.T, tl *timeline) (a, b *instance, fence int64) {
+	t.Helper()
+	dsn := postgresDSN(t)
+	a = start(t, dsn, "a", tl)
+	_, fence = waitLeading(t, "a", a.e, 5*time.Second)
+	b = start(t, dsn, "b", tl)
+	time.Sleep(2 * testLease / 3)
+	if _, ok := b.e.Leading(); ok {
+		t.Fatal("b leads while a holds the lease")
+	}
+	return a, b, fence
+}
+
+// TestTakeoverAfterCrash kills the leader's Run without releasing its
+// lease, as SIGKILL would: the other instance leads once the lease ran out
+// on the database's clock, not sooner, and within Lease + Lease/3, with
+// the next fence.
+func TestTakeoverAfterCrash(t *testing.T) {
+	var tl timeline
+	a, b, fence := twoInstances(t, &tl)
+	killed := time.Now()
+	a.stop()
+	<-a.ended
+	at, got := waitLeading(t, "b", b.e, testLease+testLease/3+slack+time.Second)
+	took := at.Sub(killed)
+	t.Logf("b leads %v after a was killed (lease %v)", took, testLease)
+	// a renewed at most Lease/3 before it was killed: its lease ran until
+	// at least killed + Lease - Lease/3.
+	if lo, hi := testLease-testLease/3-50*time.Millisecond, testLease+testLease/3+slack; took < lo || took > hi {
+		t.Errorf("b leads %v after a was killed, want between %v (a's lease ran out) and %v", took, lo, hi)
+	}
+	if got != fence+1 {
+		t.Errorf("b's fence = %d, want %d (a's + 1)", got, fence+1)
+	}
+	down, ok := tl.first("a", false, killed)
+	up, _ := tl.first("b", true, killed)
+	if !ok || !down.At.Before(up.At) {
+		t.Errorf("a reported follower at %v (%v), b leading at %v: want a first", down.At, ok, up.At)
+	}
+}
+
+// TestNetworkCut cuts the leader from the database while it keeps
+// running: it must report follower before the other instance leads, and
+// never may both lead at once; back on the network, it stays follower.
+func TestNetworkCut(t *testing.T) {
+	var tl timeline
+	a, b, fence := twoInstances(t, &tl)
+	both := make(chan time.Time, 1)
+	watch, stopWatch := context.WithCancel(context.Background())
+	var watched sync.WaitGroup
+	watched.Go(func() {
+		for watch.Err() == nil {
+			_, okA := a.e.Leading()
+			_, okB := b.e.Leading()
+			if okA && okB {
+				select {
+				case both <- time.Now():
+				default:
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	cut := time.Now()
+	a.net.cut.Store(true)
+	at, got := waitLeading(t, "b", b.e, testLease+testLease/3+slack+time.Second)
+	stopWatch()
+	watched.Wait()
+	select {
+	case when := <-both:
+		t.Errorf("a and b both led at %v", when)
+	default:
+	}
+	down, ok := tl.first("a", false, cut)
+	up, _ := tl.first("b", true, cut)
+	t.Logf("cut at 0, a follower at %v, b leader at %v (seen at %v), gap %v",
+		down.At.Sub(cut), up.At.Sub(cut), at.Sub(cut), up.At.Sub(down.At))
+	if !ok || !down.At.Before(up.At) {
+		t.Fatalf("a reported follower at %v (%v), b leading at %v: want a first", down.At, ok, up.At)
+	}
+	if down.At.Sub(cut) > testLease-testLease/5+slack {
+		t.Errorf("a reported follower %v after the cut, want within Lease - Margin (%v)", down.At.Sub(cut), testLease-testLease/5)
+	}
+	if got != fence+1 {
+		t.Errorf("b's fence = %d, want %d", got, fence+1)
+	}
+	a.net.cut.Store(false)
+	time.Sleep(2 * testLease / 3)
+	if _, ok := a.e.Leading(); ok {
+		t.Error("a leads again once back on the network, while b holds the lease")
+	}
+	if f, ok := b.e.Leading(); !ok || f != fence+1 {
+		t.Errorf("b: fence %d, leading %v; want %d, true", f, ok, fence+1)
+	}
+}
+
+// TestHandoverOnCleanStop stops the leader cleanly (Run ended, then
+// Resign): the other instance leads at its next attempt, well before the
+// lease would have run out.
+func TestHandoverOnCleanStop(t *testing.T) {
+	var tl timeline
+	a, b, fence := twoInstances(t, &tl)
+	a.stop()
+	<-a.ended
+	if err := a.e.Resign(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resigned := time.Now()
+	at, got := waitLeading(t, "b", b.e, 5*time.Second)
+	took := at.Sub(resigned)
+	t.Logf("b leads %v after a resigned (renewal period %v)", took, testLease/3)
+	if max := testLease/3 + slack; took > max {
+		t.Errorf("b leads %v after a resigned, want within %v (its next attempt)", took, max)
+	}
+	if got != fence+1 {
+		t.Errorf("b's fence = %d, want %d", got, fence+1)
+	}
+}
