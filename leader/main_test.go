@@ -1,7 +1,6 @@
 package leader
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -11,13 +10,4 @@ import (
 // pg is the throwaway PostgreSQL server of leader's tests.
 var pg pgtest.Server
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := pg.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pg.RunTests(m)) }

@@ -2,7 +2,6 @@ package leader
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
 )
@@ -36,7 +36,7 @@ func postgresDSN(t *testing.T) string {
 		t.Fatalf("storage's PostgreSQL migrations: %v, %d files", err, len(files))
 	}
 	slices.Sort(files)
-	db := openPool(t, dsn)
+	db := pgtest.Open(t, dsn)
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -47,18 +47,6 @@ func postgresDSN(t *testing.T) string {
 		}
 	}
 	return dsn
-}
-
-// openPool opens a pool of its own on dsn, as another instance would,
-// closed when t ends.
-func openPool(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // cuttable is a storage.Lease whose network can be cut: once cut, every
@@ -117,7 +105,7 @@ type instance struct {
 
 func start(t *testing.T, dsn, who string, tl *timeline) *instance {
 	t.Helper()
-	net := &cuttable{Lease: storage.Lease{DB: openPool(t, dsn), Engine: storage.PostgreSQL}}
+	net := &cuttable{Lease: storage.Lease{DB: pgtest.Open(t, dsn), Engine: storage.PostgreSQL}}
 	e, err := New(Options{Leases: net, Holder: who, Lease: testLease, OnChange: tl.add(who)})
 	if err != nil {
 		t.Fatal(err)

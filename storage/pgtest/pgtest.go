@@ -47,6 +47,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -106,6 +107,33 @@ func (s *Server) Database(t testing.TB) string {
 		}
 	})
 	return dsn(port, strings.Trim(name, `"`))
+}
+
+// RunTests is a test binary's TestMain body: it runs the tests, then
+// stops the server; the exit code is the tests' own, or 1 when they passed
+// but the server would not stop. Use: os.Exit(pg.RunTests(m)).
+func (s *Server) RunTests(m *testing.M) int {
+	code := m.Run()
+	if err := s.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// Open opens a pool of its own on dsn through database/sql's "pgx"
+// driver, as another instance of the service would; it is closed when t
+// ends.
+func Open(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // Close stops the server (fast shutdown: open sessions are ended) and

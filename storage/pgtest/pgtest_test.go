@@ -3,7 +3,6 @@ package pgtest
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,7 +34,7 @@ func TestMain(m *testing.M) {
 func TestDatabasesAreFreshAndSeparate(t *testing.T) {
 	ctx := context.Background()
 	began := time.Now()
-	first := open(t, pg.Database(t))
+	first := Open(t, pg.Database(t))
 	t.Logf("server started in %s (initdb and postgres); first database in %s", pg.StartTime, time.Since(began)-pg.StartTime)
 	began = time.Now()
 	const n = 5
@@ -47,7 +46,7 @@ func TestDatabasesAreFreshAndSeparate(t *testing.T) {
 	if _, err := first.ExecContext(ctx, `CREATE TABLE t (x BIGINT); INSERT INTO t VALUES (1)`); err != nil {
 		t.Fatal(err)
 	}
-	second := open(t, dsns[0])
+	second := Open(t, dsns[0])
 	var tables int
 	if err := second.QueryRowContext(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&tables); err != nil {
 		t.Fatal(err)
@@ -62,16 +61,6 @@ func TestDatabasesAreFreshAndSeparate(t *testing.T) {
 	if addr != "127.0.0.1" || user != "postgres" {
 		t.Errorf("connected to %s as %s, want 127.0.0.1 as postgres", addr, user)
 	}
-}
-
-func open(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 func TestSweepRemovesWhatGoneBinariesLeft(t *testing.T) {
@@ -229,7 +218,7 @@ func TestDatabasesInParallel(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
 			var one int
-			if err := open(t, pg.Database(t)).QueryRowContext(context.Background(), `SELECT 1`).Scan(&one); err != nil {
+			if err := Open(t, pg.Database(t)).QueryRowContext(context.Background(), `SELECT 1`).Scan(&one); err != nil {
 				t.Fatal(err)
 			}
 		})
