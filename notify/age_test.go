@@ -13,9 +13,7 @@ import (
 // when the dispatcher first sees it (the bot was off for a day) is not
 // announced late; a fresh one is.
 func TestOldServiceEventIsDropped(t *testing.T) {
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	addPeople(t, s, parent(1, "alpha"))
-	opt := fastOptions(s, cat, f)
+	s, f, opt := setup(t, parent(1, "alpha"))
 	now := april6.Add(30 * time.Hour)
 	opt.Now = func() time.Time { return now }
 	opt.MaxEventAge = 6 * time.Hour

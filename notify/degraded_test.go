@@ -13,14 +13,13 @@ import (
 // again, although they did not ask for slowness alerts; those who ask for
 // slowness hear it too; nobody else does.
 func TestDownToDegradedReachesThoseWhoHeardTheOutage(t *testing.T) {
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	addPeople(t, s, parent(1, "alpha"),
+	s, _, opt := setup(t, parent(1, "alpha"),
 		person{id: 2, role: "parent", degraded: true, academies: []string{"alpha"}},              // slowness only
 		person{id: 3, role: "parent", outage: true, academies: []string{"alpha"}},                // no recoveries
 		person{id: 4, role: "eleve", recovery: true, academies: []string{"alpha"}},               // recoveries only, heard no outage
 		person{id: 5, role: "parent", outage: true, recovery: true, academies: []string{"beta"}}, // not concerned
 	)
-	d, _ := start(t, fastOptions(s, cat, f))
+	d, _ := start(t, opt)
 	announce(t, s, d, status.KindOutage, "ent-alpha", "up", "down", april6)
 	rows := announce(t, s, d, status.KindDegraded, "ent-alpha", "down", "degraded", april6.Add(time.Hour))
 	var got []int64

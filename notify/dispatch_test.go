@@ -13,11 +13,9 @@ import (
 // TestReplyOvertakesBulk: a parent's /etat typed during a big fan-out is
 // answered within the first batch or two, not after everyone else.
 func TestReplyOvertakesBulk(t *testing.T) {
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
 	people := parents(60, "alpha")
 	people = append(people, person{id: 999, role: "parent"})
-	addPeople(t, s, people...)
-	opt := fastOptions(s, cat, f)
+	s, f, opt := setup(t, people...)
 	opt.RateLimit, opt.BatchSize = 100, 10
 	d, _ := start(t, opt)
 	bulk := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)
@@ -42,9 +40,7 @@ func TestReplyOvertakesBulk(t *testing.T) {
 // ring (the person just typed a command); paid broadcast is asked on each
 // message when enabled.
 func TestQuietHoursAndPaidBroadcast(t *testing.T) {
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	addPeople(t, s, parent(1, "alpha"))
-	opt := fastOptions(s, cat, f)
+	s, f, opt := setup(t, parent(1, "alpha"))
 	opt.Quiet = func(time.Time, *time.Location) bool { return true }
 	opt.PaidBroadcast = true
 	d, _ := start(t, opt)
@@ -70,9 +66,7 @@ func TestQuietHoursAndPaidBroadcast(t *testing.T) {
 // TestSilentEventAndDayTime: by day an alert rings, unless the event was
 // written silent.
 func TestSilentEventAndDayTime(t *testing.T) {
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	addPeople(t, s, parent(1, "beta"))
-	opt := fastOptions(s, cat, f)
+	s, f, opt := setup(t, parent(1, "beta"))
 	opt.Quiet = func(time.Time, *time.Location) bool { return false }
 	d, _ := start(t, opt)
 	loud := serviceEvent(t, s, status.KindOutage, "ent-shared", "up", "down", april6)
@@ -96,9 +90,7 @@ func TestSilentEventAndDayTime(t *testing.T) {
 // ends, and what it had claimed is back to pending, attempts untouched.
 func TestShutdownLeavesNothingInflight(t *testing.T) {
 	ctx := context.Background()
-	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
-	addPeople(t, s, parents(40, "alpha")...)
-	opt := fastOptions(s, cat, f)
+	s, f, opt := setup(t, parents(40, "alpha")...)
 	opt.RateLimit, opt.BatchSize = 20, 10
 	d, stop := start(t, opt)
 	ev := serviceEvent(t, s, status.KindOutage, "ent-alpha", "up", "down", april6)

@@ -240,6 +240,15 @@ func fastOptions(store *storage.Store, cat *catalog.Catalog, s Sender) Options {
 	}
 }
 
+// setup opens what most dispatcher tests start from: a store holding
+// people, a fake sender, and fast options over them and the test catalog.
+func setup(t testing.TB, people ...person) (*storage.Store, *fakeSender, Options) {
+	t.Helper()
+	s, cat, f := openStore(t), testCatalog(t), newFakeSender()
+	addPeople(t, s, people...)
+	return s, f, fastOptions(s, cat, f)
+}
+
 // noAgeLimit lets the tests' old events through MaxEventAge.
 const noAgeLimit = 100 * 365 * 24 * time.Hour
 
