@@ -240,6 +240,20 @@ func (h *harness) pressEach(chat telegramtest.Chat, user telegramtest.User, msgI
 	return sent
 }
 
+// onboard makes user send /start and press each button of the welcome
+// message in turn; it returns that message as onboarding left it (it is
+// edited in place).
+func (h *harness) onboard(chat telegramtest.Chat, user telegramtest.User, data ...string) telegramtest.Message {
+	h.t.Helper()
+	m := lastOf(h.t, h.say(chat, user, "/start"))
+	h.pressEach(chat, user, m.MessageID, data...)
+	cur, ok := h.srv.Current(chat.ID, m.MessageID)
+	if !ok {
+		h.t.Fatalf("the welcome message %d is gone", m.MessageID)
+	}
+	return cur
+}
+
 // member delivers a my_chat_member update.
 func (h *harness) member(chat telegramtest.Chat, user telegramtest.User, status string) []telegramtest.Message {
 	h.t.Helper()

@@ -28,13 +28,11 @@ func TestNoLocalENTSentence(t *testing.T) {
 // it too.
 func TestNoLocalENTSentenceOnboarding(t *testing.T) {
 	h := newHarness(t)
-	m := lastOf(t, h.say(parentChat, parentUser, "/start"))
-	h.pressEach(parentChat, parentUser, m.MessageID,
+	cur := h.onboard(parentChat, parentUser,
 		"r:parent",
 		"l:primaire",
 		"l:ok",
 		"g:"+regionIndex(h, "Hauts-de-France"),
 		"a:amiens")
-	cur, _ := h.srv.Current(parentChat.ID, m.MessageID)
 	wantText(t, cur, "C'est prêt", "Aucun ENT des écoles n'est suivi pour l'académie d'Amiens : vous recevrez les alertes des services nationaux.")
 }

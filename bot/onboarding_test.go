@@ -57,8 +57,7 @@ func TestOnboardingParentThreeSteps(t *testing.T) {
 
 func TestOnboardingPupilOneLevelAndAlertDefaults(t *testing.T) {
 	h := newHarness(t)
-	m := lastOf(t, h.say(pupilChat, pupilUser, "/start"))
-	h.pressEach(pupilChat, pupilUser, m.MessageID,
+	h.onboard(pupilChat, pupilUser,
 		"r:eleve",
 		"l:lycee",
 		"g:"+regionIndex(h, "Hauts-de-France"),
