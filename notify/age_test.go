@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"sentinelle/status"
-	"sentinelle/storage"
 )
 
 // TestOldServiceEventIsDropped: a change of state older than MaxEventAge
@@ -29,24 +28,5 @@ func TestOldServiceEventIsDropped(t *testing.T) {
 	}
 	if got := len(f.chats()); got == 0 {
 		t.Fatal("the fresh outage reached nobody")
-	}
-}
-
-// waitEventState waits until the event reaches state.
-func waitEventState(t *testing.T, s *storage.Store, id int64, state string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ev, err := s.Event(t.Context(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev.State == state {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("event %d is %q, want %q", id, ev.State, state)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

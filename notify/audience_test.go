@@ -169,22 +169,8 @@ func TestUnknownServiceEventIsDead(t *testing.T) {
 	addPeople(t, s, parent(1, "alpha"))
 	ev := serviceEvent(t, s, status.KindOutage, "ent-disparu", "up", "down", april6)
 	start(t, fastOptions(s, cat, f))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		e, err := s.Event(context.Background(), ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.State == "dead" {
-			if !strings.Contains(e.DeadReason, "ent-disparu") {
-				t.Errorf("dead reason %q does not name the service", e.DeadReason)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("event state %q, want dead", e.State)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if e := waitEventState(t, s, ev, "dead"); !strings.Contains(e.DeadReason, "ent-disparu") {
+		t.Errorf("dead reason %q does not name the service", e.DeadReason)
 	}
 	if n := len(f.all()); n != 0 {
 		t.Errorf("%d messages sent for an unknown service", n)

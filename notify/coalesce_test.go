@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -109,17 +110,12 @@ func TestRecoveryFromDegradedSkipsRecoveryOnly(t *testing.T) {
 // waitRows waits until the states of an event's deliveries satisfy ok.
 func waitRows(t *testing.T, s *storage.Store, eventID int64, ok func(map[int64]string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() (bool, string) {
 		rows, err := deliveriesOf(context.Background(), s, eventID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st := statesByChat(rows); ok(st) {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("rows of event %d: %v", eventID, st)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		st := statesByChat(rows)
+		return ok(st), fmt.Sprintf("rows of event %d: %v", eventID, st)
+	})
 }

@@ -403,28 +403,53 @@ func announce(t testing.TB, s *storage.Store, d *Dispatcher, kind status.Kind, s
 // waitSettled waits until no delivery of the event is pending or inflight.
 func waitSettled(t testing.TB, s *storage.Store, eventID int64) []storagetest.Delivery {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var rows []storagetest.Delivery
+	eventually(t, 10*time.Second, func() (bool, string) {
 		// The event first: its rows are committed with its state.
 		ev, err := s.Event(context.Background(), eventID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := deliveriesOf(context.Background(), s, eventID)
-		if err != nil {
+		if rows, err = deliveriesOf(context.Background(), s, eventID); err != nil {
 			t.Fatal(err)
 		}
 		open := ev.State == "new"
 		for _, r := range rows {
 			open = open || r.State == "pending" || r.State == "inflight"
 		}
-		if !open {
-			return rows
+		return !open, fmt.Sprintf("event %d not settled: state %s, rows %+v", eventID, ev.State, rows)
+	})
+	return rows
+}
+
+// waitEventState waits until the event reaches state, and returns it.
+func waitEventState(t testing.TB, s *storage.Store, id int64, state string) storage.Event {
+	t.Helper()
+	var ev storage.Event
+	eventually(t, 10*time.Second, func() (bool, string) {
+		var err error
+		if ev, err = s.Event(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		return ev.State == state, fmt.Sprintf("event %d is %q, want %q", id, ev.State, state)
+	})
+	return ev
+}
+
+// eventually calls check every few milliseconds until it reports done;
+// once timeout has passed it fails the test with what check last saw.
+func eventually(t testing.TB, timeout time.Duration, check func() (done bool, saw string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done, saw := check()
+		if done {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("event %d not settled: state %s, rows %+v", eventID, ev.State, rows)
+			t.Fatal(saw)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -111,18 +112,11 @@ func TestRetryDueWhateverTheClock(t *testing.T) {
 // waitSettledAll waits until no delivery is pending or in flight.
 func waitSettledAll(t *testing.T, s *storage.Store) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() (bool, string) {
 		depth, err := s.OutboxDepth(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if depth == [3]int{} {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox not drained: %v", depth)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return depth == [3]int{}, fmt.Sprintf("outbox not drained: %v", depth)
+	})
 }
