@@ -449,7 +449,7 @@ func eventually(t testing.TB, timeout time.Duration, check func() (done bool, sa
 		if time.Now().After(deadline) {
 			t.Fatal(saw)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
