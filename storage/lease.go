@@ -139,9 +139,3 @@ func (l Lease) Release(ctx context.Context, name, holder string) (bool, error) {
 	}
 	return n > 0, nil
 }
-
-// Lease is the lease operations on the store's writer. With SQLite one
-// process runs, always the leader, and nothing calls them outside tests;
-// they are here so that the same tests run them on both engines, and for
-// the day a SQLite deployment wants a fence that grows at each restart.
-func (s *Store) Lease() Lease { return Lease{DB: s.w, Engine: SQLite} }

@@ -16,7 +16,7 @@ import (
 func leaseEngines(t *testing.T, body func(t *testing.T, l Lease)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		body(t, openTest(t).Lease())
+		body(t, Lease{DB: openTest(t).w, Engine: SQLite}) // SQLite: the store's writer
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
