@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -26,6 +27,29 @@ const pollLimit = 100
 // token is refused (revoked: nothing to retry), and ctx.Err() when ctx is
 // done.
 func (c *Client) Poll(ctx context.Context, offset int, handle func(ctx context.Context, updates []tgbotapi.Update) error) error {
+	return c.PollLeading(ctx, offset, nil, handle)
+}
+
+// ErrNotLeading is what PollLeading returns when this instance stopped
+// leading: another instance polls now.
+var ErrNotLeading = errors.New("telegram: not leading; polling stopped")
+
+// PollLeading is Poll for one of several instances sharing a bot token, of
+// which only the leader may poll (a second poller gets 409 Conflict).
+// leading is asked before each getUpdates, once it returns (a long poll
+// lasts up to the poll timeout, and leadership may end meanwhile), and
+// after a failed handle. When it says false, PollLeading returns
+// ErrNotLeading at once: a batch fetched but not handed over is dropped,
+// and the offset is not moved past it, so Telegram has not been told it
+// was received and gives it to the next getUpdates, the next leader's.
+// The caller waits to lead again, then calls PollLeading again with the
+// offset it stored. Nil leading: always leading, as Poll.
+func (c *Client) PollLeading(ctx context.Context, offset int, leading func() bool,
+	handle func(ctx context.Context, updates []tgbotapi.Update) error) error {
+	leads := func() bool { return leading == nil || leading() }
+	if !leads() {
+		return ErrNotLeading
+	}
 	if err := c.deleteWebhook(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -39,9 +63,19 @@ func (c *Client) Poll(ctx context.Context, offset int, handle func(ctx context.C
 	c.log.Info("polling Telegram for updates", "offset", offset, "poll_timeout_s", int(c.pollTimeout/time.Second))
 	b := c.backoff
 	for {
+		if !leads() {
+			return ErrNotLeading
+		}
 		updates, err := c.getUpdates(ctx, offset)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if !leads() {
+			if len(updates) > 0 {
+				c.log.Warn("leadership lost during getUpdates; the batch is left to the next leader",
+					"first_update_id", updates[0].UpdateID, "updates", len(updates))
+			}
+			return ErrNotLeading
 		}
 		if err != nil {
 			delay, stop := c.pollFailure(ctx, AsError(err), &b)
@@ -60,6 +94,11 @@ func (c *Client) Poll(ctx context.Context, offset int, handle func(ctx context.C
 		if err := handle(ctx, updates); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if !leads() {
+				c.log.Warn("leadership lost while handling a batch; it is left to the next leader",
+					"error", err, "first_update_id", updates[0].UpdateID, "updates", len(updates))
+				return ErrNotLeading
 			}
 			delay := b.next()
 			c.log.Warn("update handler failed; the same updates will be fetched again",
