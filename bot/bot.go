@@ -55,6 +55,12 @@ type Options struct {
 	// deliveries are settled, to tell their senders how many received them.
 	// Default 5 s.
 	ReportInterval time.Duration
+	// Leading tells whether this instance leads (leader.Elector.Leading):
+	// only the leader polls Telegram, applies updates, reports notices and
+	// purges previews, since a second poller gets 409 Conflict and two
+	// would answer everything twice. A follower checks again every second.
+	// Nil: always leading (one process, SQLite).
+	Leading func() bool
 }
 
 // Bot turns Telegram updates into subscriptions, classes and replies. Every
@@ -81,6 +87,9 @@ type Bot struct {
 	newID     func() (string, error)
 	verifying atomic.Bool
 	jobs      sync.WaitGroup
+	// leaderEvery is how often a follower asks Leading again (1 s; tests
+	// shorten it).
+	leaderEvery time.Duration
 	// panics counts the recovered panics of updates not confirmed yet,
 	// by update id (mirrored in the meta table); only handleBatch uses it.
 	panics map[int64]int
@@ -114,11 +123,12 @@ func New(opt Options) (*Bot, error) {
 	b := &Bot{
 		opt: opt, client: opt.Client, store: opt.Store, cat: opt.Catalog, log: opt.Logger,
 		now: opt.Now, loc: opt.Location, admins: map[int64]bool{}, username: opt.Client.Username(),
-		cmdLimit:  newWindowLimiter(commandsPerMinute, time.Minute),
-		userLimit: newWindowLimiter(userCommandsPerMinute, time.Minute),
-		joinLimit: newWindowLimiter(joinFailures, joinWindow),
-		newCode:   newClassCode,
-		newID:     newConfirmationID,
+		cmdLimit:    newWindowLimiter(commandsPerMinute, time.Minute),
+		userLimit:   newWindowLimiter(userCommandsPerMinute, time.Minute),
+		joinLimit:   newWindowLimiter(joinFailures, joinWindow),
+		newCode:     newClassCode,
+		newID:       newConfirmationID,
+		leaderEvery: time.Second,
 	}
 	b.render = NewRenderer(RendererOptions{Catalog: opt.Catalog, Store: opt.Store, Location: opt.Location,
 		Now: opt.Now, PublicURL: opt.PublicURL})
@@ -135,27 +145,71 @@ func New(opt Options) (*Bot, error) {
 // messages; the lead gives it to the dispatcher (notify.Options.Renderer).
 func (b *Bot) Renderer() *Renderer { return b.render }
 
-// Run publishes the command menus, then handles updates from the offset
-// stored in the database until ctx is done. It returns ctx's error, or the
-// Client's when Telegram refuses the token.
+// Run waits to lead, publishes the command menus, then handles updates
+// from the offset stored in the database until ctx is done. When this
+// instance stops leading it stops polling, and polls again from the
+// offset then stored (the next leader's) once it leads again. It returns
+// ctx's error, or the Client's when Telegram refuses the token.
 func (b *Bot) Run(ctx context.Context) error {
-	b.publishCommands(ctx)
-	last, err := b.store.LastUpdateID(ctx)
-	if err != nil {
-		return err
-	}
-	offset := 0
-	if last >= 0 {
-		offset = int(last + 1)
-	}
 	reportCtx, stopReports := context.WithCancel(ctx)
 	var reports sync.WaitGroup
 	reports.Go(func() { b.reportLoop(reportCtx) })
-	err = b.client.Poll(ctx, offset, b.safeBatch)
+	err := b.poll(ctx)
 	stopReports()
 	reports.Wait()
 	b.jobs.Wait()
 	return err
+}
+
+// poll runs the update loop during each term of leadership.
+func (b *Bot) poll(ctx context.Context) error {
+	published := false
+	for {
+		if !b.awaitLeading(ctx) {
+			return ctx.Err()
+		}
+		if !published {
+			b.publishCommands(ctx)
+			published = true
+		}
+		last, err := b.store.LastUpdateID(ctx)
+		if err != nil {
+			return err
+		}
+		offset := 0
+		if last >= 0 {
+			offset = int(last + 1)
+		}
+		err = b.client.PollLeading(ctx, offset, b.opt.Leading, b.safeBatch)
+		if !errors.Is(err, telegram.ErrNotLeading) {
+			return err
+		}
+		b.log.Warn("no longer leading: polling Telegram stops until this instance leads again")
+	}
+}
+
+// leading tells whether this instance leads now.
+func (b *Bot) leading() bool { return b.opt.Leading == nil || b.opt.Leading() }
+
+// awaitLeading returns true once this instance leads, asking every
+// leaderEvery; false when ctx is done first.
+func (b *Bot) awaitLeading(ctx context.Context) bool {
+	if b.leading() {
+		return true
+	}
+	tick := time.NewTicker(b.leaderEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+		if b.leading() {
+			b.log.Info("leading: polling Telegram")
+			return true
+		}
+	}
 }
 
 // publishCommands registers the public menu in French and as the default,
@@ -197,6 +251,12 @@ func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) error 
 	last := int64(updates[len(updates)-1].UpdateID)
 	var retry []*request
 	applied, err := b.store.ApplyUpdates(ctx, last, func(tx *storage.Tx, done int64) error {
+		if !b.leading() {
+			// Lost while preparing or waiting for the writer: nothing
+			// applied, nothing answered; the offset stays, so the next
+			// leader gets the batch again.
+			return errNotLeading
+		}
 		events, retry = 0, nil
 		for _, r := range reqs {
 			r.skip = r.id <= done

@@ -14,7 +14,8 @@ import (
 const purgeEvery = 10 * time.Minute
 
 // reportLoop tells senders how many received their notices, once every
-// delivery is settled, and deletes expired previews.
+// delivery is settled, and deletes expired previews; on the leader only,
+// so that two instances do not write the same reports.
 func (b *Bot) reportLoop(ctx context.Context) {
 	tick := time.NewTicker(b.opt.ReportInterval)
 	defer tick.Stop()
@@ -24,6 +25,9 @@ func (b *Bot) reportLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if !b.leading() {
+			continue
 		}
 		if err := b.reportNotices(ctx); err != nil && ctx.Err() == nil {
 			b.log.Warn("cannot report notices", "error", err)

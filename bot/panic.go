@@ -43,6 +43,10 @@ type panicError struct {
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic in %s: %v", e.phase, e.value) }
 
+// errNotLeading fails a batch whose handling found this instance no longer
+// leading, before anything was applied.
+var errNotLeading = errors.New("bot: not leading; the batch is left to the next leader")
+
 // errPanicked fails a batch in which an update panicked and will be tried
 // again.
 var errPanicked = errors.New("bot: an update's handling panicked; the batch will be tried again")
