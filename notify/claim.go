@@ -29,7 +29,7 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 	n, first := p.d.results.peek()
 	free := o.BatchSize - len(p.inflight) + n
 	flush := n > 0 && (p.forceFlush || n >= max(1, o.BatchSize/4) || now.Sub(first) >= o.FlushInterval)
-	claim := p.claimHint && (free >= max(1, o.BatchSize/4) || len(p.inflight) == n)
+	claim := p.mayClaim() && p.claimHint && (free >= max(1, o.BatchSize/4) || len(p.inflight) == n)
 	if !flush && !claim {
 		return nil
 	}
@@ -39,7 +39,10 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 	for i, t := range taken {
 		rs[i] = t.res
 	}
-	want := o.BatchSize - len(p.inflight) + len(taken)
+	want := 0
+	if p.mayClaim() {
+		want = o.BatchSize - len(p.inflight) + len(taken)
+	}
 	got, err := p.d.store.SettleAndClaim(ctx, rs, want, storage.ClaimFilter{
 		ChatBusy:    func(id int64) bool { return p.busyChat[id] > 0 },
 		ChannelBusy: func(ch string) bool { return p.busyChan[ch] > 0 },
@@ -110,7 +113,7 @@ func (p *pump) enqueue(ctx context.Context, claimed []storage.Delivery) error {
 			p.events[del.EventID] = ref
 		}
 		ref.refs++
-		j := &job{del: del, ev: ref.ev, key: chatKey{chat: del.ChatID, channel: del.Channel}}
+		j := &job{del: del, ev: ref.ev, key: chatKey{chat: del.ChatID, channel: del.Channel}, fence: p.fence}
 		p.inflight[keyOf(del)] = j
 		if j.bulk() {
 			p.bulk++

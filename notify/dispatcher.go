@@ -139,6 +139,11 @@ type Options struct {
 	// ExpandChunk is how many chats one expansion step looks at. Default
 	// storage.DefaultExpandChunk.
 	ExpandChunk int
+	// Leading tells whether this instance leads, and the fence of its term
+	// (leader.Elector.Leading). Only the leader expands, claims, sends and
+	// purges (lead.go); a follower settles what it had in hand and waits.
+	// Nil: always leading, fence 1 (one process, SQLite).
+	Leading func() (fence int64, ok bool)
 }
 
 // Dispatcher drains the outbox. Create it with New, run it with Run, and
@@ -251,9 +256,10 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run delivers until ctx is done, then lets the sends in progress finish,
-// puts the rest back in the outbox and returns. Rows left inflight by a
-// previous run (a crash) are made pending again first: one process owns
-// the database. Run returns an error only if it cannot start.
+// puts the rest back in the outbox and returns. Each time this instance
+// begins to lead, the rows left inflight (a crash, a dead leader) are made
+// pending again before it claims. Run returns an error only if it cannot
+// start.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errors.New("notify: Run is already running")
@@ -261,13 +267,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer d.running.Store(false)
 	if err := d.rememberRecentSends(ctx); err != nil {
 		return fmt.Errorf("notify: %w", err)
-	}
-	n, err := d.store.ResetInflight(ctx)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	if n > 0 {
-		d.log.Warn("messages in flight when the last run stopped will be sent again", "count", n)
 	}
 	p := newPump(d)
 	schedCtx, stop := context.WithCancel(ctx)
@@ -308,6 +307,9 @@ type pump struct {
 	claimHint  bool                         // rows may be due: try to claim
 	expandHint bool                         // events may wait for expansion
 	forceFlush bool
+	leads      bool  // this instance led at the last step
+	fence      int64 // the term's fence, given to the jobs claimed in it
+	resetDue   bool  // a term began: reset what was left inflight before claiming
 	nextDue    time.Time
 	retryAt    time.Time // after a database error
 	lastWork   time.Time
@@ -353,13 +355,18 @@ func (p *pump) step(ctx context.Context) bool {
 	if now.Before(p.retryAt) {
 		return false
 	}
+	p.follow(now)
 	if err := p.exchange(ctx, now); err != nil {
 		p.dbError(ctx, "settle and claim", err)
 		return false
 	}
+	if err := p.resetInflight(ctx); err != nil {
+		p.dbError(ctx, "reset inflight", err)
+		return false
+	}
 	// Settling may have freed chats whose next row is due: claim again.
-	more := p.claimHint && p.d.opt.BatchSize-len(p.inflight) >= max(1, p.d.opt.BatchSize/4)
-	if p.expandHint {
+	more := p.mayClaim() && p.claimHint && p.d.opt.BatchSize-len(p.inflight) >= max(1, p.d.opt.BatchSize/4)
+	if p.expandHint && p.mayClaim() {
 		expanded, err := p.expand(ctx)
 		if err != nil {
 			p.dbError(ctx, "expand", err)
@@ -398,5 +405,8 @@ func (p *pump) sleepFor(now time.Time) time.Duration {
 		soonest(p.nextDue)
 	}
 	soonest(p.retryAt)
+	if p.d.opt.Leading != nil {
+		soonest(now.Add(leaderEvery))
+	}
 	return max(wake.Sub(now), 0)
 }

@@ -16,12 +16,15 @@ const (
 )
 
 // purgeLoop deletes old settled events and their delivery rows at start and
-// then every hour, a batch at a time, until ctx is done.
+// then every purgeEvery, a batch at a time, until ctx is done; on the
+// leader only.
 func (d *Dispatcher) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
 	for {
-		d.purge(ctx)
+		if _, ok := d.leading(); ok {
+			d.purge(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return

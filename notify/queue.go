@@ -21,6 +21,9 @@ type job struct {
 	ev  *storage.Event
 	key chatKey
 	seq uint64 // claim order, the tie-break within a priority lane
+	// fence is the leader's term the job was claimed in: it is sent only
+	// while that term lasts (lead.go).
+	fence int64
 	// plain is set once Telegram refused the message's text: it is
 	// rendered again without its optional parts (see PlainRenderer).
 	plain bool

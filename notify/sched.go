@@ -61,15 +61,24 @@ func (d *Dispatcher) nextJob(ctx context.Context, timer *time.Timer) *job {
 
 // deliver checks, renders and sends one job, and hands its outcome to the
 // pump; or it puts the job back in the queue when it may not go now (Run
-// ends, Telegram asked everyone to wait). The send itself runs to its end
+// ends, Telegram asked everyone to wait), or in the outbox when the term
+// it was claimed in ended. The send itself runs to its end
 // even if Run's context is cancelled meanwhile.
 func (d *Dispatcher) deliver(ctx, sendCtx context.Context, j *job) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(sendCtx), d.opt.SendTimeout)
 	defer cancel()
+	if !d.leads(j.fence) {
+		d.results.add(d.released(j), time.Now())
+		return
+	}
 	r, msg, ok := d.prepare(sctx, j)
 	if ok {
 		if !d.turn(ctx) {
 			d.queue.requeue(j)
+			return
+		}
+		if !d.leads(j.fence) { // the instant of sending: the term may have ended while waiting
+			d.results.add(d.released(j), time.Now())
 			return
 		}
 		d.queue.sending(j.key, time.Now())

@@ -105,11 +105,7 @@ func decr[K comparable](m map[K]int, k K) {
 func (p *pump) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	now := time.Now()
-	for _, j := range p.d.queue.remove(func(*job) bool { return true }) {
-		p.d.results.add(result{job: j, res: storage.DeliveryResult{Delivery: j.del,
-			Outcome: storage.OutcomeRequeue, RetryAt: p.d.now()}}, now)
-	}
+	p.release(func(*job) bool { return true }, time.Now())
 	taken := p.d.results.take()
 	rs := make([]storage.DeliveryResult, len(taken))
 	for i, t := range taken {
