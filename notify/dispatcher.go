@@ -41,7 +41,9 @@
 //   - send.go: the send through the Sender and its answer classified;
 //   - settle.go: outcomes committed (with the next claim, in one
 //     transaction);
-//   - stats.go and purge.go: counters for /metrics, old rows deleted.
+//   - stats.go and purge.go: counters for /metrics, old rows deleted;
+//   - lead.go: only the leader expands, claims, sends and purges, and a
+//     job goes out only while the term it was claimed in lasts.
 //
 // notify does not import package bot: it declares the Store, Sender and
 // Renderer it needs (store.go, send.go, render.go: *storage.Store,

@@ -114,11 +114,19 @@ func (p *parts) openStore(ctx context.Context) (err error) {
 // elect chooses how this instance knows whether it leads. With SQLite,
 // one process, it always does (leader.Always): no lease, no background
 // work. An Elector over storage.Lease, renewing every LEADER_LEASE/3, comes
-// with the PostgreSQL store; gating the update poller and the dispatcher
-// on it comes then too.
+// with the PostgreSQL store. The update poller, the dispatcher and the
+// checker's state machine ask it (Leading, isLeader); its OnChange can
+// then wake the dispatcher, which otherwise notices within a second.
 func (p *parts) elect(context.Context) error {
 	p.lead = leader.Always()
 	return nil
+}
+
+// isLeader is the elector's answer without the fence (the dispatcher
+// keeps it), for the bot and the checker.
+func (p *parts) isLeader() bool {
+	_, ok := p.lead.Leading()
+	return ok
 }
 
 func (p *parts) listen(context.Context) (err error) {
@@ -152,7 +160,7 @@ func (p *parts) buildDispatcher(context.Context) (err error) {
 	p.disp, err = notify.New(notify.Options{
 		Store: p.store, Catalog: p.cat, Sender: p.client, Renderer: p.renderer(), Logger: p.log.With("part", "notify"),
 		RateLimit: p.cfg.TelegramRateLimit, PaidBroadcast: p.cfg.PaidBroadcast, Quiet: quietIn(p.cfg),
-		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now,
+		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.lead.Leading,
 	})
 	if err != nil {
 		return failed("dispatcher", err)
@@ -173,7 +181,7 @@ func (p *parts) buildChecker(context.Context) (err error) {
 		Catalog: p.cat, Store: p.store, Logger: p.log.With("part", "checker"),
 		Probe:       checker.ProbeOptions{Timeout: p.cfg.CheckTimeout, UserAgent: checker.UserAgent(buildVersion(), p.cfg.PublicURL)},
 		Concurrency: p.cfg.CheckConcurrency, DownAfter: p.cfg.DownAfter, UpAfter: p.cfg.UpAfter, CanaryURLs: p.cfg.CanaryURLs,
-		Vantage: p.cfg.Vantage, OnEvents: p.wake, OnRound: roundMetrics(p.metrics), Now: p.now,
+		Vantage: p.cfg.Vantage, Leader: p.isLeader, OnEvents: p.wake, OnRound: roundMetrics(p.metrics), Now: p.now,
 	})
 	if err != nil {
 		return failed("checker", err)
@@ -190,7 +198,7 @@ func (p *parts) buildBot(context.Context) (err error) {
 		PublicURL: p.cfg.PublicURL, AdminIDs: p.cfg.AdminIDs, Wake: p.wake,
 		CheckNow:  func(ctx context.Context) error { _, err := p.runner.RunOnce(ctx); return err },
 		OnUpdate:  func(string, time.Duration) { p.metrics.UpdateProcessed() },
-		OnCommand: p.metrics.CommandLatency, OnPanic: p.metrics.Panic, Now: p.now,
+		OnCommand: p.metrics.CommandLatency, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.isLeader,
 	})
 	if err != nil {
 		return failed("bot", err)
