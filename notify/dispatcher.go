@@ -407,8 +407,8 @@ func (p *pump) sleepFor(now time.Time) time.Duration {
 		soonest(p.nextDue)
 	}
 	soonest(p.retryAt)
-	if p.d.opt.Leading != nil {
-		soonest(now.Add(leaderEvery))
+	if p.d.opt.Leading != nil && (!p.leads || len(p.inflight) > 0) {
+		soonest(now.Add(leaderEvery)) // to lead, or to give back what is in hand
 	}
 	return max(wake.Sub(now), 0)
 }

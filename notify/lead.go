@@ -18,7 +18,8 @@ import (
 // died, or by this process before a crash), then claims.
 
 // leaderEvery is how often the pump asks Leading again when nothing else
-// wakes it.
+// wakes it, while following or holding jobs; an idle leader sleeps as
+// before (PollInterval, Wake).
 const leaderEvery = time.Second
 
 // leading returns the fence of this instance's term and true while it
