@@ -115,7 +115,7 @@ func (t *Tx) DeactivateChat(ctx context.Context, chatID int64, reason string) er
 	return deactivateChat(ctx, t.tx, chatID, reason, t.now)
 }
 
-func deactivateChat(ctx context.Context, tx *sql.Tx, chatID int64, reason string, now int64) error {
+func deactivateChat(ctx context.Context, tx *dbTx, chatID int64, reason string, now int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 0, updated_at = ? WHERE chat_id = ?`, now, chatID); err != nil {
 		return fmt.Errorf("storage: deactivate chat: %w", err)
 	}
@@ -137,7 +137,7 @@ func (t *Tx) MigrateChat(ctx context.Context, oldID, newID int64) error {
 	return migrateChat(ctx, t.tx, oldID, newID, t.now)
 }
 
-func migrateChat(ctx context.Context, tx *sql.Tx, oldID, newID int64, now int64) error {
+func migrateChat(ctx context.Context, tx *dbTx, oldID, newID int64, now int64) error {
 	if oldID == newID {
 		return nil
 	}

@@ -195,7 +195,7 @@ func (s *Store) RecentResults(ctx context.Context, serviceID string, since time.
 // an empty prune a single lookup.
 func (s *Store) PruneResults(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM check_results WHERE round_id IN (SELECT id FROM rounds WHERE started_at < ?)`, ms(before))
 		if err != nil {
 			return fmt.Errorf("storage: prune results: %w", err)

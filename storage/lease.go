@@ -144,4 +144,4 @@ func (l Lease) Release(ctx context.Context, name, holder string) (bool, error) {
 // process runs, always the leader, and nothing calls them outside tests;
 // they are here so that the same tests run them on both engines, and for
 // the day a SQLite deployment wants a fence that grows at each restart.
-func (s *Store) Lease() Lease { return Lease{DB: s.w, Engine: SQLite} }
+func (s *Store) Lease() Lease { return Lease{DB: s.w, Engine: s.engine} }

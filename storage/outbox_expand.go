@@ -95,7 +95,7 @@ type ExpandProgress struct {
 func (s *Store) ExpandStep(ctx context.Context, spec ExpandSpec) (ExpandProgress, error) {
 	var p ExpandProgress
 	now := s.nowMS()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		var state string
 		var prio int
 		var cursor sql.NullInt64
@@ -125,7 +125,7 @@ func (s *Store) ExpandStep(ctx context.Context, spec ExpandSpec) (ExpandProgress
 
 // expandChunk inserts the deliveries of the chats after cursor, up to the
 // chunk size, and moves the cursor (or marks the event expanded).
-func expandChunk(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, cursor, now int64) (ExpandProgress, error) {
+func expandChunk(ctx context.Context, tx *dbTx, spec ExpandSpec, prio int, cursor, now int64) (ExpandProgress, error) {
 	hi, last := int64(math.MaxInt64), true
 	if spec.ClassID == 0 && spec.ChatID == 0 {
 		chunk := spec.ChunkSize
@@ -283,7 +283,7 @@ func prefClause(pref string) (string, error) {
 
 // insertChannelPosts writes an event's channel posts. A recovery is posted
 // only to channels that were told about the outage.
-func insertChannelPosts(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, now int64) error {
+func insertChannelPosts(ctx context.Context, tx *dbTx, spec ExpandSpec, prio int, now int64) error {
 	prior, err := json.Marshal(spec.Prior)
 	if err != nil {
 		return fmt.Errorf("storage: channel posts: %w", err)
@@ -326,7 +326,7 @@ func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 		return out, nil
 	}
 	reason := fmt.Sprintf("superseded by event %d", ev.ID)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ` + serviceKindsSQL
 		args := []any{sql.Named("svc", ev.ServiceID), sql.Named("id", ev.ID), sql.Named("why", reason)}
 		for _, q := range []string{

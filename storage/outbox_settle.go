@@ -21,7 +21,7 @@ func (d Delivery) outboxRow() (table, keyColumn string, key any) {
 
 // settle records one outcome. Every update requires the row to be still
 // inflight, so that a late or repeated result cannot undo a newer state.
-func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+func settle(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	table, col, key := r.outboxRow()
 	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight'`
 	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now),
@@ -69,7 +69,7 @@ func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error 
 // settleMigrated moves the chat to its new id and makes the delivery due
 // again at once under that id. When the new chat already had its own row
 // for the event, that row stands and nothing is resent.
-func settleMigrated(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+func settleMigrated(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	if r.Channel != "" || r.NewChatID == 0 {
 		return fmt.Errorf("storage: settle migrated: no new chat id for event %d", r.EventID)
 	}
@@ -96,7 +96,7 @@ func settleMigrated(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64
 
 // killEvent marks an event dead with every delivery of it not yet sent:
 // Telegram refused its text, so sending it to anybody else would fail too.
-func killEvent(ctx context.Context, tx *sql.Tx, eventID int64, reason string) error {
+func killEvent(ctx context.Context, tx *dbTx, eventID int64, reason string) error {
 	for _, q := range []string{
 		`UPDATE events SET state = 'dead', dead_reason = ? WHERE id = ?`,
 		`UPDATE deliveries SET state = 'dead', last_error = ? WHERE event_id = ? AND state = 'pending'`,
@@ -199,5 +199,5 @@ func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, 
 // service, an audience nobody can parse) with all its pending deliveries,
 // keeping why for whoever investigates.
 func (s *Store) MarkEventDead(ctx context.Context, eventID int64, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return killEvent(ctx, tx, eventID, reason) })
+	return s.write(ctx, func(tx *dbTx) error { return killEvent(ctx, tx, eventID, reason) })
 }

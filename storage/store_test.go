@@ -127,7 +127,7 @@ func TestPragmasAsPromised(t *testing.T) {
 	if err := s.checkPragmas(ctx, s.w, true); err != nil {
 		t.Fatalf("writer: %v", err)
 	}
-	if err := s.checkPragmas(ctx, s.r, false); err != nil {
+	if err := s.checkPragmas(ctx, s.r.DB, false); err != nil {
 		t.Fatalf("reader: %v", err)
 	}
 	if _, err := s.r.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'y', 0)`); err == nil {
@@ -212,7 +212,7 @@ func TestSecureDelete(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "erase.db")
 	s := openAt(t, path)
-	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r} {
+	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r.DB} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&got); err != nil || got != "1" {
 			t.Errorf("%s: secure_delete = %q, %v; want 1", name, got, err)
@@ -256,7 +256,7 @@ func TestWriteSurvivesAPanic(t *testing.T) {
 				t.Fatal("the panic did not reach the caller")
 			}
 		}()
-		_ = s.write(ctx, func(tx *sql.Tx) error {
+		_ = s.write(ctx, func(tx *dbTx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'half', 0)`); err != nil {
 				t.Fatal(err)
 			}
