@@ -155,11 +155,16 @@ func migrateChat(ctx context.Context, tx *dbTx, oldID, newID int64, now int64) e
 		}
 		return nil
 	}
+	// Each row moves unless the new chat has its twin (UPDATE OR IGNORE,
+	// said in a way PostgreSQL understands too).
 	for _, q := range []string{
-		`UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE OR IGNORE class_members SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE classes SET owner_chat_id = ? WHERE owner_chat_id = ?`,
+		`UPDATE subscriptions SET chat_id = ?1 WHERE chat_id = ?2
+			AND academie NOT IN (SELECT academie FROM subscriptions WHERE chat_id = ?1)`,
+		`UPDATE class_members SET chat_id = ?1 WHERE chat_id = ?2
+			AND class_id NOT IN (SELECT class_id FROM class_members WHERE chat_id = ?1)`,
+		`UPDATE deliveries SET chat_id = ?1 WHERE chat_id = ?2
+			AND event_id NOT IN (SELECT event_id FROM deliveries WHERE chat_id = ?1)`,
+		`UPDATE classes SET owner_chat_id = ?1 WHERE owner_chat_id = ?2`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, newID, oldID); err != nil {
 			return fmt.Errorf("storage: migrate chat: merge: %w", err)

@@ -12,24 +12,25 @@ import (
 
 func TestChatRoundTripAndDefaults(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	c := NewChat(7)
-	c.Role, c.Levels, c.DisplayName = "eleve", status.College.Bit()|status.Lycee.Bit(), "Léa"
-	c.AlertOutage = false
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, c) }); err != nil {
-		t.Fatal(err)
-	}
-	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 7) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Kind != "private" || got.Role != "eleve" || got.Levels != 6 || got.AlertOutage || !got.AlertRecovery ||
-		got.AlertDegraded || !got.Active || got.DisplayName != "Léa" || got.CreatedAt.IsZero() {
-		t.Errorf("chat %+v does not round-trip", got)
-	}
-	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 8) }); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown chat: err %v, want ErrNotFound", err)
-	}
+	engines(t, func(t *testing.T, s *Store) {
+		c := NewChat(7)
+		c.Role, c.Levels, c.DisplayName = "eleve", status.College.Bit()|status.Lycee.Bit(), "Léa"
+		c.AlertOutage = false
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 7) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != "private" || got.Role != "eleve" || got.Levels != 6 || got.AlertOutage || !got.AlertRecovery ||
+			got.AlertDegraded || !got.Active || got.DisplayName != "Léa" || got.CreatedAt.IsZero() {
+			t.Errorf("chat %+v does not round-trip", got)
+		}
+		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 8) }); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown chat: err %v, want ErrNotFound", err)
+		}
+	})
 }
 
 func TestDeactivateChatCancelsItsPendingDeliveries(t *testing.T) {

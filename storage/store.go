@@ -7,6 +7,17 @@
 // message survives a power cut, and a small read-only pool so that the status
 // page never waits behind a fan-out. It imports no other project package but
 // the shared vocabulary (package status), whose values it stores as they are.
+//
+// PostgreSQL (OpenPostgres) is arriving beside SQLite, for more than one
+// instance; nothing selects it yet. Each statement is written once and said
+// for the engine in dialect.go. What runs on PostgreSQL so far, tested by
+// the conformance suite (engines in the tests) on both engines: opening and
+// migrating, write transactions (Update, Ping), meta, leases, and chats
+// and subscriptions: chats.go (CreateOrUpdateChat, Chat, Subscribe,
+// Unsubscribe, Subscriptions, DeactivateChat, MigrateChat) and
+// subscription_departements.go. The rest is untested on PostgreSQL and
+// some of it is SQLite's own SQL still (json_each, LastInsertId, VACUUM
+// INTO).
 package storage
 
 import (
