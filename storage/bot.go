@@ -25,7 +25,7 @@ func (s *Store) ApplyUpdates(ctx context.Context, lastID int64, fn func(tx *Tx, 
 	now := s.nowMS()
 	err = s.write(ctx, func(tx *dbTx) error {
 		var done int64
-		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, updateMetaKey).Scan(&done)
+		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = ?`, updateMetaKey).Scan(&done)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			done = -1
@@ -199,7 +199,7 @@ func (t *Tx) RepliesAbout(ctx context.Context, chatID int64) ([]StoredReply, err
 		err := r.Scan(&v.id, &v.payload)
 		return v, err
 	}, `SELECT id, payload FROM events
-		WHERE kind = 'reply' AND json_extract(payload, '$.about') = ?`, chatID)
+		WHERE kind = 'reply' AND `+t.tx.engine.jsonInt("payload", "about")+` = ?`, chatID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,14 @@ import (
 // portable form (RETURNING, CAST(x AS BIGINT), ON CONFLICT) is written in
 // that form rather than translated.
 
+// jsonInt is the integer at key of the JSON object (TEXT) in column col.
+func (e Engine) jsonInt(col, key string) string {
+	if e == SQLite {
+		return sqliteJSONInt(col, key)
+	}
+	return postgresJSONInt(col, key)
+}
+
 // sql says query for the engine, with its arguments.
 func (e Engine) sql(query string, args []any) (string, []any) {
 	if e == SQLite {

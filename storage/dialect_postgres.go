@@ -57,6 +57,11 @@ func OpenPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 	return &Store{w: db, r: &dbPool{DB: db, engine: PostgreSQL}, engine: PostgreSQL, now: now}, nil
 }
 
+// postgresJSONInt is the integer at key of the JSON object (TEXT) in
+// column col; PostgreSQL's ->> gives text, cast as SQLite's json_extract
+// gives an integer.
+func postgresJSONInt(col, key string) string { return `(` + col + `::jsonb ->> '` + key + `')::BIGINT` }
+
 // postgresStatement is a statement said for PostgreSQL: its text, and
 // the names of its named parameters in the order of $1, $2…
 type postgresStatement struct {

@@ -1,0 +1,7 @@
+package storage
+
+// SQLite's words for what the engines say differently (see dialect.go);
+// PostgreSQL's are in dialect_postgres.go, under the same names.
+
+// sqliteJSONInt is the integer at key of the JSON object in column col.
+func sqliteJSONInt(col, key string) string { return `json_extract(` + col + `, '$.` + key + `')` }
