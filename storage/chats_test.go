@@ -104,32 +104,33 @@ func TestMigrateChat(t *testing.T) {
 
 func TestClasses(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, NewChat(5)) }); err != nil {
-		t.Fatal(err)
-	}
-	c, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
-		return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "4e B", Academie: "lyon", OwnerChatID: 5, PlanB: "Manuel p. 12"})
+	engines(t, func(t *testing.T, s *Store) {
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.CreateOrUpdateChat(ctx, NewChat(5)) }); err != nil {
+			t.Fatal(err)
+		}
+		c, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
+			return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "4e B", Academie: "lyon", OwnerChatID: 5, PlanB: "Manuel p. 12"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
+			return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "autre", Academie: "lyon", OwnerChatID: 5})
+		}); err == nil {
+			t.Error("a second class with the same code was created")
+		}
+		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") })
+		if err != nil || got.ID != c.ID || got.PlanB != "Manuel p. 12" || !got.ClosedAt.IsZero() {
+			t.Errorf("class %+v (err %v)", got, err)
+		}
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.CloseClass(ctx, c.ID) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") }); got.ClosedAt.IsZero() {
+			t.Error("closed class has no closed_at")
+		}
+		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "nope") }); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown code: err %v", err)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) {
-		return tx.CreateClass(ctx, NewClass{Code: "4B", Name: "autre", Academie: "lyon", OwnerChatID: 5})
-	}); err == nil {
-		t.Error("a second class with the same code was created")
-	}
-	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") })
-	if err != nil || got.ID != c.ID || got.PlanB != "Manuel p. 12" || !got.ClosedAt.IsZero() {
-		t.Errorf("class %+v (err %v)", got, err)
-	}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.CloseClass(ctx, c.ID) }); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "4B") }); got.ClosedAt.IsZero() {
-		t.Error("closed class has no closed_at")
-	}
-	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, "nope") }); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown code: err %v", err)
-	}
 }

@@ -266,7 +266,7 @@ func nextDue(ctx context.Context, tx *dbTx, now int64) (time.Time, error) {
 		SELECT MIN(next_attempt_at) AS m FROM deliveries WHERE state = 'pending' AND priority = 0 AND next_attempt_at > ?1
 		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 1 AND next_attempt_at > ?1
 		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 2 AND next_attempt_at > ?1
-		UNION ALL SELECT MIN(next_attempt_at) FROM channel_posts WHERE state = 'pending' AND next_attempt_at > ?1)`, now).Scan(&next)
+		UNION ALL SELECT MIN(next_attempt_at) FROM channel_posts WHERE state = 'pending' AND next_attempt_at > ?1) AS lanes`, now).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("storage: next due: %w", err)
 	}

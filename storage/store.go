@@ -16,7 +16,8 @@
 // subscriptions: chats.go and subscription_departements.go (DeactivateChat
 // and MigrateChat's merge are untested there: their tests need the outbox);
 // the bot's bookkeeping in bot.go (ApplyUpdates, Isolate, confirmations,
-// replies about a person, BotStats; ForgetChat's test needs classes). The rest is untested on PostgreSQL and
+// replies about a person, BotStats, ForgetChat); classes.go (classes,
+// members, plan B, notices and their quota and report). The rest is untested on PostgreSQL and
 // some of it is SQLite's own SQL still (json_each, LastInsertId, VACUUM
 // INTO).
 package storage
