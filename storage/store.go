@@ -17,7 +17,9 @@
 // and MigrateChat's merge are untested there: their tests need the outbox);
 // the bot's bookkeeping in bot.go (ApplyUpdates, Isolate, confirmations,
 // replies about a person, BotStats, ForgetChat); classes.go (classes,
-// members, plan B, notices and their quota and report). The rest is untested on PostgreSQL and
+// members, plan B, notices and their quota and report); what the checker
+// writes and the status page reads: states.go, checks.go, incidents.go,
+// uptime.go, vantages.go (their query-plan tests are SQLite's). The rest is untested on PostgreSQL and
 // some of it is SQLite's own SQL still (json_each, LastInsertId, VACUUM
 // INTO).
 package storage
