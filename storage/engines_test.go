@@ -17,15 +17,26 @@ func engines(t *testing.T, test func(t *testing.T, s *Store)) {
 	t.Run(PostgreSQL.String(), func(t *testing.T) { test(t, openPostgresTest(t)) })
 }
 
-// openPostgresTest opens a store on a fresh database of the throwaway
-// PostgreSQL server, on the fixed clock, and closes it when the test ends.
+// openPostgresTest opens a store on the throwaway PostgreSQL server, on
+// the fixed clock, emptied of what an earlier test wrote, and closes it
+// when the test ends. Every test gets the same database (pgtest's Kept),
+// migrated by the first and emptied by each: a fresh one per test cost
+// 150 ms (creating it, migrating it, dropping it), emptying it 20.
+// Storage's tests on PostgreSQL therefore do not run in parallel.
 func openPostgresTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := OpenPostgres(context.Background(), pg.Database(t), fixedNow)
+	ctx := context.Background()
+	s, err := OpenPostgres(ctx, pg.Kept(t, "store"), fixedNow)
 	if err != nil {
 		t.Fatalf("OpenPostgres: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
+	if _, err := s.w.ExecContext(ctx, `DO $$ BEGIN
+		EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
+			FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations');
+		END $$`); err != nil {
+		t.Fatalf("empty the database: %v", err)
+	}
 	return s
 }
 
