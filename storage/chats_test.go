@@ -35,22 +35,23 @@ func TestChatRoundTripAndDefaults(t *testing.T) {
 
 func TestDeactivateChatCancelsItsPendingDeliveries(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	addChats(t, s, "alpha", 1, 2)
-	id := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeactivateChat(ctx, 1, "blocked") }); err != nil {
-		t.Fatal(err)
-	}
-	rows, _ := storagetest.Deliveries(ctx, s.path, id)
-	if st := map[int64]string{rows[0].ChatID: rows[0].State, rows[1].ChatID: rows[1].State}; st[1] != "cancelled" || st[2] != "pending" {
-		t.Errorf("rows %v, want chat 1 cancelled, chat 2 untouched", st)
-	}
-	if c, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 1) }); c.Active {
-		t.Error("chat still active")
-	}
-	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 1) }); len(subs) != 1 {
-		t.Errorf("subscriptions %v: kept for a later /start", subs)
-	}
+	engines(t, func(t *testing.T, s *Store) {
+		addChats(t, s, "alpha", 1, 2)
+		id := expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.DeactivateChat(ctx, 1, "blocked") }); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := storagetest.DeliveriesIn(ctx, s.r.DB, id)
+		if st := map[int64]string{rows[0].ChatID: rows[0].State, rows[1].ChatID: rows[1].State}; st[1] != "cancelled" || st[2] != "pending" {
+			t.Errorf("rows %v, want chat 1 cancelled, chat 2 untouched", st)
+		}
+		if c, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 1) }); c.Active {
+			t.Error("chat still active")
+		}
+		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 1) }); len(subs) != 1 {
+			t.Errorf("subscriptions %v: kept for a later /start", subs)
+		}
+	})
 }
 
 // TestMigrateChat moves a group to its supergroup id, and merges when the
@@ -87,7 +88,7 @@ func TestMigrateChat(t *testing.T) {
 		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, -1009) }); !slices.Equal(subs, []string{"alpha", "beta"}) {
 			t.Errorf("known=%v: new chat follows %v, want alpha and beta", known, subs)
 		}
-		rows, _ := storagetest.Deliveries(ctx, s.path, id)
+		rows, _ := storagetest.DeliveriesIn(ctx, s.r.DB, id)
 		if len(rows) != 1 || rows[0].ChatID != -1009 {
 			t.Errorf("known=%v: rows %+v, want one row under the new id", known, rows)
 		}

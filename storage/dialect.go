@@ -22,6 +22,23 @@ func (e Engine) jsonInt(col, key string) string {
 	return postgresJSONInt(col, key)
 }
 
+// jsonTexts is a subquery of the texts of the JSON array (a string) in
+// param, a placeholder: what IN (…) tests a column against.
+func (e Engine) jsonTexts(param string) string {
+	if e == SQLite {
+		return sqliteJSONElements(param)
+	}
+	return postgresJSONTexts(param)
+}
+
+// jsonInts is jsonTexts for an array of integers.
+func (e Engine) jsonInts(param string) string {
+	if e == SQLite {
+		return sqliteJSONElements(param)
+	}
+	return postgresJSONInts(param)
+}
+
 // sql says query for the engine, with its arguments.
 func (e Engine) sql(query string, args []any) (string, []any) {
 	if e == SQLite {

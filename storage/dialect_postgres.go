@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -62,12 +63,27 @@ func OpenPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store
 // gives an integer.
 func postgresJSONInt(col, key string) string { return `(` + col + `::jsonb ->> '` + key + `')::BIGINT` }
 
+// postgresJSONTexts are the texts of the JSON array in param.
+func postgresJSONTexts(param string) string {
+	return `SELECT value FROM jsonb_array_elements_text(CAST(` + param + ` AS jsonb)) AS elements (value)`
+}
+
+// postgresJSONInts are the integers of the JSON array in param: typed, as
+// PostgreSQL compares no BIGINT column with text.
+func postgresJSONInts(param string) string {
+	return `SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(` + param + ` AS jsonb)) AS elements (value)`
+}
+
 // postgresStatement is a statement said for PostgreSQL: its text, and
 // the names of its named parameters in the order of $1, $2…
 type postgresStatement struct {
 	query string
 	names []string
 }
+
+// sqliteIndexHint is SQLite's INDEXED BY, which PostgreSQL's planner
+// does without.
+var sqliteIndexHint = regexp.MustCompile(`\s+INDEXED BY \w+`)
 
 // postgresStatements remembers each statement said for PostgreSQL: a
 // store runs the same few hundred statements again and again.
@@ -106,8 +122,10 @@ func postgresSQL(query string, args []any) (string, []any) {
 	return st.query, out
 }
 
-// rebindPostgres rewrites the placeholders of query, see postgresSQL.
+// rebindPostgres rewrites the placeholders of query, see postgresSQL,
+// and drops SQLite's index hints.
 func rebindPostgres(query string) postgresStatement {
+	query = sqliteIndexHint.ReplaceAllString(query, "")
 	var b strings.Builder
 	b.Grow(len(query) + 16)
 	var names []string

@@ -5,3 +5,7 @@ package storage
 
 // sqliteJSONInt is the integer at key of the JSON object in column col.
 func sqliteJSONInt(col, key string) string { return `json_extract(` + col + `, '$.` + key + `')` }
+
+// sqliteJSONElements are the elements of the JSON array in param, texts or
+// integers alike.
+func sqliteJSONElements(param string) string { return `SELECT value FROM json_each(` + param + `)` }

@@ -51,6 +51,7 @@ func TestRebindPostgres(t *testing.T) {
 		{"quoted text and names", `SELECT '?', ':x', "a?" FROM t WHERE a = ?`, `SELECT '?', ':x', "a?" FROM t WHERE a = $1`, nil},
 		{"comment", "SELECT 1 -- why? because :x\nWHERE a = ?", "SELECT 1 -- why? because :x\nWHERE a = $1", nil},
 		{"cast", `SELECT ?::jsonb`, `SELECT $1::jsonb`, nil},
+		{"SQLite's index hint", `SELECT a FROM t INDEXED BY t_a WHERE a = ?`, `SELECT a FROM t WHERE a = $1`, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := rebindPostgres(c.in)

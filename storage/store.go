@@ -13,15 +13,16 @@
 // for the engine in dialect.go. What runs on PostgreSQL so far, tested by
 // the conformance suite (engines in the tests) on both engines: opening and
 // migrating, write transactions (Update, Ping), meta, leases; chats and
-// subscriptions: chats.go and subscription_departements.go (DeactivateChat
-// and MigrateChat's merge are untested there: their tests need the outbox);
-// the bot's bookkeeping in bot.go (ApplyUpdates, Isolate, confirmations,
-// replies about a person, BotStats, ForgetChat); classes.go (classes,
-// members, plan B, notices and their quota and report); what the checker
-// writes and the status page reads: states.go, checks.go, incidents.go,
-// uptime.go, vantages.go (their query-plan tests are SQLite's). The rest is untested on PostgreSQL and
-// some of it is SQLite's own SQL still (json_each, LastInsertId, VACUUM
-// INTO).
+// subscriptions (chats.go, subscription_departements.go; MigrateChat's
+// merge is tested on SQLite only); the bot's bookkeeping (bot.go);
+// classes.go; what the checker writes and the status page reads
+// (states.go, checks.go, incidents.go, uptime.go, vantages.go); the
+// outbox's events, expansion, claims, settling and superseding (outbox.go,
+// outbox_expand.go, outbox_claim.go, outbox_fair.go, outbox_settle.go's
+// settle). Not yet: PrepareDelivery (json_group_array), purges, OutboxSize
+// and recent sends (untested there), backups (VACUUM INTO), and notify's
+// tests that compare its rules with storage's SQL. Query-plan tests are
+// SQLite's.
 package storage
 
 import (
