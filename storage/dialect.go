@@ -22,21 +22,34 @@ func (e Engine) jsonInt(col, key string) string {
 	return postgresJSONInt(col, key)
 }
 
+// word is the engine's of two ways of saying one fragment.
+func (e Engine) word(sqlite, postgres func(string) string) func(string) string {
+	if e == SQLite {
+		return sqlite
+	}
+	return postgres
+}
+
 // jsonTexts is a subquery of the texts of the JSON array (a string) in
 // param, a placeholder: what IN (…) tests a column against.
 func (e Engine) jsonTexts(param string) string {
-	if e == SQLite {
-		return sqliteJSONElements(param)
-	}
-	return postgresJSONTexts(param)
+	return e.word(sqliteJSONElements, postgresJSONTexts)(param)
 }
 
 // jsonInts is jsonTexts for an array of integers.
 func (e Engine) jsonInts(param string) string {
-	if e == SQLite {
-		return sqliteJSONElements(param)
-	}
-	return postgresJSONInts(param)
+	return e.word(sqliteJSONElements, postgresJSONInts)(param)
+}
+
+// jsonArrayOf aggregates expr over the rows of a query into a JSON array,
+// "[]" for none.
+func (e Engine) jsonArrayOf(expr string) string {
+	return e.word(sqliteJSONArrayOf, postgresJSONArrayOf)(expr)
+}
+
+// jsonObject is a JSON object of pairs, a list of 'key', value.
+func (e Engine) jsonObject(pairs string) string {
+	return e.word(sqliteJSONObject, postgresJSONObject)(pairs)
 }
 
 // sql says query for the engine, with its arguments.

@@ -74,6 +74,11 @@ func postgresJSONInts(param string) string {
 	return `SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(` + param + ` AS jsonb)) AS elements (value)`
 }
 
+// postgresJSONArrayOf is json_agg, which gives NULL, not [], for no rows.
+func postgresJSONArrayOf(expr string) string { return `COALESCE(json_agg(` + expr + `), '[]')` }
+
+func postgresJSONObject(pairs string) string { return `json_build_object(` + pairs + `)` }
+
 // postgresStatement is a statement said for PostgreSQL: its text, and
 // the names of its named parameters in the order of $1, $2…
 type postgresStatement struct {

@@ -9,3 +9,7 @@ func sqliteJSONInt(col, key string) string { return `json_extract(` + col + `, '
 // sqliteJSONElements are the elements of the JSON array in param, texts or
 // integers alike.
 func sqliteJSONElements(param string) string { return `SELECT value FROM json_each(` + param + `)` }
+
+func sqliteJSONArrayOf(expr string) string { return `json_group_array(` + expr + `)` }
+
+func sqliteJSONObject(pairs string) string { return `json_object(` + pairs + `)` }

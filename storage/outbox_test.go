@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -277,6 +278,47 @@ func TestSupersedeAndResetInflight(t *testing.T) {
 		}
 		if states["sent"] != 1 || states["cancelled"] != 1 || states["pending"] != 1 {
 			t.Errorf("outage rows %v, want 1 sent, 1 cancelled (was pending), 1 pending (was inflight)", states)
+		}
+	})
+}
+
+// TestPrepareDelivery reads a claimed delivery's recipient as one row
+// (académies and open classes as JSON arrays) and skips it once a later
+// event about the same service exists.
+func TestPrepareDelivery(t *testing.T) {
+	ctx := context.Background()
+	engines(t, func(t *testing.T, s *Store) {
+		if err := importSubscribers(ctx, s, []subscriber{{Chat: NewChat(1), Academies: []string{"beta", "alpha"}}}); err != nil {
+			t.Fatal(err)
+		}
+		addChats(t, s, "gamma", 2)
+		inTx(t, s, func(ctx context.Context, tx *Tx) error {
+			c, err := tx.CreateClass(ctx, NewClass{Code: "C", Name: "6e A", Academie: "alpha", OwnerChatID: 2, PlanB: "Manuel"})
+			if err != nil {
+				return err
+			}
+			return tx.JoinClass(ctx, c.ID, 1)
+		})
+		expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha", "gamma"}})
+		got, err := s.SettleAndClaim(ctx, nil, 2, ClaimFilter{}, time.Minute)
+		if err != nil || len(got.Deliveries) != 2 {
+			t.Fatalf("claim %+v err %v", got, err)
+		}
+		slices.SortFunc(got.Deliveries, func(a, b Delivery) int { return cmp.Compare(a.ChatID, b.ChatID) })
+		rc, skip, err := s.PrepareDelivery(ctx, got.Deliveries[0])
+		if err != nil || skip != "" {
+			t.Fatalf("prepare: skip %q, err %v", skip, err)
+		}
+		if !slices.Equal(rc.Academies, []string{"alpha", "beta"}) || len(rc.Classes) != 1 || rc.Classes[0].PlanB != "Manuel" || !rc.AlertOutage {
+			t.Errorf("recipient %+v, want chat 1 in alpha and beta, in one class", rc)
+		}
+		if rc, _, err := s.PrepareDelivery(ctx, got.Deliveries[1]); err != nil || len(rc.Academies) != 1 || len(rc.Classes) != 0 {
+			t.Errorf("recipient %+v (%v), want chat 2 in gamma, in no class", rc, err)
+		}
+		mustInsert(t, s, NewEvent{DedupKey: "r1", Kind: status.KindRecovery, Priority: PriorityBulk, ServiceID: "ent",
+			Audience: status.AudienceService("ent"), ToState: status.Up})
+		if _, skip, err := s.PrepareDelivery(ctx, got.Deliveries[0]); err != nil || skip == "" {
+			t.Errorf("prepare after a later event: skip %q, err %v; want a skip", skip, err)
 		}
 	})
 }

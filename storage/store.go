@@ -19,7 +19,7 @@
 // (states.go, checks.go, incidents.go, uptime.go, vantages.go); the
 // outbox's events, expansion, claims, settling and superseding (outbox.go,
 // outbox_expand.go, outbox_claim.go, outbox_fair.go, outbox_settle.go's
-// settle). Not yet: PrepareDelivery (json_group_array), purges, OutboxSize
+// settle, PrepareDelivery). Not yet: prepareChannelPost, purges, OutboxSize
 // and recent sends (untested there), backups (VACUUM INTO), and notify's
 // tests that compare its rules with storage's SQL. Query-plan tests are
 // SQLite's.
