@@ -23,9 +23,9 @@ import (
 // not called).
 func (s *Store) ApplyUpdates(ctx context.Context, lastID int64, fn func(tx *Tx, done int64) error) (applied bool, err error) {
 	now := s.nowMS()
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *dbTx) error {
 		var done int64
-		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, updateMetaKey).Scan(&done)
+		err := tx.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = ?`, updateMetaKey).Scan(&done)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			done = -1
@@ -154,7 +154,7 @@ func (t *Tx) TakeConfirmation(ctx context.Context, id string) (Confirmation, err
 // preview texts they hold, and returns how many.
 func (s *Store) PurgeConfirmations(ctx context.Context, t time.Time) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM confirmations WHERE expires_at < ?`, ms(t))
 		if err != nil {
 			return fmt.Errorf("storage: purge confirmations: %w", err)
@@ -199,7 +199,7 @@ func (t *Tx) RepliesAbout(ctx context.Context, chatID int64) ([]StoredReply, err
 		err := r.Scan(&v.id, &v.payload)
 		return v, err
 	}, `SELECT id, payload FROM events
-		WHERE kind = 'reply' AND json_extract(payload, '$.about') = ?`, chatID)
+		WHERE kind = 'reply' AND `+t.tx.engine.jsonInt("payload", "about")+` = ?`, chatID)
 	if err != nil {
 		return nil, err
 	}

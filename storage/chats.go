@@ -115,7 +115,7 @@ func (t *Tx) DeactivateChat(ctx context.Context, chatID int64, reason string) er
 	return deactivateChat(ctx, t.tx, chatID, reason, t.now)
 }
 
-func deactivateChat(ctx context.Context, tx *sql.Tx, chatID int64, reason string, now int64) error {
+func deactivateChat(ctx context.Context, tx *dbTx, chatID int64, reason string, now int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active = 0, updated_at = ? WHERE chat_id = ?`, now, chatID); err != nil {
 		return fmt.Errorf("storage: deactivate chat: %w", err)
 	}
@@ -137,7 +137,7 @@ func (t *Tx) MigrateChat(ctx context.Context, oldID, newID int64) error {
 	return migrateChat(ctx, t.tx, oldID, newID, t.now)
 }
 
-func migrateChat(ctx context.Context, tx *sql.Tx, oldID, newID int64, now int64) error {
+func migrateChat(ctx context.Context, tx *dbTx, oldID, newID int64, now int64) error {
 	if oldID == newID {
 		return nil
 	}
@@ -155,11 +155,16 @@ func migrateChat(ctx context.Context, tx *sql.Tx, oldID, newID int64, now int64)
 		}
 		return nil
 	}
+	// Each row moves unless the new chat has its twin (UPDATE OR IGNORE,
+	// said in a way PostgreSQL understands too).
 	for _, q := range []string{
-		`UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE OR IGNORE class_members SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?`,
-		`UPDATE classes SET owner_chat_id = ? WHERE owner_chat_id = ?`,
+		`UPDATE subscriptions SET chat_id = ?1 WHERE chat_id = ?2
+			AND academie NOT IN (SELECT academie FROM subscriptions WHERE chat_id = ?1)`,
+		`UPDATE class_members SET chat_id = ?1 WHERE chat_id = ?2
+			AND class_id NOT IN (SELECT class_id FROM class_members WHERE chat_id = ?1)`,
+		`UPDATE deliveries SET chat_id = ?1 WHERE chat_id = ?2
+			AND event_id NOT IN (SELECT event_id FROM deliveries WHERE chat_id = ?1)`,
+		`UPDATE classes SET owner_chat_id = ?1 WHERE owner_chat_id = ?2`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, newID, oldID); err != nil {
 			return fmt.Errorf("storage: migrate chat: merge: %w", err)

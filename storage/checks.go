@@ -70,13 +70,10 @@ func (t *Tx) VoidUptime(ctx context.Context, id string, at time.Time) error {
 // InsertRound writes a round's row and returns its id, under which its
 // results are then written.
 func (t *Tx) InsertRound(ctx context.Context, r Round) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO rounds (vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Vantage, ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided))
-	if err != nil {
-		return 0, fmt.Errorf("storage: insert round: %w", err)
-	}
-	id, err := res.LastInsertId()
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO rounds (vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Vantage, ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("storage: insert round: %w", err)
 	}
@@ -195,7 +192,7 @@ func (s *Store) RecentResults(ctx context.Context, serviceID string, since time.
 // an empty prune a single lookup.
 func (s *Store) PruneResults(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM check_results WHERE round_id IN (SELECT id FROM rounds WHERE started_at < ?)`, ms(before))
 		if err != nil {
 			return fmt.Errorf("storage: prune results: %w", err)

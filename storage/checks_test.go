@@ -67,62 +67,66 @@ const testMaxGap = 10 * time.Minute
 func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestVoidUptime(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
-	err := s.Update(ctx, func(tx *Tx) error {
-		if err := tx.VoidUptime(ctx, "a", minute(1)); err != nil {
-			return err
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
+		err := s.Update(ctx, func(tx *Tx) error {
+			if err := tx.VoidUptime(ctx, "a", minute(1)); err != nil {
+				return err
+			}
+			return tx.VoidUptime(ctx, "never-checked", minute(1))
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return tx.VoidUptime(ctx, "never-checked", minute(1))
+		st, err := serviceState(ctx, s, "a")
+		if err != nil || st.State != status.Up || st.LastState != status.Up || !st.LastCheckedAt.Equal(minute(1)) {
+			t.Fatalf("after a voided check: %+v, %v; want up with last_checked_at moved to minute 1", st, err)
+		}
+		if _, err := serviceState(ctx, s, "never-checked"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a voided check of a service never checked: %v, want no row", err)
+		}
+		u, err := s.Uptime(ctx, "a", t0, minute(60))
+		if err != nil || u.Unknown != time.Minute || u.Up != 0 {
+			t.Fatalf("uptime %+v, %v; want the voided minute counted unknown", u, err)
+		}
+		// The next check counts from the voided one, not across it.
+		checkRound(t, s, minute(3), testMaxGap, res("a", status.Up, "ok"))
+		if u, _ := s.Uptime(ctx, "a", t0, minute(60)); u.Up != 2*time.Minute || u.Unknown != time.Minute {
+			t.Fatalf("uptime %+v, want 2 min up after the voided minute", u)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := serviceState(ctx, s, "a")
-	if err != nil || st.State != status.Up || st.LastState != status.Up || !st.LastCheckedAt.Equal(minute(1)) {
-		t.Fatalf("after a voided check: %+v, %v; want up with last_checked_at moved to minute 1", st, err)
-	}
-	if _, err := serviceState(ctx, s, "never-checked"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("a voided check of a service never checked: %v, want no row", err)
-	}
-	u, err := s.Uptime(ctx, "a", t0, minute(60))
-	if err != nil || u.Unknown != time.Minute || u.Up != 0 {
-		t.Fatalf("uptime %+v, %v; want the voided minute counted unknown", u, err)
-	}
-	// The next check counts from the voided one, not across it.
-	checkRound(t, s, minute(3), testMaxGap, res("a", status.Up, "ok"))
-	if u, _ := s.Uptime(ctx, "a", t0, minute(60)); u.Up != 2*time.Minute || u.Unknown != time.Minute {
-		t.Fatalf("uptime %+v, want 2 min up after the voided minute", u)
-	}
 }
 
 func TestLastRoundEmpty(t *testing.T) {
-	if _, err := openTest(t).LastRound(context.Background()); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("LastRound on an empty base: %v, want ErrNotFound", err)
-	}
+	engines(t, func(t *testing.T, s *Store) {
+		if _, err := s.LastRound(context.Background()); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("LastRound on an empty base: %v, want ErrNotFound", err)
+		}
+	})
 }
 
 func TestPruneAndRecentResults(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	old := t0.Add(-31 * 24 * time.Hour)
-	checkRound(t, s, old, testMaxGap, res("a", status.Up, "ok"))
-	checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
-	checkRound(t, s, minute(1), testMaxGap, res("a", status.Degraded, "slow"))
-	n, err := s.PruneResults(ctx, t0.Add(-30*24*time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("PruneResults: %d, %v; want 1 deleted", n, err)
-	}
-	got, err := s.RecentResults(ctx, "a", old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || !got[0].At.Equal(minute(0)) || got[1].Reason != "slow" || got[1].Latency != 840*time.Millisecond {
-		t.Fatalf("RecentResults %+v, want the two recent results, oldest first", got)
-	}
-	var rounds int
-	if err := s.r.QueryRow(`SELECT COUNT(*) FROM rounds`).Scan(&rounds); err != nil || rounds != 2 {
-		t.Fatalf("%d rounds left, %v; want 2", rounds, err)
-	}
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		old := t0.Add(-31 * 24 * time.Hour)
+		checkRound(t, s, old, testMaxGap, res("a", status.Up, "ok"))
+		checkRound(t, s, minute(0), testMaxGap, res("a", status.Up, "ok"))
+		checkRound(t, s, minute(1), testMaxGap, res("a", status.Degraded, "slow"))
+		n, err := s.PruneResults(ctx, t0.Add(-30*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("PruneResults: %d, %v; want 1 deleted", n, err)
+		}
+		got, err := s.RecentResults(ctx, "a", old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || !got[0].At.Equal(minute(0)) || got[1].Reason != "slow" || got[1].Latency != 840*time.Millisecond {
+			t.Fatalf("RecentResults %+v, want the two recent results, oldest first", got)
+		}
+		var rounds int
+		if err := s.r.QueryRow(`SELECT COUNT(*) FROM rounds`).Scan(&rounds); err != nil || rounds != 2 {
+			t.Fatalf("%d rounds left, %v; want 2", rounds, err)
+		}
+	})
 }

@@ -77,7 +77,7 @@ func (t *Tx) ClassByID(ctx context.Context, id int64) (Class, error) {
 
 // classWhere reads the class that cond (one placeholder, arg) selects, or
 // ErrNotFound.
-func classWhere(ctx context.Context, tx *sql.Tx, cond string, arg any) (Class, error) {
+func classWhere(ctx context.Context, tx *dbTx, cond string, arg any) (Class, error) {
 	c, err := scanClass(tx.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Class{}, ErrNotFound
@@ -268,7 +268,7 @@ func scanNoticeTally(row rowScanner) (NoticeTally, error) {
 func (s *Store) ReportNotice(ctx context.Context, noticeID int64, reply NewEvent) (bool, error) {
 	done := false
 	now := s.nowMS()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notices SET reported_at = ? WHERE id = ? AND reported_at = 0`, now, noticeID)
 		if err != nil {
 			return fmt.Errorf("storage: report notice: %w", err)

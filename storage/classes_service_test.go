@@ -34,56 +34,57 @@ func TestMigrationKeepsClassesUnbound(t *testing.T) {
 // reads back its ENT everywhere, and a closed class is not bound.
 func TestSetClassService(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	if err := importSubscribers(ctx, s, []subscriber{{Chat: NewChat(1), Academies: []string{"versailles"}},
-		{Chat: NewChat(2)}}); err != nil {
-		t.Fatal(err)
-	}
-	var bound, later, closed Class
-	err := s.Update(ctx, func(tx *Tx) error {
-		var err error
-		if bound, err = tx.CreateClass(ctx, NewClass{Code: "A", Name: "A", Academie: "versailles", OwnerChatID: 1, ServiceID: "enc92"}); err != nil {
-			return err
+	engines(t, func(t *testing.T, s *Store) {
+		if err := importSubscribers(ctx, s, []subscriber{{Chat: NewChat(1), Academies: []string{"versailles"}},
+			{Chat: NewChat(2)}}); err != nil {
+			t.Fatal(err)
 		}
-		if later, err = tx.CreateClass(ctx, NewClass{Code: "B", Name: "B", Academie: "versailles", OwnerChatID: 1}); err != nil {
-			return err
+		var bound, later, closed Class
+		err := s.Update(ctx, func(tx *Tx) error {
+			var err error
+			if bound, err = tx.CreateClass(ctx, NewClass{Code: "A", Name: "A", Academie: "versailles", OwnerChatID: 1, ServiceID: "enc92"}); err != nil {
+				return err
+			}
+			if later, err = tx.CreateClass(ctx, NewClass{Code: "B", Name: "B", Academie: "versailles", OwnerChatID: 1}); err != nil {
+				return err
+			}
+			if closed, err = tx.CreateClass(ctx, NewClass{Code: "C", Name: "C", Academie: "versailles", OwnerChatID: 1}); err != nil {
+				return err
+			}
+			if err := tx.JoinClass(ctx, later.ID, 2); err != nil {
+				return err
+			}
+			if err := tx.CloseClass(ctx, closed.ID); err != nil {
+				return err
+			}
+			if err := tx.SetClassService(ctx, later.ID, "ecollege78"); err != nil {
+				return err
+			}
+			return tx.SetClassService(ctx, closed.ID, "enc92")
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if closed, err = tx.CreateClass(ctx, NewClass{Code: "C", Name: "C", Academie: "versailles", OwnerChatID: 1}); err != nil {
-			return err
+		if bound.ServiceID != "enc92" {
+			t.Errorf("CreateClass returned service %q, want enc92", bound.ServiceID)
 		}
-		if err := tx.JoinClass(ctx, later.ID, 2); err != nil {
-			return err
+		for id, want := range map[int64]string{bound.ID: "enc92", later.ID: "ecollege78", closed.ID: ""} {
+			c, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByID(ctx, id) })
+			if err != nil || c.ServiceID != want {
+				t.Errorf("class %d: service %q %v, want %q", id, c.ServiceID, err, want)
+			}
 		}
-		if err := tx.CloseClass(ctx, closed.ID); err != nil {
-			return err
+		owned, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]ClassInfo, error) { return tx.OwnedClasses(ctx, 1) })
+		var got []string
+		for _, c := range owned {
+			got = append(got, c.ServiceID)
 		}
-		if err := tx.SetClassService(ctx, later.ID, "ecollege78"); err != nil {
-			return err
+		if err != nil || !slices.Equal(got, []string{"enc92", "ecollege78"}) {
+			t.Errorf("owned classes' services %v %v, want [enc92 ecollege78]", got, err)
 		}
-		return tx.SetClassService(ctx, closed.ID, "enc92")
+		joined, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]Class, error) { return tx.JoinedClasses(ctx, 2) })
+		if err != nil || len(joined) != 1 || joined[0].ServiceID != "ecollege78" {
+			t.Errorf("joined classes %+v %v, want B bound to ecollege78", joined, err)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bound.ServiceID != "enc92" {
-		t.Errorf("CreateClass returned service %q, want enc92", bound.ServiceID)
-	}
-	for id, want := range map[int64]string{bound.ID: "enc92", later.ID: "ecollege78", closed.ID: ""} {
-		c, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByID(ctx, id) })
-		if err != nil || c.ServiceID != want {
-			t.Errorf("class %d: service %q %v, want %q", id, c.ServiceID, err, want)
-		}
-	}
-	owned, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]ClassInfo, error) { return tx.OwnedClasses(ctx, 1) })
-	var got []string
-	for _, c := range owned {
-		got = append(got, c.ServiceID)
-	}
-	if err != nil || !slices.Equal(got, []string{"enc92", "ecollege78"}) {
-		t.Errorf("owned classes' services %v %v, want [enc92 ecollege78]", got, err)
-	}
-	joined, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]Class, error) { return tx.JoinedClasses(ctx, 2) })
-	if err != nil || len(joined) != 1 || joined[0].ServiceID != "ecollege78" {
-		t.Errorf("joined classes %+v %v, want B bound to ecollege78", joined, err)
-	}
 }

@@ -100,12 +100,9 @@ func (s *Store) queryIncidents(ctx context.Context, q string, args ...any) ([]In
 // given reason, and returns its id. maintenance marks an outage that began
 // during a declared maintenance.
 func (t *Tx) OpenIncident(ctx context.Context, serviceID string, reason status.Reason, startedAt time.Time, maintenance bool) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?)`,
-		serviceID, reason, ms(startedAt), boolInt(maintenance))
-	if err != nil {
-		return 0, fmt.Errorf("storage: open incident of %q: %w", serviceID, err)
-	}
-	id, err := res.LastInsertId()
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO incidents (service_id, reason, started_at, maintenance) VALUES (?, ?, ?, ?) RETURNING id`,
+		serviceID, reason, ms(startedAt), boolInt(maintenance)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("storage: open incident of %q: %w", serviceID, err)
 	}

@@ -23,12 +23,12 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta records one of the service's own facts.
 func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *dbTx) error {
 		return setMeta(ctx, tx, key, value, s.nowMS())
 	})
 }
 
-func setMeta(ctx context.Context, tx *sql.Tx, key, value string, now int64) error {
+func setMeta(ctx context.Context, tx *dbTx, key, value string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, now)
 	if err != nil {

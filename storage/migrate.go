@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -90,7 +89,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			ErrSchemaTooNew, s.path, current, newest)
 	}
 	for _, m := range all[current:] {
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(tx *dbTx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("storage: migration %s: %w", m.name, err)
 			}

@@ -178,7 +178,7 @@ func (t *Tx) InsertEvent(ctx context.Context, e NewEvent) (id int64, inserted bo
 	return insertEvent(ctx, t.tx, e, t.now)
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, e NewEvent, now int64) (int64, bool, error) {
+func insertEvent(ctx context.Context, tx *dbTx, e NewEvent, now int64) (int64, bool, error) {
 	if err := checkNewEvent(e); err != nil {
 		return 0, false, err
 	}
@@ -274,7 +274,7 @@ const updateMetaKey = "telegram_last_update_id"
 // the callback of Update. Every operation a caller runs as one step of
 // several is a method of Tx, and only of Tx.
 type Tx struct {
-	tx  *sql.Tx
+	tx  *dbTx
 	now int64
 	// stmts holds the statements a round runs once per service, prepared
 	// once for the transaction's lifetime (see Tx.stmt).
@@ -288,7 +288,7 @@ type Tx struct {
 // writer connection fn holds.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	now := s.nowMS()
-	return s.write(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, now: now}) })
+	return s.write(ctx, func(tx *dbTx) error { return fn(&Tx{tx: tx, now: now}) })
 }
 
 // LastUpdateID is the last update ApplyUpdates committed, -1 when none: the

@@ -86,7 +86,7 @@ type Claimed struct {
 func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, want int, f ClaimFilter, lease time.Duration) (Claimed, error) {
 	now := s.nowMS()
 	var out Claimed
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		for _, r := range results {
 			if err := settle(ctx, tx, r, now); err != nil {
 				return err
@@ -113,7 +113,7 @@ func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, wa
 // claim takes due rows lane by lane until want rows are taken: the bulk
 // lane's share, replies and notices, then the bulk lane again. One row per
 // chat and per channel at most.
-func claim(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
+func claim(ctx context.Context, tx *dbTx, now int64, want int, f ClaimFilter, lease int64) ([]Delivery, error) {
 	taken, takenChan := map[int64]bool{}, map[string]bool{}
 	var out []Delivery
 	after := f.AfterEvent
@@ -148,7 +148,7 @@ func claim(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, 
 // a few times more rows than wanted so that rows of busy chats can be
 // skipped; rows of chats deactivated since expansion are cancelled, except
 // replies.
-func claimDeliveries(ctx context.Context, tx *sql.Tx, now int64, lo, hi, want int, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
+func claimDeliveries(ctx context.Context, tx *dbTx, now int64, lo, hi, want int, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
 	if want <= 0 {
 		return nil, nil
 	}
@@ -186,7 +186,7 @@ func claimDeliveries(ctx context.Context, tx *sql.Tx, now int64, lo, hi, want in
 
 // takeRows marks the picked deliveries inflight under the lease and
 // cancels those of chats deactivated since expansion.
-func takeRows(ctx context.Context, tx *sql.Tx, picked, inactive []Delivery, lease int64) error {
+func takeRows(ctx context.Context, tx *dbTx, picked, inactive []Delivery, lease int64) error {
 	for _, d := range inactive {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', last_error = 'chat inactive'
 			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, d.EventID, d.ChatID); err != nil {
@@ -203,7 +203,7 @@ func takeRows(ctx context.Context, tx *sql.Tx, picked, inactive []Delivery, leas
 }
 
 // claimChannelPosts claims due channel posts, one per channel.
-func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f ClaimFilter, taken map[string]bool, lease int64) ([]Delivery, error) {
+func claimChannelPosts(ctx context.Context, tx *dbTx, now int64, want int, f ClaimFilter, taken map[string]bool, lease int64) ([]Delivery, error) {
 	if want <= 0 {
 		return nil, nil
 	}
@@ -243,7 +243,7 @@ func claimChannelPosts(ctx context.Context, tx *sql.Tx, now int64, want int, f C
 // at-least-once price, bounded by the batch size.
 func (s *Store) ResetInflight(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		for _, table := range []string{"deliveries", "channel_posts"} {
 			res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET state = 'pending', lease_until = 0 WHERE state = 'inflight'`)
 			if err != nil {
@@ -259,14 +259,14 @@ func (s *Store) ResetInflight(ctx context.Context) (int64, error) {
 
 // nextDue is when the earliest pending row not due at now becomes due;
 // zero when none waits.
-func nextDue(ctx context.Context, tx *sql.Tx, now int64) (time.Time, error) {
+func nextDue(ctx context.Context, tx *dbTx, now int64) (time.Time, error) {
 	var next sql.NullInt64
 	// One MIN per lane lets SQLite answer each from the partial index.
 	err := tx.QueryRowContext(ctx, `SELECT MIN(m) FROM (
 		SELECT MIN(next_attempt_at) AS m FROM deliveries WHERE state = 'pending' AND priority = 0 AND next_attempt_at > ?1
 		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 1 AND next_attempt_at > ?1
 		UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending' AND priority = 2 AND next_attempt_at > ?1
-		UNION ALL SELECT MIN(next_attempt_at) FROM channel_posts WHERE state = 'pending' AND next_attempt_at > ?1)`, now).Scan(&next)
+		UNION ALL SELECT MIN(next_attempt_at) FROM channel_posts WHERE state = 'pending' AND next_attempt_at > ?1) AS lanes`, now).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("storage: next due: %w", err)
 	}

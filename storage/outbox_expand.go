@@ -95,7 +95,7 @@ type ExpandProgress struct {
 func (s *Store) ExpandStep(ctx context.Context, spec ExpandSpec) (ExpandProgress, error) {
 	var p ExpandProgress
 	now := s.nowMS()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		var state string
 		var prio int
 		var cursor sql.NullInt64
@@ -125,7 +125,7 @@ func (s *Store) ExpandStep(ctx context.Context, spec ExpandSpec) (ExpandProgress
 
 // expandChunk inserts the deliveries of the chats after cursor, up to the
 // chunk size, and moves the cursor (or marks the event expanded).
-func expandChunk(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, cursor, now int64) (ExpandProgress, error) {
+func expandChunk(ctx context.Context, tx *dbTx, spec ExpandSpec, prio int, cursor, now int64) (ExpandProgress, error) {
 	hi, last := int64(math.MaxInt64), true
 	if spec.ClassID == 0 && spec.ChatID == 0 {
 		chunk := spec.ChunkSize
@@ -143,7 +143,7 @@ func expandChunk(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, cur
 			return ExpandProgress{}, fmt.Errorf("storage: expand: chunk bound: %w", err)
 		}
 	}
-	query, args, err := deliveriesQuery(spec, prio, cursor, hi, now)
+	query, args, err := deliveriesQuery(tx.engine, spec, prio, cursor, hi, now)
 	if err != nil {
 		return ExpandProgress{}, err
 	}
@@ -166,7 +166,7 @@ func expandChunk(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, cur
 
 // deliveriesQuery builds the INSERT … SELECT of one chunk from fixed
 // fragments; every value is a bound parameter.
-func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []any, error) {
+func deliveriesQuery(e Engine, spec ExpandSpec, prio int, lo, hi, now int64) (string, []any, error) {
 	acads, err := json.Marshal(spec.Academies)
 	if err != nil {
 		return "", nil, fmt.Errorf("storage: expand: %w", err)
@@ -179,17 +179,17 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	if err != nil {
 		return "", nil, fmt.Errorf("storage: expand: %w", err)
 	}
-	who, err := audienceClause(spec)
+	who, err := audienceClause(e, spec)
 	if err != nil {
 		return "", nil, err
 	}
-	pref, err := prefClause(spec.Pref)
+	pref, err := prefClause(e, spec.Pref)
 	if err != nil {
 		return "", nil, err
 	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO deliveries (event_id, chat_id, priority, next_attempt_at, created_at)
-		SELECT :eid, c.chat_id, :prio, :now, :now FROM chats c WHERE c.chat_id > :lo AND c.chat_id <= :hi`)
+		SELECT CAST(:eid AS BIGINT), c.chat_id, CAST(:prio AS BIGINT), CAST(:now AS BIGINT), CAST(:now AS BIGINT) FROM chats c WHERE c.chat_id > :lo AND c.chat_id <= :hi`)
 	q.WriteString(who)
 	var filters string
 	if spec.LevelMask != 0 {
@@ -199,7 +199,7 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 	if spec.PlanBMembers && len(spec.Academies) > 0 && filters != "" {
 		filters = ` AND ((1 = 1` + filters + `) OR EXISTS (SELECT 1 FROM class_members m JOIN classes k ON k.id = m.class_id
 			WHERE m.chat_id = c.chat_id AND k.closed_at = 0 AND k.plan_b != ''
-			AND k.academie IN (SELECT value FROM json_each(:acads)) AND k.service_id IN ('', :class_service)))`
+			AND k.academie IN (` + e.jsonTexts(":acads") + `) AND k.service_id IN ('', :class_service)))`
 	}
 	q.WriteString(filters)
 	q.WriteString(` ON CONFLICT DO NOTHING`)
@@ -215,17 +215,17 @@ func deliveriesQuery(spec ExpandSpec, prio int, lo, hi, now int64) (string, []an
 // for speed, part of notify.Hears (notify/audience.go: inAudience and
 // followsDepartements), which is the rule: change both together
 // (notify's TestHearsMatchesExpansion compares them).
-func audienceClause(spec ExpandSpec) (string, error) {
-	const (
+func audienceClause(e Engine, spec ExpandSpec) (string, error) {
+	var (
 		anySub   = ` EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id`
 		anyClass = ` OR EXISTS (SELECT 1 FROM class_members m JOIN classes k ON k.id = m.class_id
 			WHERE m.chat_id = c.chat_id AND k.closed_at = 0`
-		inAcads = ` IN (SELECT value FROM json_each(:acads))`
+		inAcads = ` IN (` + e.jsonTexts(":acads") + `)`
 		// The subscription follows the whole académie, or one of :deps.
 		inDeps = ` AND (NOT EXISTS (SELECT 1 FROM subscription_departements d
 				WHERE d.chat_id = s.chat_id AND d.academie = s.academie)
 			OR EXISTS (SELECT 1 FROM subscription_departements d WHERE d.chat_id = s.chat_id
-				AND d.academie = s.academie AND d.departement IN (SELECT value FROM json_each(:deps))))`
+				AND d.academie = s.academie AND d.departement IN (` + e.jsonTexts(":deps") + `)))`
 	)
 	switch {
 	case spec.ChatID != 0:
@@ -262,7 +262,7 @@ func audienceClause(spec ExpandSpec) (string, error) {
 // wantsNews; the levels filter and the PlanBMembers exception, written in
 // deliveriesQuery, are passesFilters and hearsForPlanB), which is the rule:
 // change both together (notify's TestHearsMatchesExpansion compares them).
-func prefClause(pref string) (string, error) {
+func prefClause(e Engine, pref string) (string, error) {
 	switch pref {
 	case PrefNone:
 		return "", nil
@@ -272,18 +272,18 @@ func prefClause(pref string) (string, error) {
 		return ` AND c.alert_degraded = 1`, nil
 	case PrefDegradedAfterDown:
 		return ` AND (c.alert_degraded = 1 OR (c.alert_recovery = 1 AND EXISTS (SELECT 1 FROM deliveries p
-			WHERE p.chat_id = c.chat_id AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(:prior)))))`, nil
+			WHERE p.chat_id = c.chat_id AND p.state = 'sent' AND p.event_id IN (` + e.jsonInts(":prior") + `))))`, nil
 	case PrefRecovery:
 		return ` AND c.alert_recovery = 1 AND (EXISTS (SELECT 1 FROM deliveries p WHERE p.chat_id = c.chat_id
-			AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(:prior)))
-			OR (:recovery_only AND c.alert_outage = 0))`, nil
+			AND p.state = 'sent' AND p.event_id IN (` + e.jsonInts(":prior") + `))
+			OR (:recovery_only = 1 AND c.alert_outage = 0))`, nil
 	}
 	return "", fmt.Errorf("storage: expand: unknown preference %q", pref)
 }
 
 // insertChannelPosts writes an event's channel posts. A recovery is posted
 // only to channels that were told about the outage.
-func insertChannelPosts(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio int, now int64) error {
+func insertChannelPosts(ctx context.Context, tx *dbTx, spec ExpandSpec, prio int, now int64) error {
 	prior, err := json.Marshal(spec.Prior)
 	if err != nil {
 		return fmt.Errorf("storage: channel posts: %w", err)
@@ -291,8 +291,9 @@ func insertChannelPosts(ctx context.Context, tx *sql.Tx, spec ExpandSpec, prio i
 	needPrior := flag01(spec.Pref == PrefRecovery)
 	for _, ch := range spec.Channels {
 		_, err := tx.ExecContext(ctx, `INSERT INTO channel_posts (event_id, channel, academie, priority, next_attempt_at, created_at)
-			SELECT ?, ?, ?, ?, ?, ? WHERE (? = 0 OR EXISTS (SELECT 1 FROM channel_posts p WHERE p.channel = ?
-				AND p.state = 'sent' AND p.event_id IN (SELECT value FROM json_each(?))))
+			SELECT CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+			WHERE (CAST(? AS BIGINT) = 0 OR EXISTS (SELECT 1 FROM channel_posts p WHERE p.channel = ?
+				AND p.state = 'sent' AND p.event_id IN (`+tx.engine.jsonInts("?")+`)))
 			ON CONFLICT DO NOTHING`,
 			spec.EventID, ch.Channel, ch.Academie, prio, now, now, needPrior, ch.Channel, string(prior))
 		if err != nil {
@@ -326,7 +327,7 @@ func (s *Store) Supersede(ctx context.Context, ev Event) (Superseded, error) {
 		return out, nil
 	}
 	reason := fmt.Sprintf("superseded by event %d", ev.ID)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		const earlier = `SELECT id FROM events WHERE service_id = :svc AND id < :id AND kind IN ` + serviceKindsSQL
 		args := []any{sql.Named("svc", ev.ServiceID), sql.Named("id", ev.ID), sql.Named("why", reason)}
 		for _, q := range []string{

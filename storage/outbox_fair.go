@@ -37,7 +37,7 @@ type bulkHead struct {
 // wrapping around, so that each event with due rows gets an equal share of
 // the lane whatever its size. Rows of busy chats are skipped and rows of
 // deactivated chats cancelled, as in claimDeliveries.
-func claimBulk(ctx context.Context, tx *sql.Tx, now int64, want int, after int64, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
+func claimBulk(ctx context.Context, tx *dbTx, now int64, want int, after int64, f ClaimFilter, taken map[int64]bool, lease int64) ([]Delivery, error) {
 	if want <= 0 {
 		return nil, nil
 	}
@@ -79,7 +79,7 @@ func claimBulk(ctx context.Context, tx *sql.Tx, now int64, want int, after int64
 
 // bulkHeads lists the events with due bulk rows, by id, walking the
 // deliveries_due index from one (due time, event) group to the next.
-func bulkHeads(ctx context.Context, tx *sql.Tx, now int64) ([]bulkHead, error) {
+func bulkHeads(ctx context.Context, tx *dbTx, now int64) ([]bulkHead, error) {
 	stmt, err := tx.PrepareContext(ctx, `SELECT next_attempt_at, event_id FROM deliveries
 		WHERE state = 'pending' AND priority = 2 AND next_attempt_at <= ?1 AND (next_attempt_at, event_id) > (?2, ?3)
 		ORDER BY next_attempt_at, event_id LIMIT 1`)
@@ -124,7 +124,7 @@ type bulkRow struct {
 // bulkRowsOf reads up to limit due rows of one event, oldest first. The
 // scan starts at the event's oldest due row, so rows of other events are
 // passed over only where the event's own rows run out.
-func bulkRowsOf(ctx context.Context, tx *sql.Tx, h bulkHead, now int64, limit int) ([]bulkRow, error) {
+func bulkRowsOf(ctx context.Context, tx *dbTx, h bulkHead, now int64, limit int) ([]bulkRow, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT d.chat_id, d.attempts, c.active, e.kind
 		FROM deliveries d INDEXED BY deliveries_due JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
 		WHERE d.state = 'pending' AND d.priority = 2 AND d.next_attempt_at BETWEEN ? AND ? AND d.event_id = ?

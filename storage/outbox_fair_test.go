@@ -33,41 +33,42 @@ func countByEvent(ds []Delivery) map[int64]int {
 // the claim in turn, and the turn goes on from where the last claim left.
 func TestClaimBulkRoundRobinByEvent(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	addChats(t, s, "alpha", chatRange(1, 2000)...)
-	addChats(t, s, "beta", chatRange(5001, 5003)...)
-	national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
-	late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
-		Audience: status.AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
+	engines(t, func(t *testing.T, s *Store) {
+		addChats(t, s, "alpha", chatRange(1, 2000)...)
+		addChats(t, s, "beta", chatRange(5001, 5003)...)
+		national := expandAll(t, s, outage("o-national"), ExpandSpec{Academies: []string{"alpha"}, ChunkSize: 500})
+		late := expandAll(t, s, NewEvent{DedupKey: "o-ent", Kind: status.KindOutage, Priority: PriorityBulk, ServiceID: "ent-b",
+			Audience: status.AudienceService("ent-b"), ToState: status.Down}, ExpandSpec{Academies: []string{"beta"}})
 
-	got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := countByEvent(got.Deliveries); n[late] != 2 || n[national] != 2 {
-		t.Fatalf("first claim of 4: %v rows per event, want 2 of the late outage %d and 2 of the national %d",
-			n, late, national)
-	}
-	// Oldest first within an event: the national outage's first chats.
-	for _, d := range got.Deliveries {
-		if d.EventID == national && d.ChatID > 2 {
-			t.Errorf("claimed chat %d of the national outage, want its oldest rows (chats 1 and 2)", d.ChatID)
-		}
-	}
-	// One row: the turn after the late outage is the national one's, and
-	// after the national one the late one's.
-	for _, tc := range []struct {
-		after int64
-		want  int64
-	}{{late, national}, {national, late}} {
-		got, err := s.SettleAndClaim(ctx, nil, 1, ClaimFilter{AfterEvent: tc.after}, time.Minute)
+		got, err := s.SettleAndClaim(ctx, nil, 4, ClaimFilter{}, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got.Deliveries) != 1 || got.Deliveries[0].EventID != tc.want {
-			t.Errorf("claim of 1 after event %d: %+v, want a row of event %d", tc.after, got.Deliveries, tc.want)
+		if n := countByEvent(got.Deliveries); n[late] != 2 || n[national] != 2 {
+			t.Fatalf("first claim of 4: %v rows per event, want 2 of the late outage %d and 2 of the national %d",
+				n, late, national)
 		}
-	}
+		// Oldest first within an event: the national outage's first chats.
+		for _, d := range got.Deliveries {
+			if d.EventID == national && d.ChatID > 2 {
+				t.Errorf("claimed chat %d of the national outage, want its oldest rows (chats 1 and 2)", d.ChatID)
+			}
+		}
+		// One row: the turn after the late outage is the national one's, and
+		// after the national one the late one's.
+		for _, tc := range []struct {
+			after int64
+			want  int64
+		}{{late, national}, {national, late}} {
+			got, err := s.SettleAndClaim(ctx, nil, 1, ClaimFilter{AfterEvent: tc.after}, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Deliveries) != 1 || got.Deliveries[0].EventID != tc.want {
+				t.Errorf("claim of 1 after event %d: %+v, want a row of event %d", tc.after, got.Deliveries, tc.want)
+			}
+		}
+	})
 }
 
 // TestClaimBulkShare: the bulk lane's share is claimed before replies, the

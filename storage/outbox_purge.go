@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -37,7 +36,7 @@ func (s *Store) PurgeReplies(ctx context.Context, before time.Time, limit int) (
 // with one parameter).
 func (s *Store) purge(ctx context.Context, where string, arg any, limit int) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (
 			SELECT e.id FROM events e
 			WHERE `+where+` AND e.state <> 'new'

@@ -55,7 +55,7 @@ func TestPurgeOutbox(t *testing.T) {
 		{"old settled announcement", announcement, false},
 		{"recent event", recent, true},
 	})
-	rows, err := storagetest.Deliveries(ctx, s.path, pending)
+	rows, err := storagetest.DeliveriesIn(ctx, s.r.DB, pending)
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("the pending delivery: %v, %v", rows, err)
 	}

@@ -21,7 +21,7 @@ func (d Delivery) outboxRow() (table, keyColumn string, key any) {
 
 // settle records one outcome. Every update requires the row to be still
 // inflight, so that a late or repeated result cannot undo a newer state.
-func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+func settle(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	table, col, key := r.outboxRow()
 	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight'`
 	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now),
@@ -69,7 +69,7 @@ func settle(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error 
 // settleMigrated moves the chat to its new id and makes the delivery due
 // again at once under that id. When the new chat already had its own row
 // for the event, that row stands and nothing is resent.
-func settleMigrated(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64) error {
+func settleMigrated(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	if r.Channel != "" || r.NewChatID == 0 {
 		return fmt.Errorf("storage: settle migrated: no new chat id for event %d", r.EventID)
 	}
@@ -96,7 +96,7 @@ func settleMigrated(ctx context.Context, tx *sql.Tx, r DeliveryResult, now int64
 
 // killEvent marks an event dead with every delivery of it not yet sent:
 // Telegram refused its text, so sending it to anybody else would fail too.
-func killEvent(ctx context.Context, tx *sql.Tx, eventID int64, reason string) error {
+func killEvent(ctx context.Context, tx *dbTx, eventID int64, reason string) error {
 	for _, q := range []string{
 		`UPDATE events SET state = 'dead', dead_reason = ? WHERE id = ?`,
 		`UPDATE deliveries SET state = 'dead', last_error = ? WHERE event_id = ? AND state = 'pending'`,
@@ -122,17 +122,7 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	var evKind status.Kind
 	var newer, active, alertOutage int
 	rc.ChatID = d.ChatID
-	err = s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`,
-			c.kind, c.role, c.levels, c.active, c.alert_outage,
-			(SELECT json_group_array(academie) FROM (SELECT academie FROM subscriptions
-				WHERE chat_id = c.chat_id ORDER BY academie)),
-			(SELECT json_group_array(json_object('ID', k.id, 'Code', k.code, 'Name', k.name,
-				'Academie', k.academie, 'PlanB', k.plan_b, 'ServiceID', k.service_id)) FROM (SELECT k.id, k.code, k.name,
-					k.academie, k.plan_b, k.service_id
-				FROM class_members m JOIN classes k ON k.id = m.class_id
-				WHERE m.chat_id = c.chat_id AND k.closed_at = 0 ORDER BY k.id) AS k)
-		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
-		WHERE o.event_id = ? AND o.chat_id = ?`, d.EventID, d.ChatID).
+	err = s.r.QueryRowContext(ctx, prepareDeliverySQL[s.engine], d.EventID, d.ChatID).
 		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &alertOutage, &subs, &classes)
 	if skip, err := judgeRow("prepare delivery", err, rowState, evKind, evState, newer); skip != "" || err != nil {
 		return Recipient{}, skip, err
@@ -150,12 +140,32 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	return rc, "", nil
 }
 
+// prepareDeliverySQL is PrepareDelivery's query said for each engine,
+// once: at 1,000 messages a second, it is not built for each.
+var prepareDeliverySQL = [...]string{SQLite: prepareDeliveryQuery(SQLite), PostgreSQL: prepareDeliveryQuery(PostgreSQL)}
+
+func prepareDeliveryQuery(e Engine) string {
+	return `SELECT o.state, e.kind, e.state, ` + newerEventSQL + `,
+			c.kind, c.role, c.levels, c.active, c.alert_outage,
+			(SELECT ` + e.jsonArrayOf(`academie`) + ` FROM (SELECT academie FROM subscriptions
+				WHERE chat_id = c.chat_id ORDER BY academie) AS s),
+			(SELECT ` + e.jsonArrayOf(e.jsonObject(`'ID', k.id, 'Code', k.code, 'Name', k.name,
+				'Academie', k.academie, 'PlanB', k.plan_b, 'ServiceID', k.service_id`)) + ` FROM (SELECT k.id, k.code, k.name,
+					k.academie, k.plan_b, k.service_id
+				FROM class_members m JOIN classes k ON k.id = m.class_id
+				WHERE m.chat_id = c.chat_id AND k.closed_at = 0 ORDER BY k.id) AS k)
+		FROM deliveries o JOIN events e ON e.id = o.event_id JOIN chats c ON c.chat_id = o.chat_id
+		WHERE o.event_id = ? AND o.chat_id = ?`
+}
+
 // newerEventSQL tells whether a later event about the same service exists
 // (for the event e): with skipReason, notify.Supersedes (the rule) in SQL,
 // for an e that names its service (two service events naming none count
 // here as news of one service, which Supersedes does not).
-const newerEventSQL = `EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
-	AND n.kind IN ` + serviceKindsSQL + `)`
+// It is 1 or 0, as a number on both engines (PostgreSQL's EXISTS is a
+// boolean).
+const newerEventSQL = `CASE WHEN EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
+	AND n.kind IN ` + serviceKindsSQL + `) THEN 1 ELSE 0 END`
 
 // judgeRow judges the row a prepare step read, given the error of its
 // read: a row gone meanwhile is a skip, another error is wrapped with op,
@@ -199,5 +209,5 @@ func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, 
 // service, an audience nobody can parse) with all its pending deliveries,
 // keeping why for whoever investigates.
 func (s *Store) MarkEventDead(ctx context.Context, eventID int64, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return killEvent(ctx, tx, eventID, reason) })
+	return s.write(ctx, func(tx *dbTx) error { return killEvent(ctx, tx, eventID, reason) })
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 )
@@ -14,7 +13,7 @@ import (
 func fillOutbox(t testing.TB, s *Store, chats, events, perEvent, priority, payloadBytes int) {
 	t.Helper()
 	ctx := context.Background()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *dbTx) error {
 		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 			INSERT OR IGNORE INTO chats (chat_id, created_at, updated_at) SELECT i, 0, 0 FROM n`, chats); err != nil {
 			return err

@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// querier is where a read runs: the read pool (*sql.DB) or a transaction
-// (*sql.Tx), which sees what it wrote.
+// querier is where a read runs: the read pool (*dbPool) or a transaction
+// (*dbTx), which sees what it wrote; both say the query for the engine.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -7,6 +7,22 @@
 // message survives a power cut, and a small read-only pool so that the status
 // page never waits behind a fan-out. It imports no other project package but
 // the shared vocabulary (package status), whose values it stores as they are.
+//
+// PostgreSQL (OpenPostgres) is arriving beside SQLite, for more than one
+// instance; nothing selects it yet. Each statement is written once and said
+// for the engine in dialect.go. What runs on PostgreSQL so far, tested by
+// the conformance suite (engines in the tests) on both engines: opening and
+// migrating, write transactions (Update, Ping), meta, leases; chats and
+// subscriptions (chats.go, subscription_departements.go; MigrateChat's
+// merge is tested on SQLite only); the bot's bookkeeping (bot.go);
+// classes.go; what the checker writes and the status page reads
+// (states.go, checks.go, incidents.go, uptime.go, vantages.go); the
+// outbox's events, expansion, claims, settling and superseding (outbox.go,
+// outbox_expand.go, outbox_claim.go, outbox_fair.go, outbox_settle.go's
+// settle, PrepareDelivery). Not yet: prepareChannelPost, purges, OutboxSize
+// and recent sends (untested there), backups (VACUUM INTO), and notify's
+// tests that compare its rules with storage's SQL. Query-plan tests are
+// SQLite's.
 package storage
 
 import (
@@ -34,10 +50,11 @@ var ErrSchemaTooNew = errors.New("storage: database schema is newer than this pr
 // Store is the one door to the database. Its exported methods each run in
 // their own transaction; it is safe for concurrent use.
 type Store struct {
-	w    *sql.DB // one connection, BEGIN IMMEDIATE, the only writer
-	r    *sql.DB // read-only pool
-	path string
-	now  func() time.Time
+	w      *sql.DB // SQLite: one connection, BEGIN IMMEDIATE, the only writer; PostgreSQL: the pool
+	r      *dbPool // SQLite: a read-only pool; PostgreSQL: the same pool as w
+	engine Engine
+	path   string // the SQLite file; "" on PostgreSQL
+	now    func() time.Time
 }
 
 // Open opens (creating if needed) the database at path, checks that every
@@ -79,7 +96,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	s.r = r
+	s.r = &dbPool{DB: r, engine: SQLite}
 	if err := s.checkPragmas(ctx, r, false); err != nil {
 		s.Close()
 		return nil, explainOpenError(path, err)
@@ -200,10 +217,12 @@ func (s *Store) checkPragmas(ctx context.Context, db *sql.DB, writer bool) error
 // self-contained when the service is stopped.
 func (s *Store) Close() error {
 	var errs []error
-	if s.r != nil {
+	if s.r != nil && s.engine == SQLite {
 		errs = append(errs, s.r.Close())
 	}
-	if s.w != nil {
+	if s.w != nil && s.engine == PostgreSQL {
+		errs = append(errs, s.w.Close())
+	} else if s.w != nil {
 		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		_, _ = s.w.Exec("PRAGMA optimize")
 		errs = append(errs, s.w.Close())
@@ -214,12 +233,22 @@ func (s *Store) Close() error {
 // Now is the store's clock, in milliseconds since the epoch, UTC.
 func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 
-// write runs fn in one immediate transaction on the writer connection.
-// Only exported Store methods call it; fn must not call exported methods.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// write runs fn in one write transaction, the only one running: on
+// SQLite an immediate transaction on the one writer connection, on
+// PostgreSQL a transaction that first takes the writers' advisory lock
+// (see OpenPostgres). Only exported Store methods call it; fn must not
+// call exported methods.
+func (s *Store) write(ctx context.Context, fn func(tx *dbTx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
+	}
+	tx := &dbTx{Tx: sqlTx, engine: s.engine}
+	if s.engine == PostgreSQL {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, postgresWriteLock); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("storage: begin: take the writers' lock: %w", err)
+		}
 	}
 	defer func() {
 		// A panic in fn must not leave the one writer connection inside
@@ -241,7 +270,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Ping tells whether the database is writable now: /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *dbTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('ping', '', ?)
 			ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`, s.nowMS())
 		return err

@@ -127,7 +127,7 @@ func TestPragmasAsPromised(t *testing.T) {
 	if err := s.checkPragmas(ctx, s.w, true); err != nil {
 		t.Fatalf("writer: %v", err)
 	}
-	if err := s.checkPragmas(ctx, s.r, false); err != nil {
+	if err := s.checkPragmas(ctx, s.r.DB, false); err != nil {
 		t.Fatalf("reader: %v", err)
 	}
 	if _, err := s.r.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'y', 0)`); err == nil {
@@ -148,23 +148,24 @@ func TestDSNWithOddFileName(t *testing.T) {
 }
 
 func TestMetaRoundTrip(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	if _, err := s.Meta(ctx, "missing"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Meta(missing) = %v, want ErrNotFound", err)
-	}
-	for _, v := range []string{"1", "42"} {
-		if err := s.SetMeta(ctx, "offset", v); err != nil {
-			t.Fatal(err)
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, err := s.Meta(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Meta(missing) = %v, want ErrNotFound", err)
 		}
-		got, err := s.Meta(ctx, "offset")
-		if err != nil || got != v {
-			t.Fatalf("Meta(offset) = %q, %v; want %q", got, err, v)
+		for _, v := range []string{"1", "42"} {
+			if err := s.SetMeta(ctx, "offset", v); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Meta(ctx, "offset")
+			if err != nil || got != v {
+				t.Fatalf("Meta(offset) = %q, %v; want %q", got, err, v)
+			}
 		}
-	}
-	if err := s.Ping(ctx); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
+		if err := s.Ping(ctx); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	})
 }
 
 // TestDatabaseFilesOwnerOnly: the database holds chat ids, so it, its WAL,
@@ -212,7 +213,7 @@ func TestSecureDelete(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "erase.db")
 	s := openAt(t, path)
-	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r} {
+	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r.DB} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&got); err != nil || got != "1" {
 			t.Errorf("%s: secure_delete = %q, %v; want 1", name, got, err)
@@ -248,32 +249,33 @@ func TestSecureDelete(t *testing.T) {
 // TestWriteSurvivesAPanic: a panic inside a write transaction rolls it back,
 // so that the single writer connection serves the next write.
 func TestWriteSurvivesAPanic(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("the panic did not reach the caller")
-			}
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the panic did not reach the caller")
+				}
+			}()
+			_ = s.write(ctx, func(tx *dbTx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'half', 0)`); err != nil {
+					t.Fatal(err)
+				}
+				panic("boom")
+			})
 		}()
-		_ = s.write(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value, updated_at) VALUES ('x', 'half', 0)`); err != nil {
+		done := make(chan error, 1)
+		go func() { done <- s.SetMeta(ctx, "y", "after") }()
+		select {
+		case err := <-done:
+			if err != nil {
 				t.Fatal(err)
 			}
-			panic("boom")
-		})
-	}()
-	done := make(chan error, 1)
-	go func() { done <- s.SetMeta(ctx, "y", "after") }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("the writer is still held by the panicked transaction")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the writer is still held by the panicked transaction")
-	}
-	if v, err := s.Meta(ctx, "x"); err == nil {
-		t.Fatalf("the panicked transaction was committed: x = %q", v)
-	}
+		if v, err := s.Meta(ctx, "x"); err == nil {
+			t.Fatalf("the panicked transaction was committed: x = %q", v)
+		}
+	})
 }

@@ -35,65 +35,66 @@ func TestMigrationKeepsSubscriptionsWhole(t *testing.T) {
 // without one.
 func TestNarrowSubscription(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	if err := importSubscribers(ctx, s, []subscriber{{Chat: NewChat(1), Academies: []string{"versailles", "creteil"}}}); err != nil {
-		t.Fatal(err)
-	}
-	narrowing := func() map[string][]string {
-		t.Helper()
-		m, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, 1) })
-		if err != nil {
+	engines(t, func(t *testing.T, s *Store) {
+		if err := importSubscribers(ctx, s, []subscriber{{Chat: NewChat(1), Academies: []string{"versailles", "creteil"}}}); err != nil {
 			t.Fatal(err)
 		}
-		return m
-	}
-	narrow := func(acad string, deps ...string) error {
-		return s.Update(ctx, func(tx *Tx) error { return tx.NarrowSubscription(ctx, 1, acad, deps) })
-	}
-	if err := narrow("versailles", "92", "78"); err != nil {
-		t.Fatal(err)
-	}
-	if err := narrow("creteil", "93"); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := narrowing(), map[string][]string{"versailles": {"78", "92"}, "creteil": {"93"}}; !maps.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("narrowing %v, want %v", got, want)
-	}
-	if err := narrow("versailles", "95"); err != nil {
-		t.Fatal(err)
-	}
-	if err := narrow("creteil"); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := narrowing(), map[string][]string{"versailles": {"95"}}; !maps.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("narrowing after replacing %v, want %v", got, want)
-	}
-	if err := narrow("lille", "59"); err == nil {
-		t.Error("narrowed an académie the chat does not follow")
-	}
-	if got, want := narrowing(), map[string][]string{"versailles": {"95"}}; !maps.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("narrowing after a refused one %v, want %v: half-written", got, want)
-	}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.Unsubscribe(ctx, 1, "versailles") }); err != nil {
-		t.Fatal(err)
-	}
-	if got := narrowing(); len(got) != 0 {
-		t.Errorf("narrowing outlived its subscription: %v", got)
-	}
-	// A chat moved to a supergroup keeps its narrowing.
-	if err := s.Update(ctx, func(tx *Tx) error {
-		if err := tx.Subscribe(ctx, 1, "versailles"); err != nil {
-			return err
+		narrowing := func() map[string][]string {
+			t.Helper()
+			m, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, 1) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
 		}
-		if err := tx.NarrowSubscription(ctx, 1, "versailles", []string{"78"}); err != nil {
-			return err
+		narrow := func(acad string, deps ...string) error {
+			return s.Update(ctx, func(tx *Tx) error { return tx.NarrowSubscription(ctx, 1, acad, deps) })
 		}
-		return tx.MigrateChat(ctx, 1, -1001)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, -1001) })
-	if want := map[string][]string{"versailles": {"78"}}; err != nil || !maps.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("narrowing of the migrated chat %v %v, want %v", got, err, want)
-	}
+		if err := narrow("versailles", "92", "78"); err != nil {
+			t.Fatal(err)
+		}
+		if err := narrow("creteil", "93"); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := narrowing(), map[string][]string{"versailles": {"78", "92"}, "creteil": {"93"}}; !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("narrowing %v, want %v", got, want)
+		}
+		if err := narrow("versailles", "95"); err != nil {
+			t.Fatal(err)
+		}
+		if err := narrow("creteil"); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := narrowing(), map[string][]string{"versailles": {"95"}}; !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("narrowing after replacing %v, want %v", got, want)
+		}
+		if err := narrow("lille", "59"); err == nil {
+			t.Error("narrowed an académie the chat does not follow")
+		}
+		if got, want := narrowing(), map[string][]string{"versailles": {"95"}}; !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("narrowing after a refused one %v, want %v: half-written", got, want)
+		}
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.Unsubscribe(ctx, 1, "versailles") }); err != nil {
+			t.Fatal(err)
+		}
+		if got := narrowing(); len(got) != 0 {
+			t.Errorf("narrowing outlived its subscription: %v", got)
+		}
+		// A chat moved to a supergroup keeps its narrowing.
+		if err := s.Update(ctx, func(tx *Tx) error {
+			if err := tx.Subscribe(ctx, 1, "versailles"); err != nil {
+				return err
+			}
+			if err := tx.NarrowSubscription(ctx, 1, "versailles", []string{"78"}); err != nil {
+				return err
+			}
+			return tx.MigrateChat(ctx, 1, -1001)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, -1001) })
+		if want := map[string][]string{"versailles": {"78"}}; err != nil || !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("narrowing of the migrated chat %v %v, want %v", got, err, want)
+		}
+	})
 }

@@ -106,7 +106,7 @@ func (s *Store) DailyStates(ctx context.Context, serviceID string, days int, now
 	for i := range out {
 		out[i].Day = time.Date(y, m, d-days+1+i, 0, 0, 0, 0, loc)
 		next := time.Date(y, m, d-days+2+i, 0, 0, 0, 0, loc)
-		values[i] = "(?, ?, ?)"
+		values[i] = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))" // PostgreSQL would guess text
 		args = append(args, i, ms(out[i].Day.Truncate(time.Hour)), ms(next.Truncate(time.Hour)))
 	}
 	args = append(args, serviceID) // the last placeholder, after the days'
@@ -205,7 +205,7 @@ func addUptime(ctx context.Context, tx *Tx, serviceID string, state status.State
 			continue
 		}
 		_, err := tx.exec(ctx, `INSERT INTO uptime_hourly (service_id, hour, `+col+`) VALUES (?, ?, ?)
-			ON CONFLICT (service_id, hour) DO UPDATE SET `+col+` = `+col+` + excluded.`+col, serviceID, ms(h), d)
+			ON CONFLICT (service_id, hour) DO UPDATE SET `+col+` = uptime_hourly.`+col+` + excluded.`+col, serviceID, ms(h), d)
 		if err != nil {
 			return fmt.Errorf("storage: add uptime %q: %w", serviceID, err)
 		}

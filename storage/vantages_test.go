@@ -37,46 +37,47 @@ func vantageRound(t *testing.T, s *Store, v string, at time.Time, states ...stat
 }
 
 func TestOtherVantageRounds(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	vantageRound(t, s, "", minute(3), status.Down)          // before migration 008: nobody's
-	vantageRound(t, s, "marseille", minute(0), status.Down) // stale
-	vantageRound(t, s, "lyon", minute(2), status.Down)      // older than lyon's latest
-	lyon := vantageRound(t, s, "lyon", minute(3), status.Up, status.Down)
-	vantageRound(t, s, "paris", minute(3), status.Up)                // the caller's own
-	vantageRound(t, s, "bordeaux", minute(4), status.Degraded)       // started twice at once:
-	bordeaux := vantageRound(t, s, "bordeaux", minute(4), status.Up) // the later id wins
-	var got []VantageRound
-	err := s.Update(ctx, func(tx *Tx) error {
-		var err error
-		got, err = tx.OtherVantageRounds(ctx, "paris", minute(1))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum []string
-	for _, vr := range got {
-		line := fmt.Sprintf("%s#%d@%s:", vr.Round.Vantage, vr.Round.ID, vr.Round.StartedAt.Format("15:04"))
-		for _, r := range vr.Results {
-			if r.RoundID != vr.Round.ID || r.Vantage != vr.Round.Vantage || !r.At.Equal(vr.Round.StartedAt) {
-				t.Errorf("result %+v does not belong to round %+v", r, vr.Round)
-			}
-			line += " " + r.ServiceID + "=" + string(r.State)
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		vantageRound(t, s, "", minute(3), status.Down)          // before migration 008: nobody's
+		vantageRound(t, s, "marseille", minute(0), status.Down) // stale
+		vantageRound(t, s, "lyon", minute(2), status.Down)      // older than lyon's latest
+		lyon := vantageRound(t, s, "lyon", minute(3), status.Up, status.Down)
+		vantageRound(t, s, "paris", minute(3), status.Up)                // the caller's own
+		vantageRound(t, s, "bordeaux", minute(4), status.Degraded)       // started twice at once:
+		bordeaux := vantageRound(t, s, "bordeaux", minute(4), status.Up) // the later id wins
+		var got []VantageRound
+		err := s.Update(ctx, func(tx *Tx) error {
+			var err error
+			got, err = tx.OtherVantageRounds(ctx, "paris", minute(1))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		sum = append(sum, line)
-	}
-	want := []string{
-		fmt.Sprintf("bordeaux#%d@05:34: a=up canary:https://c.example=up", bordeaux),
-		fmt.Sprintf("lyon#%d@05:33: a=up b=down canary:https://c.example=up", lyon),
-	}
-	if fmt.Sprint(sum) != fmt.Sprint(want) {
-		t.Errorf("other vantages seen by paris since 05:31:\n got %q\nwant %q", sum, want)
-	}
-	last, err := s.LastRound(ctx)
-	if err != nil || last.ID != bordeaux || last.Vantage != "bordeaux" || last.Canaries != 1 {
-		t.Errorf("LastRound %+v, %v; want bordeaux's round %d, read with its vantage", last, err, bordeaux)
-	}
+		var sum []string
+		for _, vr := range got {
+			line := fmt.Sprintf("%s#%d@%s:", vr.Round.Vantage, vr.Round.ID, vr.Round.StartedAt.Format("15:04"))
+			for _, r := range vr.Results {
+				if r.RoundID != vr.Round.ID || r.Vantage != vr.Round.Vantage || !r.At.Equal(vr.Round.StartedAt) {
+					t.Errorf("result %+v does not belong to round %+v", r, vr.Round)
+				}
+				line += " " + r.ServiceID + "=" + string(r.State)
+			}
+			sum = append(sum, line)
+		}
+		want := []string{
+			fmt.Sprintf("bordeaux#%d@05:34: a=up canary:https://c.example=up", bordeaux),
+			fmt.Sprintf("lyon#%d@05:33: a=up b=down canary:https://c.example=up", lyon),
+		}
+		if fmt.Sprint(sum) != fmt.Sprint(want) {
+			t.Errorf("other vantages seen by paris since 05:31:\n got %q\nwant %q", sum, want)
+		}
+		last, err := s.LastRound(ctx)
+		if err != nil || last.ID != bordeaux || last.Vantage != "bordeaux" || last.Canaries != 1 {
+			t.Errorf("LastRound %+v, %v; want bordeaux's round %d, read with its vantage", last, err, bordeaux)
+		}
+	})
 }
 
 // TestOtherVantageRoundsPlan: the read walks the rounds since the time

@@ -70,9 +70,10 @@ type Server struct {
 	started bool
 	err     error // why it could not start; every later Database fails with it
 	proc    *process
-	admin   *sql.DB // the "postgres" database, where databases are created
-	n       int     // databases created, for their names
-	glob    string  // where to look for initdb outside PATH; empty: debianInitdb
+	admin   *sql.DB           // the "postgres" database, where databases are created
+	n       int               // databases created, for their names
+	kept    map[string]string // Kept's databases by name: their DSNs
+	glob    string            // where to look for initdb outside PATH; empty: debianInitdb
 
 	// StartTime is how long the start took (initdb and postgres accepting
 	// connections), for tests that report it.
@@ -84,13 +85,7 @@ type Server struct {
 // when PostgreSQL is not installed and fails it on any other error.
 func (s *Server) Database(t testing.TB) string {
 	t.Helper()
-	admin, port, err := s.start()
-	if errors.Is(err, ErrNotInstalled) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, port := s.running(t)
 	name := s.nextName(t.Name())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -107,6 +102,38 @@ func (s *Server) Database(t testing.TB) string {
 		}
 	})
 	return dsn(port, strings.Trim(name, `"`))
+}
+
+// Kept returns the DSN of the database kept under name for the whole test
+// binary: created empty by the first call for name, handed as it was left
+// to every later one, gone with the server. It is for tests that empty
+// it themselves, faster than creating a database (and filling its
+// schema) for each: such tests share it, so they must not run in
+// parallel. It skips t when PostgreSQL is not installed and fails it on
+// any other error.
+func (s *Server) Kept(t testing.TB, name string) string {
+	t.Helper()
+	admin, port := s.running(t)
+	s.mu.Lock()
+	u, ok := s.kept[name]
+	s.mu.Unlock()
+	if ok {
+		return u
+	}
+	db := s.nextName("kept_" + name)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+db); err != nil {
+		t.Fatalf("pgtest: create database %s: %v", db, err)
+	}
+	u = dsn(port, strings.Trim(db, `"`))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kept == nil {
+		s.kept = map[string]string{}
+	}
+	s.kept[name] = u
+	return u
 }
 
 // RunTests is a test binary's TestMain body: it runs the tests, then
@@ -153,6 +180,20 @@ func (s *Server) Close() error {
 		s.proc = nil
 	}
 	return errors.Join(errs...)
+}
+
+// running starts the server once and returns its admin pool and port; it
+// skips t when PostgreSQL is not installed and fails it on any other error.
+func (s *Server) running(t testing.TB) (*sql.DB, int) {
+	t.Helper()
+	admin, port, err := s.start()
+	if errors.Is(err, ErrNotInstalled) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin, port
 }
 
 // start starts the server once and returns its admin pool and port, or why

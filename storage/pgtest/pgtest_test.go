@@ -224,3 +224,24 @@ func TestDatabasesInParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptIsOneDatabase: Kept hands the same database to every call of a
+// name, as it was left, and another to another name.
+func TestKeptIsOneDatabase(t *testing.T) {
+	ctx := context.Background()
+	if _, err := Open(t, pg.Kept(t, "one")).ExecContext(ctx, `CREATE TABLE t (x BIGINT)`); err != nil {
+		t.Fatal(err)
+	}
+	if pg.Kept(t, "one") == pg.Kept(t, "two") {
+		t.Fatal("two names share a database")
+	}
+	var tables int
+	for name, want := range map[string]int{"one": 1, "two": 0} {
+		if err := Open(t, pg.Kept(t, name)).QueryRowContext(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if tables != want {
+			t.Errorf("kept %q has %d tables, want %d", name, tables, want)
+		}
+	}
+}

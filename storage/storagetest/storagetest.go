@@ -37,16 +37,27 @@ type Delivery struct {
 // id and channel, from the database file at dbPath (a Store may be open on
 // it: the read sees what the Store committed).
 func Deliveries(ctx context.Context, dbPath string, eventID int64) ([]Delivery, error) {
-	return readAll(ctx, dbPath, "storagetest: deliveries of event", func(rows *sql.Rows) (Delivery, error) {
+	db, err := open(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return DeliveriesIn(ctx, db, eventID)
+}
+
+// DeliveriesIn is Deliveries read from db, a database of either engine
+// (SQLite through "sqlite3", PostgreSQL through "pgx").
+func DeliveriesIn(ctx context.Context, db *sql.DB, eventID int64) ([]Delivery, error) {
+	return queryAll(ctx, db, "storagetest: deliveries of event", func(rows *sql.Rows) (Delivery, error) {
 		r := Delivery{EventID: eventID}
 		var next, sent int64
 		err := rows.Scan(&r.ChatID, &r.Channel, &r.State, &r.Attempts, &next, &r.MessageID, &r.LastError, &sent)
 		r.NextAttemptAt, r.SentAt = fromMS(next), fromMS(sent)
 		return r, err
 	}, `SELECT chat_id, '', state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
-		FROM deliveries WHERE event_id = ?1
+		FROM deliveries WHERE event_id = $1
 		UNION ALL SELECT 0, channel, state, attempts, next_attempt_at, tg_message_id, last_error, sent_at
-		FROM channel_posts WHERE event_id = ?1 ORDER BY 2, 1`, eventID)
+		FROM channel_posts WHERE event_id = $1 ORDER BY 2, 1`, eventID)
 }
 
 // ReplyIDs lists the ids of the reply events written for a chat, oldest
@@ -69,6 +80,11 @@ func readAll[T any](ctx context.Context, dbPath, what string, scan func(*sql.Row
 		return nil, err
 	}
 	defer db.Close()
+	return queryAll(ctx, db, what, scan, query, args...)
+}
+
+// queryAll is readAll's query, on an open database.
+func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
