@@ -26,9 +26,9 @@ func engines(t *testing.T, test func(t *testing.T, s *Store)) {
 func openPostgresTest(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenPostgres(ctx, pg.Kept(t, "store"), fixedNow)
+	s, err := openPostgres(ctx, pg.Kept(t, "store"), fixedNow)
 	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
+		t.Fatalf("openPostgres: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	if _, err := s.w.ExecContext(ctx, `DO $$ BEGIN

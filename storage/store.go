@@ -8,7 +8,7 @@
 // page never waits behind a fan-out. It imports no other project package but
 // the shared vocabulary (package status), whose values it stores as they are.
 //
-// PostgreSQL (OpenPostgres) is arriving beside SQLite, for more than one
+// PostgreSQL (openPostgres) is arriving beside SQLite, for more than one
 // instance; nothing selects it yet. Each statement is written once and said
 // for the engine in dialect.go. What runs on PostgreSQL so far, tested by
 // the conformance suite (engines in the tests) on both engines: opening and
@@ -236,7 +236,7 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 // write runs fn in one write transaction, the only one running: on
 // SQLite an immediate transaction on the one writer connection, on
 // PostgreSQL a transaction that first takes the writers' advisory lock
-// (see OpenPostgres). Only exported Store methods call it; fn must not
+// (see openPostgres). Only exported Store methods call it; fn must not
 // call exported methods.
 func (s *Store) write(ctx context.Context, fn func(tx *dbTx) error) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
