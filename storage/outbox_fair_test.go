@@ -88,33 +88,34 @@ func TestClaimBulkShare(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := openTest(t)
-			addChats(t, s, "alpha", chatRange(1, int64(tc.bulk))...)
-			addChats(t, s, "gamma", chatRange(1001, 1000+int64(tc.replies))...)
-			if tc.bulk > 0 {
-				expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
-			}
-			for i := range tc.replies {
-				chat := int64(1001 + i)
-				expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: status.KindReply, Priority: PriorityReply,
-					Audience: status.AudienceChat(chat)}, ExpandSpec{ChatID: chat})
-			}
-			got, err := s.SettleAndClaim(ctx, nil, tc.want, ClaimFilter{Bulk: tc.share}, time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
-			replies, bulk := 0, 0
-			for _, d := range got.Deliveries {
-				if d.Priority == PriorityBulk {
-					bulk++
-				} else {
-					replies++
+			engines(t, func(t *testing.T, s *Store) {
+				ctx := context.Background()
+				addChats(t, s, "alpha", chatRange(1, int64(tc.bulk))...)
+				addChats(t, s, "gamma", chatRange(1001, 1000+int64(tc.replies))...)
+				if tc.bulk > 0 {
+					expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"}})
 				}
-			}
-			if replies != tc.wantReply || bulk != tc.wantBk {
-				t.Errorf("claimed %d replies and %d bulk rows, want %d and %d", replies, bulk, tc.wantReply, tc.wantBk)
-			}
+				for i := range tc.replies {
+					chat := int64(1001 + i)
+					expandAll(t, s, NewEvent{DedupKey: fmt.Sprintf("r%d", i), Kind: status.KindReply, Priority: PriorityReply,
+						Audience: status.AudienceChat(chat)}, ExpandSpec{ChatID: chat})
+				}
+				got, err := s.SettleAndClaim(ctx, nil, tc.want, ClaimFilter{Bulk: tc.share}, time.Minute)
+				if err != nil {
+					t.Fatal(err)
+				}
+				replies, bulk := 0, 0
+				for _, d := range got.Deliveries {
+					if d.Priority == PriorityBulk {
+						bulk++
+					} else {
+						replies++
+					}
+				}
+				if replies != tc.wantReply || bulk != tc.wantBk {
+					t.Errorf("claimed %d replies and %d bulk rows, want %d and %d", replies, bulk, tc.wantReply, tc.wantBk)
+				}
+			})
 		})
 	}
 }

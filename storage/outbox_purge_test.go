@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,10 +9,12 @@ import (
 	"sentinelle/storage/storagetest"
 )
 
-func TestPurgeOutbox(t *testing.T) {
+func TestPurgeOutbox(t *testing.T) { engines(t, testPurgeOutbox) }
+
+func testPurgeOutbox(t *testing.T, s *Store) {
 	ctx := context.Background()
 	now := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
-	s := purgeStore(t, &now, 1)
+	onClock(t, s, &now, 1)
 	insert := func(key string, kind status.Kind, service string, prio int, audience status.Audience) int64 {
 		t.Helper()
 		id, ok, err := insertOne(ctx, s, NewEvent{DedupKey: key, Kind: kind, Priority: prio, ServiceID: service,
@@ -63,10 +64,12 @@ func TestPurgeOutbox(t *testing.T) {
 
 // TestPurgeReplies: settled replies go after ReplyRetention, not 30 days;
 // a reply still to send, a recent one and other kinds of event stay.
-func TestPurgeReplies(t *testing.T) {
+func TestPurgeReplies(t *testing.T) { engines(t, testPurgeReplies) }
+
+func testPurgeReplies(t *testing.T, s *Store) {
 	ctx := context.Background()
 	now := time.Date(2021, 4, 6, 7, 30, 0, 0, time.UTC)
-	s := purgeStore(t, &now, 1, 2)
+	onClock(t, s, &now, 1, 2)
 	reply := func(key string, chat int64) int64 {
 		t.Helper()
 		ev, err := NewReply(key, chat, OutMessage{Text: "Abonné."})
@@ -132,18 +135,13 @@ func wantKept(t *testing.T, s *Store, cases []keptCase) {
 	}
 }
 
-// purgeStore opens a store on the clock *now with the given chats.
-func purgeStore(t *testing.T, now *time.Time, chats ...int64) *Store {
+// onClock sets the store's clock to *now and adds the given chats.
+func onClock(t *testing.T, s *Store, now *time.Time, chats ...int64) {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), func() time.Time { return *now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s.now = func() time.Time { return *now }
 	for _, chat := range chats {
 		if err := s.Update(context.Background(), func(tx *Tx) error { return tx.CreateOrUpdateChat(context.Background(), NewChat(chat)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return s
 }
