@@ -3,29 +3,32 @@ package storage
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // fillOutbox writes, in one transaction, chats 1..chats and events of the
 // given lane, each with a payload of payloadBytes bytes and a delivery to
 // each chat in [0, perEvent) (chat ids offset by the event). It writes raw
-// rows: the size of the outbox does not depend on how they came.
+// rows, in SQL both engines speak: the size of the outbox does not depend
+// on how they came.
 func fillOutbox(t testing.TB, s *Store, chats, events, perEvent, priority, payloadBytes int) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.write(ctx, func(tx *dbTx) error {
 		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-			INSERT OR IGNORE INTO chats (chat_id, created_at, updated_at) SELECT i, 0, 0 FROM n`, chats); err != nil {
+			INSERT INTO chats (chat_id, created_at, updated_at) SELECT i, 0, 0 FROM n WHERE true
+			ON CONFLICT DO NOTHING`, chats); err != nil {
 			return err
 		}
 		var first int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM events`).Scan(&first); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
 			INSERT INTO events (id, dedup_key, kind, priority, payload, at, created_at)
-			SELECT ? + i, 'size-' || (? + i), 'reply', ?, printf('%.*c', ?, 'é'), 0, 0 FROM n`,
-			events, first, first, priority, payloadBytes/2); err != nil {
+			SELECT CAST(?2 AS BIGINT) + i, 'size-' || (CAST(?2 AS BIGINT) + i), 'reply', CAST(?3 AS BIGINT), ?4, 0, 0 FROM n`,
+			events, first, priority, strings.Repeat("é", payloadBytes/2)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
@@ -40,16 +43,20 @@ func fillOutbox(t testing.TB, s *Store, chats, events, perEvent, priority, paylo
 }
 
 // TestOutboxSize counts rows and payload bytes (not characters) by lane.
-func TestOutboxSize(t *testing.T) {
-	s := openTest(t)
+func TestOutboxSize(t *testing.T) { engines(t, testOutboxSize) }
+
+func testOutboxSize(t *testing.T, s *Store) {
 	ctx := context.Background()
 	if got, err := s.OutboxSize(ctx); err != nil || got != [3]LaneSize{} {
 		t.Fatalf("empty outbox: OutboxSize = %+v, %v; want zeros", got, err)
 	}
 	fillOutbox(t, s, 50, 3, 1, PriorityReply, 1000)
 	fillOutbox(t, s, 50, 1, 40, PriorityBulk, 200)
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO channel_posts (event_id, channel, academie, priority, next_attempt_at, created_at)
-		SELECT id, '@ent_rennes', 'rennes', priority, 0, 0 FROM events WHERE priority = ?`, PriorityBulk); err != nil {
+	if err := s.write(ctx, func(tx *dbTx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO channel_posts (event_id, channel, academie, priority, next_attempt_at, created_at)
+			SELECT id, '@ent_rennes', 'rennes', priority, 0, 0 FROM events WHERE priority = ?`, PriorityBulk)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.OutboxSize(ctx)
@@ -62,6 +69,9 @@ func TestOutboxSize(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("OutboxSize = %+v, want %+v", got, want)
+	}
+	if depth, err := s.OutboxDepth(ctx); err != nil || depth != [3]int{PriorityReply: 3, PriorityBulk: 41} {
+		t.Errorf("OutboxDepth = %v, %v; want 3 replies and 41 bulk rows pending", depth, err)
 	}
 }
 
