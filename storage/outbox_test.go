@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -321,4 +322,74 @@ func TestPrepareDelivery(t *testing.T) {
 			t.Errorf("prepare after a later event: skip %q, err %v; want a skip", skip, err)
 		}
 	})
+}
+
+// TestChannelPostAndRecentSends: a claimed channel post is prepared for
+// its channel, and skipped once settled; RecentSends dates what is in
+// flight now and what was sent when it was, and forgets what was sent
+// before since.
+func TestChannelPostAndRecentSends(t *testing.T) { engines(t, testChannelPostAndRecentSends) }
+
+func testChannelPostAndRecentSends(t *testing.T, s *Store) {
+	sentAt := fixedNow()
+	now := sentAt
+	onClock(t, s, &now)
+	ctx := context.Background()
+	addChats(t, s, "alpha", 1, 2)
+	expandAll(t, s, outage("o1"), ExpandSpec{Academies: []string{"alpha"},
+		Channels: []ChannelTarget{{Channel: "@ent_alpha", Academie: "alpha"}}})
+	got, err := s.SettleAndClaim(ctx, nil, 10, ClaimFilter{}, time.Hour)
+	if err != nil || len(got.Deliveries) != 3 {
+		t.Fatalf("claim: %+v, %v; want 3 rows", got.Deliveries, err)
+	}
+	var post Delivery
+	var sent []DeliveryResult
+	for _, d := range got.Deliveries {
+		if d.Channel != "" {
+			post = d
+		}
+		if d.ChatID != 2 {
+			sent = append(sent, DeliveryResult{Delivery: d, Outcome: OutcomeSent, MessageID: 7})
+		}
+	}
+	rc, skip, err := s.PrepareDelivery(ctx, post)
+	if err != nil || skip != "" || rc.Channel != "@ent_alpha" || rc.Kind != "channel" || !slices.Equal(rc.Academies, []string{"alpha"}) {
+		t.Errorf("prepare the channel post: %+v, skip %q, %v; want @ent_alpha of alpha", rc, skip, err)
+	}
+	wantRecent(t, s, sentAt.Add(-time.Hour), map[string]time.Time{"1": now, "2": now, "@ent_alpha": now})
+
+	if _, err := s.SettleAndClaim(ctx, sent, 0, ClaimFilter{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, skip, err := s.PrepareDelivery(ctx, post); err != nil || skip != "row sent" {
+		t.Errorf("prepare the sent channel post: skip %q, %v; want row sent", skip, err)
+	}
+	now = now.Add(time.Minute)
+	wantRecent(t, s, sentAt.Add(-time.Hour), map[string]time.Time{"1": sentAt, "2": now, "@ent_alpha": sentAt})
+	wantRecent(t, s, sentAt, map[string]time.Time{"2": now})
+}
+
+// wantRecent checks RecentSends(since), keyed by chat id or channel.
+func wantRecent(t *testing.T, s *Store, since time.Time, want map[string]time.Time) {
+	t.Helper()
+	got, err := s.RecentSends(context.Background(), since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]time.Time{}
+	for _, r := range got {
+		key := r.Channel
+		if key == "" {
+			key = strconv.FormatInt(r.ChatID, 10)
+		}
+		have[key] = r.At
+	}
+	if len(have) != len(want) {
+		t.Errorf("RecentSends(%v) = %v, want %v", since, have, want)
+	}
+	for key, at := range want {
+		if !have[key].Equal(at) {
+			t.Errorf("RecentSends(%v)[%s] = %v, want %v", since, key, have[key], at)
+		}
+	}
 }

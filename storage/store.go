@@ -18,11 +18,12 @@
 // classes.go; what the checker writes and the status page reads
 // (states.go, checks.go, incidents.go, uptime.go, vantages.go); the
 // outbox's events, expansion, claims, settling and superseding (outbox.go,
-// outbox_expand.go, outbox_claim.go, outbox_fair.go, outbox_settle.go's
-// settle, PrepareDelivery). Not yet: prepareChannelPost, purges, OutboxSize
-// and recent sends (untested there), backups (VACUUM INTO), and notify's
-// tests that compare its rules with storage's SQL. Query-plan tests are
-// SQLite's.
+// outbox_expand.go, outbox_claim.go with OutboxDepth, outbox_fair.go,
+// outbox_settle.go: settle, PrepareDelivery for chats and channels,
+// MarkEventDead), its purges (outbox_purge.go), size (outbox_size.go) and
+// recent sends (outbox_recent.go). Not yet: backups (VACUUM INTO), and
+// notify's tests that compare its rules with storage's SQL. Query-plan
+// tests and benchmarks are SQLite's.
 package storage
 
 import (
