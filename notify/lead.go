@@ -69,7 +69,11 @@ func (p *pump) follow(now time.Time) {
 		}
 		p.resetDue = true
 	}
+	same := ok && p.leads && fence == p.fence
 	p.leads, p.fence = ok, fence
+	if same {
+		return // every queued job was claimed in this term: no scan of the queue at each step
+	}
 	p.release(func(j *job) bool { return !ok || j.fence != fence }, now)
 }
 
