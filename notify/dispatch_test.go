@@ -105,19 +105,9 @@ func TestShutdownLeavesNothingInflight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sentRows, pending := 0, 0
-	for _, r := range rows {
-		switch r.State {
-		case "sent":
-			sentRows++
-		case "pending":
-			pending++
-			if r.Attempts != 0 {
-				t.Errorf("pending row %+v counts an attempt it never made", r)
-			}
-		default:
-			t.Errorf("row %+v left in state %q", r, r.State)
-		}
+	sentRows, pending, other := sentAndPending(t, rows)
+	for _, r := range other {
+		t.Errorf("row %+v left in state %q", r, r.State)
 	}
 	if sentRows != len(f.all()) || pending == 0 {
 		t.Errorf("%d rows sent for %d messages, %d pending; want equal counts and some pending", sentRows, len(f.all()), pending)

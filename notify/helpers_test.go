@@ -491,3 +491,24 @@ func wantDead(t testing.TB, s *storage.Store, id int64, reason string) {
 		t.Errorf("event %d: state %q, reason %q; want dead for %q", id, e.State, e.DeadReason, reason)
 	}
 }
+
+// sentAndPending counts an event's rows sent and pending, fails t for a
+// pending row that counts an attempt (a row put back untried must not),
+// and returns the rows in any other state.
+func sentAndPending(t *testing.T, rows []storagetest.Delivery) (sent, pending int, other []storagetest.Delivery) {
+	t.Helper()
+	for _, r := range rows {
+		switch r.State {
+		case "sent":
+			sent++
+		case "pending":
+			pending++
+			if r.Attempts != 0 {
+				t.Errorf("pending row %+v counts an attempt it never made", r)
+			}
+		default:
+			other = append(other, r)
+		}
+	}
+	return sent, pending, other
+}

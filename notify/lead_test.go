@@ -59,18 +59,7 @@ func TestFollowerSendsNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sentRows, pending = 0, 0
-		for _, r := range rows {
-			switch r.State {
-			case "sent":
-				sentRows++
-			case "pending":
-				pending++
-				if r.Attempts != 0 {
-					t.Errorf("pending row %+v counts an attempt it never made", r)
-				}
-			}
-		}
+		sentRows, pending, _ = sentAndPending(t, rows)
 		return len(rows) == 41 && sentRows+pending == len(rows), fmt.Sprintf("rows after the term ended: %+v", rows)
 	})
 	time.Sleep(300 * time.Millisecond)
