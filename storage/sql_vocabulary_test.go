@@ -98,16 +98,17 @@ func stringLiterals(t *testing.T, name string) []string {
 // TestClassAudienceSQL: the audience SQL writes for a class is the one
 // status writes, so that forgetting a teacher deletes their notices.
 func TestClassAudienceSQL(t *testing.T) {
-	s := openTest(t)
-	for _, id := range []int64{1, 42, 9007199254740993} {
-		var got string
-		if err := s.r.QueryRow(`SELECT `+classAudienceSQL+` FROM (SELECT ? AS id)`, id).Scan(&got); err != nil {
-			t.Fatal(err)
+	engines(t, func(t *testing.T, s *Store) {
+		for _, id := range []int64{1, 42, 9007199254740993} {
+			var got string
+			if err := s.r.QueryRowContext(context.Background(), `SELECT `+classAudienceSQL+` FROM (SELECT CAST(? AS BIGINT) AS id) AS c`, id).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if want := status.AudienceClass(id).String(); got != want {
+				t.Errorf("SQL audience of class %d: %q, want %q", id, got, want)
+			}
 		}
-		if want := status.AudienceClass(id).String(); got != want {
-			t.Errorf("SQL audience of class %d: %q, want %q", id, got, want)
-		}
-	}
+	})
 }
 
 // TestEventAudienceStored: an event's audience is stored in its string
@@ -116,26 +117,28 @@ func TestClassAudienceSQL(t *testing.T) {
 // alone.
 func TestEventAudienceStored(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t)
-	for i, a := range []status.Audience{status.AudienceAll(), status.AudienceService("ent"),
-		status.AudienceAcademie("versailles"), status.AudienceClass(7), status.AudienceChat(-100123)} {
-		id := mustInsert(t, s, NewEvent{DedupKey: fmt.Sprint("k", i), Kind: status.KindAnnouncement,
-			Priority: PriorityNotice, Audience: a})
-		var stored string
-		if err := s.r.QueryRowContext(ctx, `SELECT audience FROM events WHERE id = ?`, id).Scan(&stored); err != nil {
-			t.Fatal(err)
+	engines(t, func(t *testing.T, s *Store) {
+		for i, a := range []status.Audience{status.AudienceAll(), status.AudienceService("ent"),
+			status.AudienceAcademie("versailles"), status.AudienceClass(7), status.AudienceChat(-100123)} {
+			id := mustInsert(t, s, NewEvent{DedupKey: fmt.Sprint("k", i), Kind: status.KindAnnouncement,
+				Priority: PriorityNotice, Audience: a})
+			var stored string
+			if err := s.r.QueryRowContext(ctx, `SELECT audience FROM events WHERE id = ?`, id).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			e, err := s.Event(ctx, id)
+			if err != nil || stored != a.String() || e.Audience != a {
+				t.Errorf("audience %q: stored %q, read %#v, %v", a, stored, e.Audience, err)
+			}
 		}
-		e, err := s.Event(ctx, id)
-		if err != nil || stored != a.String() || e.Audience != a {
-			t.Errorf("audience %q: stored %q, read %#v, %v", a, stored, e.Audience, err)
+		id := mustInsert(t, s, NewEvent{DedupKey: "bad", Kind: status.KindAnnouncement, Priority: PriorityNotice,
+			Audience: status.AudienceAll()})
+		inTx(t, s, func(ctx context.Context, tx *Tx) error {
+			_, err := tx.tx.ExecContext(ctx, `UPDATE events SET audience = 'planet:mars' WHERE id = ?`, id)
+			return err
+		})
+		if e, err := s.Event(ctx, id); err != nil || !e.Audience.IsZero() {
+			t.Errorf("unreadable audience: read %#v, %v; want the zero audience and no error", e.Audience, err)
 		}
-	}
-	id := mustInsert(t, s, NewEvent{DedupKey: "bad", Kind: status.KindAnnouncement, Priority: PriorityNotice,
-		Audience: status.AudienceAll()})
-	if _, err := s.w.ExecContext(ctx, `UPDATE events SET audience = 'planet:mars' WHERE id = ?`, id); err != nil {
-		t.Fatal(err)
-	}
-	if e, err := s.Event(ctx, id); err != nil || !e.Audience.IsZero() {
-		t.Errorf("unreadable audience: read %#v, %v; want the zero audience and no error", e.Audience, err)
-	}
+	})
 }
