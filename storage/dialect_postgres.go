@@ -17,7 +17,7 @@ import (
 // every write transaction takes first on PostgreSQL ("sntw"): see write.
 const postgresWriteLock = 0x736e7477
 
-// openPostgres opens the PostgreSQL database at dsn (a postgres:// URL,
+// OpenPostgres opens the PostgreSQL database at dsn (a postgres:// URL,
 // DATABASE_URL) and applies the migrations it lacks. now is the clock
 // used for timestamps the store writes itself.
 //
@@ -34,7 +34,7 @@ const postgresWriteLock = 0x736e7477
 // alike and is released at commit or rollback. Reads do not take it.
 //
 // Not every query runs on PostgreSQL yet: the package doc says which do.
-func openPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+func OpenPostgres(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
 	if dsn == "" {
 		return nil, errors.New("storage: empty PostgreSQL URL")
 	}

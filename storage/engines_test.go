@@ -26,7 +26,7 @@ func engines(t *testing.T, test func(t *testing.T, s *Store)) {
 func openPostgresTest(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := openPostgres(ctx, pg.Kept(t, "store"), fixedNow)
+	s, err := OpenPostgres(ctx, pg.Kept(t, "store"), fixedNow)
 	if err != nil {
 		t.Fatalf("openPostgres: %v", err)
 	}

@@ -8,22 +8,12 @@
 // page never waits behind a fan-out. It imports no other project package but
 // the shared vocabulary (package status), whose values it stores as they are.
 //
-// PostgreSQL (openPostgres) is arriving beside SQLite, for more than one
-// instance; nothing selects it yet. Each statement is written once and said
-// for the engine in dialect.go. What runs on PostgreSQL so far, tested by
-// the conformance suite (engines in the tests) on both engines: opening and
-// migrating, write transactions (Update, Ping), meta, leases; chats and
-// subscriptions (chats.go, subscription_departements.go; MigrateChat's
-// merge is tested on SQLite only); the bot's bookkeeping (bot.go);
-// classes.go; what the checker writes and the status page reads
-// (states.go, checks.go, incidents.go, uptime.go, vantages.go); the
-// outbox's events, expansion, claims, settling and superseding (outbox.go,
-// outbox_expand.go, outbox_claim.go with OutboxDepth, outbox_fair.go,
-// outbox_settle.go: settle, PrepareDelivery for chats and channels,
-// MarkEventDead), its purges (outbox_purge.go), size (outbox_size.go) and
-// recent sends (outbox_recent.go). Not yet: backups (VACUUM INTO), and
-// notify's tests that compare its rules with storage's SQL. Query-plan
-// tests and benchmarks are SQLite's.
+// PostgreSQL (OpenPostgres) runs beside SQLite, for more than one instance
+// sharing one database. Each statement is written once and said for the
+// engine in dialect.go; the conformance suite (engines in the tests) runs
+// the package's tests on both engines. SQLite-only: backups (VACUUM INTO;
+// pg_dump for PostgreSQL, outside the service), the file's places, modes
+// and pragmas, and the query-plan tests and benchmarks.
 package storage
 
 import (
@@ -237,7 +227,7 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 // write runs fn in one write transaction, the only one running: on
 // SQLite an immediate transaction on the one writer connection, on
 // PostgreSQL a transaction that first takes the writers' advisory lock
-// (see openPostgres). Only exported Store methods call it; fn must not
+// (see OpenPostgres). Only exported Store methods call it; fn must not
 // call exported methods.
 func (s *Store) write(ctx context.Context, fn func(tx *dbTx) error) error {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
