@@ -28,7 +28,7 @@ func openPostgresTest(t *testing.T) *Store {
 	ctx := context.Background()
 	s, err := OpenPostgres(ctx, pg.Kept(t, "store"), fixedNow)
 	if err != nil {
-		t.Fatalf("openPostgres: %v", err)
+		t.Fatalf("OpenPostgres: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	if _, err := s.w.ExecContext(ctx, `DO $$ BEGIN
