@@ -159,8 +159,14 @@ func seedParents(t *testing.T, path string, n int) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	seedParentsIn(t, st, n)
+}
+
+// seedParentsIn subscribes parents 1..n to alpha in st.
+func seedParentsIn(t *testing.T, st *storage.Store, n int) {
+	t.Helper()
 	ctx := context.Background()
-	err = st.Update(ctx, func(tx *storage.Tx) error {
+	err := st.Update(ctx, func(tx *storage.Tx) error {
 		for id := int64(1); id <= int64(n); id++ {
 			c := storage.NewChat(id)
 			c.Role = "parent"
