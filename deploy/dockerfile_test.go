@@ -127,11 +127,12 @@ func TestDockerfileBuildIsDocumented(t *testing.T) {
 	}
 }
 
-// TestDockerignoreKeepsSecretsOut: the build context never carries the
-// token or the database, whatever sits in the working tree.
+// TestDockerignoreKeepsSecretsOut: the build context never carries a .env
+// or a database, at any depth (Docker matches *.db at the root only),
+// whatever sits in the working tree, nor deploy/ and its token file.
 func TestDockerignoreKeepsSecretsOut(t *testing.T) {
 	patterns := strings.Fields(readFile(t, "../.dockerignore"))
-	for _, want := range []string{".env", "*.db", ".git", "deploy"} {
+	for _, want := range []string{"**/.env", "**/*.db", ".git", "deploy"} {
 		if !slices.Contains(patterns, want) {
 			t.Errorf(".dockerignore does not exclude %s", want)
 		}
