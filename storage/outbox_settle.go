@@ -20,11 +20,14 @@ func (d Delivery) outboxRow() (table, keyColumn string, key any) {
 }
 
 // settle records one outcome. Every update requires the row to be still
-// inflight, so that a late or repeated result cannot undo a newer state.
+// inflight under the fence that claimed it (r.Fence), so that a late or
+// repeated result cannot undo a newer state: nor can a deposed leader's,
+// once the next leader took the row back (pending) or claimed it again
+// (its own fence).
 func settle(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	table, col, key := r.outboxRow()
-	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight'`
-	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now),
+	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight' AND claim_fence = :fence`
+	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now), sql.Named("fence", r.Fence),
 		sql.Named("err", r.Error), sql.Named("at", ms(r.RetryAt)), sql.Named("msg", r.MessageID)}
 	var q string
 	switch r.Outcome {
@@ -86,8 +89,8 @@ func settleMigrated(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) 
 		return nil // the supergroup has its own row (maybe being sent right now): leave it be
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?,
-		last_error = ?, lease_until = 0 WHERE event_id = ? AND chat_id = ? AND state = 'inflight'`,
-		now, r.Error, r.EventID, r.NewChatID)
+		last_error = ?, lease_until = 0 WHERE event_id = ? AND chat_id = ? AND state = 'inflight' AND claim_fence = ?`,
+		now, r.Error, r.EventID, r.NewChatID, r.Fence)
 	if err != nil {
 		return fmt.Errorf("storage: settle migrated: %w", err)
 	}
