@@ -29,7 +29,8 @@ func sentResults(ds []Delivery) []DeliveryResult {
 
 // TestFencedClaim: a claim checks the lease in the database. A deposed
 // leader that still believes it leads claims nothing and takes nothing
-// back; its late outcome is recorded where nobody took the row back, and
+// back; it is told not to send a row the next leader claimed again; its
+// late outcome is recorded where nobody took the row back, and
 // changes nothing where the next leader did; the next leader takes back
 // the rows of the older fence and sends them.
 func TestFencedClaim(t *testing.T) { engines(t, testFencedClaim) }
@@ -81,6 +82,10 @@ func testFencedClaim(t *testing.T, s *Store) {
 		t.Fatalf("b's claim: %+v, %v; want the 3 rows not sent", byB, err)
 	}
 
+	// a, about to send the row b claimed again, is told to skip it.
+	if _, skip, err := s.PrepareDelivery(ctx, second); err != nil || skip != "row claimed again" {
+		t.Errorf("a prepares the row b claimed again: skip %q (%v), want %q", skip, err, "row claimed again")
+	}
 	// a's late outcome for the row b claimed again changes nothing.
 	if _, err := s.SettleAndClaim(ctx, sentResults([]Delivery{second}), 1, fa, time.Minute); !errors.Is(err, ErrNotLeader) {
 		t.Errorf("a's late settle and claim: %v, want ErrNotLeader", err)
