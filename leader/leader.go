@@ -163,6 +163,11 @@ func InstanceName() string {
 // Holder is the name this Elector holds the lease under.
 func (e *Elector) Holder() string { return e.holder }
 
+// Name is the lease's name in the leases table, for the database to check
+// the fence of what the leader does (notify.Options.Lease); "" for Always,
+// which holds no lease: there is nothing to check.
+func (e *Elector) Name() string { return e.name }
+
 // Leading returns the fence and true while this instance is the leader:
 // the lease was renewed and its deadline, on this instance's monotonic
 // clock, has not passed. It is read at the instant of acting, so that a
