@@ -80,6 +80,7 @@ func (q QuietHours) Contains(t time.Time) bool {
 var defaults = map[string]string{
 	"TELEGRAM_API_URL":        "https://api.telegram.org",
 	"DATABASE_PATH":           "sentinelle.db",
+	"DATABASE_URL":            "", // SQLite, at DATABASE_PATH
 	"HTTP_ADDR":               ":8080",
 	"PUBLIC_URL":              "http://localhost:8080",
 	"CHECK_SCHEDULE":          "@every 1m",
