@@ -42,12 +42,13 @@ var testSupportForAll = []string{"sentinelle/internal/logtest"}
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
 // database, the throwaway PostgreSQL server (pgtest) for storage's own
-// tests, the checker for bot and web, whose tests record check rounds
+// tests, leader's and notify's (whose rule tests run on both engines),
+// the checker for bot and web, whose tests record check rounds
 // with checker.Record as the checker does (the checker never imports
 // them), and, for notify alone, the real bot, which the reply-latency test
 // runs against the dispatcher (bot's tests never import notify).
 var testOnlyImports = map[string][]string{
-	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest"},
+	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
 	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
