@@ -142,3 +142,22 @@ func httpGet(t *testing.T, url string) (int, string) {
 	}
 	return resp.StatusCode, string(b)
 }
+
+// TestPostgresUnreachable: a PostgreSQL that does not answer stops the
+// start with one log line naming the engine and the URL, its password
+// masked.
+func TestPostgresUnreachable(t *testing.T) {
+	var logs logtest.Buffer
+	code := run(context.Background(), []string{"sentinelle"}, envOf(map[string]string{
+		"DATABASE_URL": "postgres://sentinelle:s3cr3t@127.0.0.1:1/sentinelle?connect_timeout=2&password=s3cr3t",
+		"HTTP_ADDR":    "127.0.0.1:0", "CANARY_URLS": "",
+	}), io.Discard, &logs)
+	out := logs.String()
+	if code != 1 || !strings.Contains(out, "database unusable") || !strings.Contains(out, "engine=postgres") ||
+		!strings.Contains(out, "sentinelle:xxxxx@127.0.0.1:1") {
+		t.Fatalf("exit %d, log:\n%s\nwant 1 and the failure naming the engine and the redacted URL", code, out)
+	}
+	if strings.Contains(out, "s3cr3t") {
+		t.Fatalf("the log shows the password:\n%s", out)
+	}
+}
