@@ -183,7 +183,7 @@ func (p *parts) buildDispatcher(context.Context) (err error) {
 	p.disp, err = notify.New(notify.Options{
 		Store: p.store, Catalog: p.cat, Sender: p.client, Renderer: p.renderer(), Logger: p.log.With("part", "notify"),
 		RateLimit: p.cfg.TelegramRateLimit, PaidBroadcast: p.cfg.PaidBroadcast, Quiet: quietIn(p.cfg),
-		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.lead.Leading,
+		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.lead.Leading, Lease: p.lead.Name(),
 	})
 	if err != nil {
 		return failed("dispatcher", err)
