@@ -147,21 +147,32 @@ func Always() *Elector {
 	return &Elector{always: true, leading: true, fence: 1, log: slog.New(slog.DiscardHandler)}
 }
 
-// InstanceName names this process uniquely: host, process id and a random
-// suffix, so that two processes never share a holder name, not even a
-// restarted one with the same pid in a container.
+// InstanceName names this process uniquely: HolderFor the host name.
 func InstanceName() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
 		host = "unknown"
 	}
+	return HolderFor(host)
+}
+
+// HolderFor names this process uniquely after name (an instance's
+// VANTAGE, a host): name, process id and a random suffix, so that two
+// processes never share a holder name, not even a restarted one with the
+// same pid in a container, nor two instances given one name by mistake.
+func HolderFor(name string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+	return fmt.Sprintf("%s/%d/%s", name, os.Getpid(), hex.EncodeToString(b))
 }
 
 // Holder is the name this Elector holds the lease under.
 func (e *Elector) Holder() string { return e.holder }
+
+// Name is the lease's name in the leases table, for the database to check
+// the fence of what the leader does (notify.Options.Lease); "" for Always,
+// which holds no lease: there is nothing to check.
+func (e *Elector) Name() string { return e.name }
 
 // Leading returns the fence and true while this instance is the leader:
 // the lease was renewed and its deadline, on this instance's monotonic

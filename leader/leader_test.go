@@ -157,4 +157,14 @@ func TestAlways(t *testing.T) {
 	if _, ok := e.Leading(); !ok {
 		t.Error("Always stopped leading after Resign")
 	}
+	if e.Name() != "" {
+		t.Errorf("Always names lease %q, want none", e.Name())
+	}
+	named, err := New(Options{Leases: &fakeLeases{}, Lease: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named.Name() != DefaultName {
+		t.Errorf("an elector without a name: lease %q, want %q", named.Name(), DefaultName)
+	}
 }

@@ -2,14 +2,17 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"sentinelle/storage"
 )
 
-// lease is recorded on claimed rows. One process owns the database, so
-// nothing reads it yet; it is there for a multi-process future.
+// lease is how long a claimed row is this term's, on the database's
+// clock: a leader beginning its term takes back the rows whose lease ran
+// out (storage.Reclaim). Far longer than a job stays in hand, so that no
+// live leader's row is taken back.
 const lease = 5 * time.Minute
 
 // jobKey identifies a claimed row.
@@ -48,7 +51,16 @@ func (p *pump) exchange(ctx context.Context, now time.Time) error {
 		ChannelBusy: func(ch string) bool { return p.busyChan[ch] > 0 },
 		Bulk:        p.bulkShare(taken),
 		AfterEvent:  p.bulkAfter,
+		Lease:       p.d.opt.Lease,
+		Fence:       p.fence,
 	}, lease)
+	if errors.Is(err, storage.ErrNotLeader) {
+		for _, t := range taken {
+			p.settled(t) // committed: each where its row was still this term's
+		}
+		p.deposed(now)
+		return nil
+	}
 	if err != nil {
 		for _, t := range taken {
 			p.d.results.add(t, now)

@@ -55,7 +55,6 @@ package notify
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"sync"
@@ -146,6 +145,12 @@ type Options struct {
 	// purges (lead.go); a follower settles what it had in hand and waits.
 	// Nil: always leading, fence 1 (one process, SQLite).
 	Leading func() (fence int64, ok bool)
+	// Lease is the name of the lease whose fence Leading reports
+	// (leader.Elector.Name): every claim checks in the database that the
+	// lease is still held with the term's fence, so that an instance whose
+	// Leading is late to notice it was deposed claims nothing. Empty: no
+	// lease to check (one process, SQLite, leader.Always).
+	Lease string
 }
 
 // Dispatcher drains the outbox. Create it with New, run it with Run, and
@@ -164,6 +169,9 @@ type Dispatcher struct {
 	queue   *queue
 	results resultBox
 	stats   counters
+	// deposedFence is the fence of a term the database refused: over,
+	// whatever Leading says (lead.go).
+	deposedFence atomic.Int64
 }
 
 // New checks the options, fills in the defaults and returns a Dispatcher
@@ -260,16 +268,14 @@ func (d *Dispatcher) Wake() {
 // Run delivers until ctx is done, then lets the sends in progress finish,
 // puts the rest back in the outbox and returns. Each time this instance
 // begins to lead, the rows left inflight (a crash, a dead leader) are made
-// pending again before it claims. Run returns an error only if it cannot
+// pending again before it claims, and Telegram's limits are carried over
+// from the last sends (lead.go). Run returns an error only if it cannot
 // start.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errors.New("notify: Run is already running")
 	}
 	defer d.running.Store(false)
-	if err := d.rememberRecentSends(ctx); err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
 	p := newPump(d)
 	schedCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -309,9 +315,10 @@ type pump struct {
 	claimHint  bool                         // rows may be due: try to claim
 	expandHint bool                         // events may wait for expansion
 	forceFlush bool
-	leads      bool  // this instance led at the last step
-	fence      int64 // the term's fence, given to the jobs claimed in it
-	resetDue   bool  // a term began: reset what was left inflight before claiming
+	leads      bool      // this instance led at the last step
+	fence      int64     // the term's fence, given to the jobs claimed in it
+	resetDue   bool      // a term began: reclaim what was left inflight before claiming
+	pauseSaved time.Time // the send pause last recorded in the database (queue.pause's clock)
 	nextDue    time.Time
 	retryAt    time.Time // after a database error
 	lastWork   time.Time
@@ -362,8 +369,12 @@ func (p *pump) step(ctx context.Context) bool {
 		p.dbError(ctx, "settle and claim", err)
 		return false
 	}
-	if err := p.resetInflight(ctx); err != nil {
-		p.dbError(ctx, "reset inflight", err)
+	if err := p.beginTerm(ctx, now); err != nil {
+		p.dbError(ctx, "begin term", err)
+		return false
+	}
+	if err := p.savePause(ctx, now); err != nil {
+		p.dbError(ctx, "record the send pause", err)
 		return false
 	}
 	// Settling may have freed chats whose next row is due: claim again.

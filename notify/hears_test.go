@@ -41,10 +41,15 @@ func testSeed(t *testing.T) uint64 {
 // académie audience, then random specs of any shape (every audience,
 // fields that the chosen audience ignores, bad specs), expanded in small
 // chunks, then each class and some chats (inactive ones first) alone.
+// It runs on both engines.
 func TestHearsMatchesExpansion(t *testing.T) {
+	engines(t, testHearsMatchesExpansion)
+}
+
+func testHearsMatchesExpansion(t *testing.T, open func(testing.TB) *storage.Store) {
 	r := rand.New(rand.NewPCG(testSeed(t), 0))
 	for w := range 2 {
-		wd := buildWorld(t, r)
+		wd := buildWorld(t, r, open)
 		var specs []storage.ExpandSpec
 		for i, s := range flagSpecs(r, wd) {
 			if i%2 == w { // the combinations share the worlds

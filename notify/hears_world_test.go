@@ -43,13 +43,13 @@ type world struct {
 	prior   []int64
 }
 
-// buildWorld writes a random world: the prior events are sent to every
+// buildWorld writes a random world in a store open opens: the prior events are sent to every
 // chat with random outcomes first, then the chats get their own settings,
 // subscriptions and classes.
-func buildWorld(t *testing.T, r *rand.Rand) world {
+func buildWorld(t *testing.T, r *rand.Rand, open func(testing.TB) *storage.Store) world {
 	t.Helper()
 	ctx := context.Background()
-	w := world{store: openStore(t)}
+	w := world{store: open(t)}
 	ids := map[int64]bool{}
 	for len(ids) < worldChats {
 		if id := r.Int64N(1<<41) - 1<<40; id != 0 {

@@ -15,6 +15,7 @@ import (
 	"sentinelle/catalog"
 	"sentinelle/status"
 	"sentinelle/storage"
+	"sentinelle/storage/pgtest"
 	"sentinelle/storage/storagetest"
 	"sentinelle/telegram"
 )
@@ -98,17 +99,48 @@ func openStore(t testing.TB) *storage.Store {
 	return openStoreAt(t, time.Now)
 }
 
-// dbPaths is the file of each store openStoreAt opened, for deliveriesOf.
-var dbPaths sync.Map // *storage.Store → string
+// dbReaders reads an event's deliveries beside each store openStoreAt
+// or openPostgresStore opened, for deliveriesOf.
+var dbReaders sync.Map // *storage.Store → func(context.Context, int64) ([]storagetest.Delivery, error)
 
 // deliveriesOf lists an event's deliveries then its channel posts, read
-// from the file beside the Store (storage has no such query).
+// from the database beside the Store (storage has no such query).
 func deliveriesOf(ctx context.Context, s *storage.Store, eventID int64) ([]storagetest.Delivery, error) {
-	path, ok := dbPaths.Load(s)
+	read, ok := dbReaders.Load(s)
 	if !ok {
-		return nil, fmt.Errorf("store %p not opened by openStoreAt", s)
+		return nil, fmt.Errorf("store %p not opened by openStoreAt nor openPostgresStore", s)
 	}
-	return storagetest.Deliveries(ctx, path.(string), eventID)
+	return read.(func(context.Context, int64) ([]storagetest.Delivery, error))(ctx, eventID)
+}
+
+// openPostgresStore opens a store on the throwaway PostgreSQL server,
+// emptied of what an earlier test wrote, and closes it when t ends. Every
+// test gets the same database (pgtest's Kept, as storage's tests do):
+// emptying it costs less than creating and migrating a fresh one for each
+// of TestSupersedesMatchesStorage's trials. Tests on PostgreSQL therefore
+// do not run in parallel.
+func openPostgresStore(t testing.TB) *storage.Store {
+	t.Helper()
+	ctx := context.Background()
+	dsn := pg.Kept(t, "notify")
+	s, err := storage.OpenPostgres(ctx, dsn, time.Now)
+	if err != nil {
+		t.Fatalf("open PostgreSQL store: %v", err)
+	}
+	db := pgtest.Open(t, dsn)
+	pgtest.Empty(t, db)
+	dbReaders.Store(s, func(ctx context.Context, eventID int64) ([]storagetest.Delivery, error) {
+		return storagetest.DeliveriesIn(ctx, db, eventID)
+	})
+	t.Cleanup(func() { s.Close(); dbReaders.Delete(s) })
+	return s
+}
+
+// engines runs test on SQLite then on PostgreSQL, as subtests named
+// after them; open opens a store of the subtest's engine.
+func engines(t *testing.T, test func(t *testing.T, open func(testing.TB) *storage.Store)) {
+	t.Run("SQLite", func(t *testing.T) { test(t, openStore) })
+	t.Run("PostgreSQL", func(t *testing.T) { test(t, openPostgresStore) })
 }
 
 // sent is one message the fake sender accepted.

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"sentinelle/storage"
@@ -14,8 +15,20 @@ import (
 // ends, the jobs in hand go back to the outbox as on shutdown (pending,
 // due at once, no attempt counted) and the pump claims nothing. When a
 // term begins, the pump first waits until nothing of an earlier term is in
-// hand, then makes pending again the rows left in flight (by a leader that
-// died, or by this process before a crash), then claims.
+// hand, then takes back the rows whose claimer is gone (storage.Reclaim:
+// claimed under an older fence, or their lease run out; every inflight
+// row when there is no lease, one process after a crash), seeds the
+// per-chat spacing with what was sent lately and resumes the pause
+// Telegram imposed on whoever led before, then claims.
+//
+// The database has the last word (Options.Lease): every claim and the
+// term's reclaim check that the lease is still held with the term's
+// fence. When it is not (this instance was paused past its lease, and its
+// own Leading has not noticed yet), the database refuses
+// (storage.ErrNotLeader), and the term is over here as if Leading had
+// said so, until Leading reports another fence. Outcomes settle only rows
+// still inflight under the fence that claimed them, so a deposed leader's
+// late results cannot overwrite what the next one did.
 
 // leaderEvery is how often the pump asks Leading again when nothing else
 // wakes it, while following or holding jobs; an idle leader sleeps as
@@ -23,12 +36,27 @@ import (
 const leaderEvery = time.Second
 
 // leading returns the fence of this instance's term and true while it
-// leads; always fence 1 without Options.Leading.
+// leads; always fence 1 without Options.Leading. A term the database
+// refused (deposed) is over whatever Leading says.
 func (d *Dispatcher) leading() (fence int64, ok bool) {
-	if d.opt.Leading == nil {
-		return 1, true
+	fence, ok = 1, true
+	if d.opt.Leading != nil {
+		fence, ok = d.opt.Leading()
 	}
-	return d.opt.Leading()
+	if !ok || fence == d.deposedFence.Load() {
+		return 0, false
+	}
+	return fence, true
+}
+
+// deposed ends, in this process, the term the database refused: the
+// queued jobs go back at once, and the pump claims nothing more until
+// Leading reports another fence.
+func (p *pump) deposed(now time.Time) {
+	p.d.log.Warn("the database says this instance no longer leads (its lease expired or was taken): claims and sends stop",
+		"fence", p.fence)
+	p.d.deposedFence.Store(p.fence)
+	p.follow(now)
 }
 
 // leads tells whether the term of fence still lasts.
@@ -80,9 +108,11 @@ func (p *pump) follow(now time.Time) {
 // mayClaim tells whether the pump may claim (and expand) now.
 func (p *pump) mayClaim() bool { return p.leads && !p.resetDue }
 
-// resetInflight makes pending again, once per term, the rows left in
-// flight, as soon as none of an earlier term is in this pump's hand.
-func (p *pump) resetInflight(ctx context.Context) error {
+// beginTerm takes back, once per term, the rows whose claimer is gone, as
+// soon as none of an earlier term is in this pump's hand; then it carries
+// Telegram's limits over from the previous leader: the per-chat spacing
+// from the latest sends, and the global pause of a 429.
+func (p *pump) beginTerm(ctx context.Context, now time.Time) error {
 	if !p.resetDue || !p.leads {
 		return nil
 	}
@@ -91,13 +121,55 @@ func (p *pump) resetInflight(ctx context.Context) error {
 			return nil
 		}
 	}
-	n, err := p.d.store.ResetInflight(ctx)
+	// The rows still inflight count as just sent: read them before they
+	// are taken back.
+	if err := p.d.rememberRecentSends(ctx); err != nil {
+		return err
+	}
+	n, err := p.d.store.Reclaim(ctx, p.d.opt.Lease, p.fence)
+	if errors.Is(err, storage.ErrNotLeader) {
+		p.deposed(now)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	p.resetDue, p.claimHint, p.expandHint = false, true, true
 	if n > 0 {
 		p.d.log.Warn("messages in flight when the last leader stopped will be sent again", "count", n)
 	}
+	left, err := p.d.store.SendsPaused(ctx)
+	if err != nil {
+		return err
+	}
+	if left > 0 {
+		until := time.Now().Add(left)
+		p.d.queue.pauseUntil(until)
+		p.pauseSaved = until
+		p.d.log.Warn("Telegram's pause of the last leader still runs: sending waits", "wait_ms", left.Milliseconds())
+	}
+	p.resetDue, p.claimHint, p.expandHint = false, true, true
 	return nil
+}
+
+// savePause records a pause longer than the one last recorded, so that
+// whoever leads next waits it out too (see storage.PauseSends).
+func (p *pump) savePause(ctx context.Context, now time.Time) error {
+	until := p.d.queue.pausedUntil()
+	if !until.After(p.pauseSaved) || !until.After(now) {
+		return nil
+	}
+	if err := p.d.store.PauseSends(ctx, until.Sub(now)); err != nil {
+		return err
+	}
+	p.pauseSaved = until
+	return nil
+}
+
+// pause stops every send until t, and wakes the pump to record it.
+func (d *Dispatcher) pause(t time.Time) {
+	d.queue.pauseUntil(t)
+	select {
+	case d.results.signal <- struct{}{}:
+	default:
+	}
 }

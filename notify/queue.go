@@ -193,9 +193,9 @@ func (q *queue) sending(k chatKey, now time.Time) {
 }
 
 // rememberRecentSends seeds the per-chat spacing with what a previous run
-// sent (or may have sent: rows left in flight) shortly before this one
-// started, so that a restart right after a crash keeps Telegram's per-chat
-// limits.
+// or leader sent (or may have sent: rows left in flight) shortly before
+// this term began, so that a restart right after a crash, or another
+// instance taking over, keeps Telegram's per-chat limits.
 func (d *Dispatcher) rememberRecentSends(ctx context.Context) error {
 	clock, real := d.now(), time.Now()
 	recent, err := d.store.RecentSends(ctx, clock.Add(-max(d.opt.PrivateInterval, d.opt.GroupInterval)))
@@ -207,7 +207,10 @@ func (d *Dispatcher) rememberRecentSends(ctx context.Context) error {
 	for _, r := range recent {
 		// The database dates sends by the service's clock; the spacing
 		// runs on the real one.
-		d.queue.last[chatKey{chat: r.ChatID, channel: r.Channel}] = real.Add(min(r.At.Sub(clock), 0))
+		k, at := chatKey{chat: r.ChatID, channel: r.Channel}, real.Add(min(r.At.Sub(clock), 0))
+		if at.After(d.queue.last[k]) {
+			d.queue.last[k] = at
+		}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"sentinelle/status"
 	"sentinelle/storage"
+	"sentinelle/storage/storagetest"
 )
 
 // serviceClocks are the clocks a service may run on: the real one, and a
@@ -41,8 +42,10 @@ func openStoreAt(t testing.TB, now func() time.Time) *storage.Store {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	dbPaths.Store(s, path)
-	t.Cleanup(func() { s.Close(); dbPaths.Delete(s) })
+	dbReaders.Store(s, func(ctx context.Context, eventID int64) ([]storagetest.Delivery, error) {
+		return storagetest.Deliveries(ctx, path, eventID)
+	})
+	t.Cleanup(func() { s.Close(); dbReaders.Delete(s) })
 	return s
 }
 

@@ -95,13 +95,13 @@ func (d *Dispatcher) classify(j *job, r storage.DeliveryResult, err error) (stor
 		if delay <= 0 {
 			delay = time.Second
 		}
-		d.queue.pauseUntil(time.Now().Add(delay + rand.N(delay/10+1)))
+		d.pause(time.Now().Add(delay + rand.N(delay/10+1)))
 		d.stats.rateLimited.Add(1)
 		d.stats.report("429")
 		d.log.Warn("Telegram asked to slow down; all sending paused", append(attrs, "retry_after_ms", delay.Milliseconds())...)
 		return r, true
 	case class == telegram.ClassUnauthorized:
-		d.queue.pauseUntil(time.Now().Add(unauthorizedPause))
+		d.pause(time.Now().Add(unauthorizedPause))
 		d.log.Error("Telegram refused the bot token; sending paused (check TELEGRAM_BOT_TOKEN)", attrs...)
 		return r, true
 	case class == telegram.ClassBlocked || class == telegram.ClassChatNotFound:

@@ -40,8 +40,14 @@ type DeliveryStore interface {
 	// RecentSends tells a starting Dispatcher which chats it (or the run
 	// before it) sent to lately, to keep Telegram's per-chat spacing.
 	RecentSends(ctx context.Context, since time.Time) ([]storage.RecentSend, error)
-	// ResetInflight puts back the rows a killed run was sending.
-	ResetInflight(ctx context.Context) (int64, error)
+	// Reclaim puts back, when a term begins, the rows a killed run or a
+	// deposed leader was sending; storage.ErrNotLeader when the lease is
+	// not held with fence.
+	Reclaim(ctx context.Context, lease string, fence int64) (int64, error)
+	// PauseSends records Telegram's pause for whoever leads next;
+	// SendsPaused is how long the recorded one lasts yet.
+	PauseSends(ctx context.Context, d time.Duration) error
+	SendsPaused(ctx context.Context) (time.Duration, error)
 	// SettleAndClaim records outcomes and claims up to want due rows.
 	SettleAndClaim(ctx context.Context, results []storage.DeliveryResult, want int, f storage.ClaimFilter, lease time.Duration) (storage.Claimed, error)
 	// Event reads the event of a claimed row (storage.ErrNotFound when gone).

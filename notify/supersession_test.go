@@ -19,10 +19,15 @@ import (
 // skips at send time as "news outdated" (PrepareDelivery) are what
 // Supersedes says. The events' rows are left in every state: not expanded,
 // half expanded, pending, inflight, sent, failed, dead.
+// It runs on both engines.
 func TestSupersedesMatchesStorage(t *testing.T) {
+	engines(t, testSupersedesMatchesStorage)
+}
+
+func testSupersedesMatchesStorage(t *testing.T, open func(testing.TB) *storage.Store) {
 	r := rand.New(rand.NewPCG(testSeed(t), 0))
 	for trial := range 12 {
-		s := openStore(t)
+		s := open(t)
 		evs := randomHistory(t, s, r, trial)
 		checkPrepared(t, s, trial, evs)
 		var services []storage.Event

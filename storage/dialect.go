@@ -52,6 +52,15 @@ func (e Engine) jsonObject(pairs string) string {
 	return e.word(sqliteJSONObject, postgresJSONObject)(pairs)
 }
 
+// skipLocked ends a SELECT that reads rows to claim: on PostgreSQL it
+// locks the rows of table (an alias; "" for the query's one table) and
+// skips those another transaction holds (FOR UPDATE SKIP LOCKED), so that
+// two claims never take one row. SQLite has no such clause and needs
+// none: its one writer runs one claim at a time.
+func (e Engine) skipLocked(table string) string {
+	return e.word(sqliteSkipLocked, postgresSkipLocked)(table)
+}
+
 // sql says query for the engine, with its arguments.
 func (e Engine) sql(query string, args []any) (string, []any) {
 	if e == SQLite {

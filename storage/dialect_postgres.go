@@ -79,6 +79,17 @@ func postgresJSONArrayOf(expr string) string { return `COALESCE(json_agg(` + exp
 
 func postgresJSONObject(pairs string) string { return `json_build_object(` + pairs + `)` }
 
+// postgresSkipLocked locks the rows a claim reads and skips those
+// another transaction locked. The writers' advisory lock (see write)
+// already serializes claims; this is the per-row guard, which holds
+// should a claim ever run without it.
+func postgresSkipLocked(table string) string {
+	if table == "" {
+		return ` FOR UPDATE SKIP LOCKED`
+	}
+	return ` FOR UPDATE OF ` + table + ` SKIP LOCKED`
+}
+
 // postgresStatement is a statement said for PostgreSQL: its text, and
 // the names of its named parameters in the order of $1, $2…
 type postgresStatement struct {

@@ -13,3 +13,7 @@ func sqliteJSONElements(param string) string { return `SELECT value FROM json_ea
 func sqliteJSONArrayOf(expr string) string { return `json_group_array(` + expr + `)` }
 
 func sqliteJSONObject(pairs string) string { return `json_object(` + pairs + `)` }
+
+// sqliteSkipLocked is nothing: SQLite locks the whole database for its one
+// writer, so no other claim can read the rows this one takes.
+func sqliteSkipLocked(string) string { return "" }

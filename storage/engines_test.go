@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"testing"
+
+	"sentinelle/storage/pgtest"
 )
 
 // engines runs test once on each engine, each time on a fresh store: the
@@ -31,12 +33,7 @@ func openPostgresTest(t *testing.T) *Store {
 		t.Fatalf("OpenPostgres: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.w.ExecContext(ctx, `DO $$ BEGIN
-		EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
-			FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations');
-		END $$`); err != nil {
-		t.Fatalf("empty the database: %v", err)
-	}
+	pgtest.Empty(t, s.w)
 	return s
 }
 

@@ -47,9 +47,9 @@ func (e Engine) now() string {
 	return `CAST(unixepoch('subsec') * 1000 AS INTEGER)`
 }
 
-// Lease runs the lease operations on a database of either engine: the
-// SQLite Store's writer (Store.Lease) or, until PostgreSQL has a Store, a
-// *sql.DB opened with pgx's database/sql driver. It decides nothing: who
+// Lease runs the lease operations on a database of either engine: a
+// Store's (Store.Lease), or any *sql.DB of the schema (the SQLite writer
+// in tests). It decides nothing: who
 // should hold which lease, how long and how often to renew it is the
 // caller's policy (package leader).
 //
@@ -61,6 +61,13 @@ type Lease struct {
 	DB     *sql.DB
 	Engine Engine
 }
+
+// Lease is the store's database as leases, for the Elector of instances
+// sharing a PostgreSQL database; on PostgreSQL its statements run on the
+// pool, outside the writers' lock, so that a renewal never waits behind
+// a fan-out. On SQLite one process always leads (leader.Always) and takes
+// no lease: a renewal would queue behind the one writer's transactions.
+func (s *Store) Lease() Lease { return Lease{DB: s.w, Engine: s.engine} }
 
 // LeaseState is a lease as one operation left it.
 type LeaseState struct {

@@ -21,8 +21,7 @@ const postgresMigrationLock = 0x736e746c
 // migratePostgres applies to db, a PostgreSQL database opened with pgx's
 // database/sql driver, the migrations of migrations/postgres it lacks,
 // each in its own transaction, and refuses a database newer than this
-// program, as migrate does for SQLite. The PostgreSQL store will call it
-// when it opens; for now storage's schema test does.
+// program, as migrate does for SQLite. OpenPostgres calls it.
 func migratePostgres(ctx context.Context, db *sql.DB, now time.Time) error {
 	all, err := readMigrations(postgresMigrationFiles, "migrations/postgres")
 	if err != nil {

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,10 @@ type Delivery struct {
 	Academie string // channel posts: the académie whose channel it is
 	Priority int
 	Attempts int // attempts made before this one
+	// Fence is the fence of the term that claimed the row (ClaimFilter's):
+	// its outcome is settled only while the row is still inflight under
+	// that fence (see settle).
+	Fence int64
 }
 
 // Outcome is how a claimed delivery ended.
@@ -63,6 +68,41 @@ type ClaimFilter struct {
 	// is shared among its events round robin, and this claim's turn starts
 	// with the next event after it (see claimBulk).
 	AfterEvent int64
+	// Lease and Fence are the leader's lease (its name in the leases
+	// table) and the fence the caller believes it holds: the claim takes
+	// rows only while the database says that lease is held with that fence
+	// and runs yet, on the database's clock, and returns ErrNotLeader
+	// otherwise. Claimed rows record Fence, and outcomes settle only rows
+	// still inflight under their own fence. An empty Lease checks no lease
+	// (one process, SQLite, leader.Always).
+	Lease string
+	Fence int64
+}
+
+// ErrNotLeader is returned by a claim or a reclaim whose lease is no
+// longer held with the caller's fence: the caller was deposed, whatever
+// its own clock says, and must give back what it holds.
+var ErrNotLeader = errors.New("storage: not the leader: the lease is held with another fence or expired")
+
+// checkLease returns ErrNotLeader unless the lease name is held with
+// fence and has not expired on the database's clock; an empty name is no
+// lease to check. On PostgreSQL it runs inside a write transaction,
+// behind the writers' advisory lock: a new leader's reclaim (also a
+// write) runs before or after the whole transaction, never in between.
+func checkLease(ctx context.Context, tx *dbTx, name string, fence int64) error {
+	if name == "" {
+		return nil
+	}
+	var held int
+	err := tx.QueryRowContext(ctx, `SELECT CASE WHEN fence = ? AND expires_at > `+tx.engine.now()+` THEN 1 ELSE 0 END
+		FROM leases WHERE name = ?`, fence, name).Scan(&held)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && held == 0 {
+		return ErrNotLeader
+	}
+	if err != nil {
+		return fmt.Errorf("storage: check lease %s: %w", name, err)
+	}
+	return nil
 }
 
 // Claimed is what SettleAndClaim took.
@@ -82,10 +122,17 @@ type Claimed struct {
 // left; replies and notices go oldest first, bulk alerts round robin by
 // event (see claimBulk). A claimed row stays
 // "inflight" until settled, so after a crash only those rows can be sent
-// twice (ResetInflight puts them back).
+// twice (ResetInflight and Reclaim put them back).
+//
+// With f.Lease set, the claim is fenced: when the lease is not held with
+// f.Fence, the outcomes are still settled (each only where its row is
+// still inflight under its own fence, which nobody else touched) and
+// committed, nothing is claimed, and the error is ErrNotLeader. The
+// claimed rows' lease_until is lease from now on the database's clock.
 func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, want int, f ClaimFilter, lease time.Duration) (Claimed, error) {
 	now := s.nowMS()
 	var out Claimed
+	deposed := false
 	err := s.write(ctx, func(tx *dbTx) error {
 		for _, r := range results {
 			if err := settle(ctx, tx, r, now); err != nil {
@@ -95,8 +142,14 @@ func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, wa
 		if want <= 0 {
 			return nil
 		}
+		if err := checkLease(ctx, tx, f.Lease, f.Fence); errors.Is(err, ErrNotLeader) {
+			deposed = true
+			return nil // commit the outcomes: each touched only its own claim's row
+		} else if err != nil {
+			return err
+		}
 		var err error
-		if out.Deliveries, err = claim(ctx, tx, now, want, f, now+lease.Milliseconds()); err != nil {
+		if out.Deliveries, err = claim(ctx, tx, now, want, f, lease.Milliseconds()); err != nil {
 			return err
 		}
 		if len(out.Deliveries) < want {
@@ -106,6 +159,9 @@ func (s *Store) SettleAndClaim(ctx context.Context, results []DeliveryResult, wa
 	})
 	if err != nil {
 		return Claimed{}, err
+	}
+	if deposed {
+		return Claimed{}, ErrNotLeader
 	}
 	return out, nil
 }
@@ -144,6 +200,17 @@ func claim(ctx context.Context, tx *dbTx, now int64, want int, f ClaimFilter, le
 	return out, nil
 }
 
+// claimDeliveriesSQL reads the candidates of claimDeliveries, locking
+// them on PostgreSQL and skipping rows another transaction holds.
+var claimDeliveriesSQL = [...]string{SQLite: claimDeliveriesQuery(SQLite), PostgreSQL: claimDeliveriesQuery(PostgreSQL)}
+
+func claimDeliveriesQuery(e Engine) string {
+	return `SELECT d.event_id, d.chat_id, d.priority, d.attempts, c.active, e.kind
+		FROM deliveries d JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
+		WHERE d.state = 'pending' AND d.priority BETWEEN ? AND ? AND d.next_attempt_at <= ?
+		ORDER BY d.priority, d.next_attempt_at, d.event_id LIMIT ?` + e.skipLocked("d")
+}
+
 // claimDeliveries claims due chat deliveries of priorities lo..hi. It reads
 // a few times more rows than wanted so that rows of busy chats can be
 // skipped; rows of chats deactivated since expansion are cancelled, except
@@ -152,10 +219,7 @@ func claimDeliveries(ctx context.Context, tx *dbTx, now int64, lo, hi, want int,
 	if want <= 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT d.event_id, d.chat_id, d.priority, d.attempts, c.active, e.kind
-		FROM deliveries d JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
-		WHERE d.state = 'pending' AND d.priority BETWEEN ? AND ? AND d.next_attempt_at <= ?
-		ORDER BY d.priority, d.next_attempt_at, d.event_id LIMIT ?`, lo, hi, now, 4*want+16)
+	rows, err := tx.QueryContext(ctx, claimDeliveriesSQL[tx.engine], lo, hi, now, 4*want+16)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim: %w", err)
 	}
@@ -181,25 +245,40 @@ func claimDeliveries(ctx context.Context, tx *dbTx, now int64, lo, hi, want int,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage: claim: %w", err)
 	}
-	return picked, takeRows(ctx, tx, picked, inactive, lease)
+	return picked, takeRows(ctx, tx, picked, inactive, lease, f.Fence)
 }
 
-// takeRows marks the picked deliveries inflight under the lease and
+// takeRows marks the picked deliveries inflight under the claim's fence,
+// leased for lease milliseconds from now on the database's clock, and
 // cancels those of chats deactivated since expansion.
-func takeRows(ctx context.Context, tx *dbTx, picked, inactive []Delivery, lease int64) error {
+func takeRows(ctx context.Context, tx *dbTx, picked, inactive []Delivery, lease, fence int64) error {
 	for _, d := range inactive {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'cancelled', last_error = 'chat inactive'
 			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, d.EventID, d.ChatID); err != nil {
 			return fmt.Errorf("storage: claim: cancel: %w", err)
 		}
 	}
-	for _, d := range picked {
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'inflight', lease_until = ?
-			WHERE event_id = ? AND chat_id = ? AND state = 'pending'`, lease, d.EventID, d.ChatID); err != nil {
+	for i, d := range picked {
+		picked[i].Fence = fence
+		if _, err := tx.ExecContext(ctx, takeRowSQL[tx.engine], lease, fence, d.EventID, d.ChatID); err != nil {
 			return fmt.Errorf("storage: claim: %w", err)
 		}
 	}
 	return nil
+}
+
+// takeRowSQL and takePostSQL mark one row inflight: lease_until on the
+// database's clock, where every instance reads it alike.
+var (
+	takeRowSQL = [...]string{SQLite: takeQuery(SQLite, "deliveries", "chat_id"),
+		PostgreSQL: takeQuery(PostgreSQL, "deliveries", "chat_id")}
+	takePostSQL = [...]string{SQLite: takeQuery(SQLite, "channel_posts", "channel"),
+		PostgreSQL: takeQuery(PostgreSQL, "channel_posts", "channel")}
+)
+
+func takeQuery(e Engine, table, key string) string {
+	return `UPDATE ` + table + ` SET state = 'inflight', lease_until = ` + e.now() + ` + ?, claim_fence = ?
+		WHERE event_id = ? AND ` + key + ` = ? AND state = 'pending'`
 }
 
 // claimChannelPosts claims due channel posts, one per channel.
@@ -208,7 +287,7 @@ func claimChannelPosts(ctx context.Context, tx *dbTx, now int64, want int, f Cla
 		return nil, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT event_id, channel, academie, priority, attempts FROM channel_posts
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, event_id LIMIT ?`, now, 4*want+16)
+		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, event_id LIMIT ?`+tx.engine.skipLocked(""), now, 4*want+16)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim channel posts: %w", err)
 	}
@@ -228,9 +307,9 @@ func claimChannelPosts(ctx context.Context, tx *dbTx, now int64, want int, f Cla
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage: claim channel posts: %w", err)
 	}
-	for _, d := range picked {
-		if _, err := tx.ExecContext(ctx, `UPDATE channel_posts SET state = 'inflight', lease_until = ?
-			WHERE event_id = ? AND channel = ? AND state = 'pending'`, lease, d.EventID, d.Channel); err != nil {
+	for i, d := range picked {
+		picked[i].Fence = f.Fence
+		if _, err := tx.ExecContext(ctx, takePostSQL[tx.engine], lease, f.Fence, d.EventID, d.Channel); err != nil {
 			return nil, fmt.Errorf("storage: claim channel posts: %w", err)
 		}
 	}
@@ -242,12 +321,36 @@ func claimChannelPosts(ctx context.Context, tx *dbTx, now int64, want int, f Cla
 // Telegram may have accepted it, so it may be sent twice; that is the
 // at-least-once price, bounded by the batch size.
 func (s *Store) ResetInflight(ctx context.Context) (int64, error) {
+	return s.Reclaim(ctx, "", 0)
+}
+
+// Reclaim puts back, when a leader's term begins, the rows whose claimer
+// is gone: those claimed under an older fence than the new term's (their
+// leader was deposed or died) and those whose lease_until has passed on
+// the database's clock (a claimer that lost them). Rows of the term itself
+// are in its own hands. The lease is checked first, as for a claim: a
+// deposed leader gets ErrNotLeader and takes nothing back. An empty lease
+// is the single process (SQLite): every inflight row was being sent when
+// the last run died, and all go back, as ResetInflight says.
+func (s *Store) Reclaim(ctx context.Context, lease string, fence int64) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(tx *dbTx) error {
+		if err := checkLease(ctx, tx, lease, fence); err != nil {
+			return err
+		}
+		which := ``
+		if lease != "" {
+			which = ` AND (claim_fence < ? OR lease_until <= ` + tx.engine.now() + `)`
+		}
 		for _, table := range []string{"deliveries", "channel_posts"} {
-			res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET state = 'pending', lease_until = 0 WHERE state = 'inflight'`)
+			q := `UPDATE ` + table + ` SET state = 'pending', lease_until = 0 WHERE state = 'inflight'` + which
+			args := []any{}
+			if lease != "" {
+				args = append(args, fence)
+			}
+			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
-				return fmt.Errorf("storage: reset inflight: %w", err)
+				return fmt.Errorf("storage: reclaim inflight: %w", err)
 			}
 			k, _ := res.RowsAffected()
 			n += k

@@ -74,7 +74,7 @@ func claimBulk(ctx context.Context, tx *dbTx, now int64, want int, after int64, 
 			}
 		}
 	}
-	return picked, takeRows(ctx, tx, picked, inactive, lease)
+	return picked, takeRows(ctx, tx, picked, inactive, lease, f.Fence)
 }
 
 // bulkHeads lists the events with due bulk rows, by id, walking the
@@ -121,14 +121,22 @@ type bulkRow struct {
 	inactive bool
 }
 
+// bulkRowsSQL reads the candidates of one event, locking them on
+// PostgreSQL and skipping rows another transaction holds.
+var bulkRowsSQL = [...]string{SQLite: bulkRowsQuery(SQLite), PostgreSQL: bulkRowsQuery(PostgreSQL)}
+
+func bulkRowsQuery(e Engine) string {
+	return `SELECT d.chat_id, d.attempts, c.active, e.kind
+		FROM deliveries d INDEXED BY deliveries_due JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
+		WHERE d.state = 'pending' AND d.priority = 2 AND d.next_attempt_at BETWEEN ? AND ? AND d.event_id = ?
+		ORDER BY d.next_attempt_at, d.event_id LIMIT ?` + e.skipLocked("d")
+}
+
 // bulkRowsOf reads up to limit due rows of one event, oldest first. The
 // scan starts at the event's oldest due row, so rows of other events are
 // passed over only where the event's own rows run out.
 func bulkRowsOf(ctx context.Context, tx *dbTx, h bulkHead, now int64, limit int) ([]bulkRow, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT d.chat_id, d.attempts, c.active, e.kind
-		FROM deliveries d INDEXED BY deliveries_due JOIN chats c ON c.chat_id = d.chat_id JOIN events e ON e.id = d.event_id
-		WHERE d.state = 'pending' AND d.priority = 2 AND d.next_attempt_at BETWEEN ? AND ? AND d.event_id = ?
-		ORDER BY d.next_attempt_at, d.event_id LIMIT ?`, h.from, now, h.event, limit)
+	rows, err := tx.QueryContext(ctx, bulkRowsSQL[tx.engine], h.from, now, h.event, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim bulk: %w", err)
 	}

@@ -18,7 +18,8 @@ type RecentSend struct {
 // marked in flight, dated now: a process killed a moment ago may have had
 // them accepted by Telegram. A restarted dispatcher spaces its first
 // messages to them as if it had sent those itself, so that a quick restart
-// does not exceed Telegram's per-chat limits. Call it before ResetInflight.
+// does not exceed Telegram's per-chat limits; so does a new leader. Call it
+// before ResetInflight or Reclaim.
 func (s *Store) RecentSends(ctx context.Context, since time.Time) ([]RecentSend, error) {
 	now := s.nowMS()
 	return queryAll(ctx, s.r, "storage: recent sends", scanRecentSend, `

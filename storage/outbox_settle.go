@@ -20,11 +20,14 @@ func (d Delivery) outboxRow() (table, keyColumn string, key any) {
 }
 
 // settle records one outcome. Every update requires the row to be still
-// inflight, so that a late or repeated result cannot undo a newer state.
+// inflight under the fence that claimed it (r.Fence), so that a late or
+// repeated result cannot undo a newer state: nor can a deposed leader's,
+// once the next leader took the row back (pending) or claimed it again
+// (its own fence).
 func settle(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) error {
 	table, col, key := r.outboxRow()
-	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight'`
-	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now),
+	where := ` WHERE event_id = :eid AND ` + col + ` = :key AND state = 'inflight' AND claim_fence = :fence`
+	args := []any{sql.Named("eid", r.EventID), sql.Named("key", key), sql.Named("now", now), sql.Named("fence", r.Fence),
 		sql.Named("err", r.Error), sql.Named("at", ms(r.RetryAt)), sql.Named("msg", r.MessageID)}
 	var q string
 	switch r.Outcome {
@@ -86,8 +89,8 @@ func settleMigrated(ctx context.Context, tx *dbTx, r DeliveryResult, now int64) 
 		return nil // the supergroup has its own row (maybe being sent right now): leave it be
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?,
-		last_error = ?, lease_until = 0 WHERE event_id = ? AND chat_id = ? AND state = 'inflight'`,
-		now, r.Error, r.EventID, r.NewChatID)
+		last_error = ?, lease_until = 0 WHERE event_id = ? AND chat_id = ? AND state = 'inflight' AND claim_fence = ?`,
+		now, r.Error, r.EventID, r.NewChatID, r.Fence)
 	if err != nil {
 		return fmt.Errorf("storage: settle migrated: %w", err)
 	}
@@ -111,9 +114,10 @@ func killEvent(ctx context.Context, tx *dbTx, eventID int64, reason string) erro
 
 // PrepareDelivery reads, just before sending, whom a claimed delivery goes
 // to, and whether it should still go: skip is "" when it should, else the
-// reason (the row was settled meanwhile, the chat left, the event died, or
-// a later event about the same service made its news untrue). It runs one
-// query: at 1,000 messages a second, every read counts.
+// reason (the row was settled meanwhile or claimed again under another
+// fence by the next leader, the chat left, the event died, or a later
+// event about the same service made its news untrue). It runs one query:
+// at 1,000 messages a second, every read counts.
 func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, skip string, err error) {
 	if d.Channel != "" {
 		return s.prepareChannelPost(ctx, d)
@@ -121,10 +125,11 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 	var rowState, evState, subs, classes string
 	var evKind status.Kind
 	var newer, active, alertOutage int
+	var fence int64
 	rc.ChatID = d.ChatID
 	err = s.r.QueryRowContext(ctx, prepareDeliverySQL[s.engine], d.EventID, d.ChatID).
-		Scan(&rowState, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &alertOutage, &subs, &classes)
-	if skip, err := judgeRow("prepare delivery", err, rowState, evKind, evState, newer); skip != "" || err != nil {
+		Scan(&rowState, &fence, &evKind, &evState, &newer, &rc.Kind, &rc.Role, &rc.Levels, &active, &alertOutage, &subs, &classes)
+	if skip, err := judgeRow("prepare delivery", err, claimedRow{rowState, fence, d.Fence}, evKind, evState, newer); skip != "" || err != nil {
 		return Recipient{}, skip, err
 	}
 	if active == 0 && evKind != status.KindReply {
@@ -145,7 +150,7 @@ func (s *Store) PrepareDelivery(ctx context.Context, d Delivery) (rc Recipient, 
 var prepareDeliverySQL = [...]string{SQLite: prepareDeliveryQuery(SQLite), PostgreSQL: prepareDeliveryQuery(PostgreSQL)}
 
 func prepareDeliveryQuery(e Engine) string {
-	return `SELECT o.state, e.kind, e.state, ` + newerEventSQL + `,
+	return `SELECT o.state, o.claim_fence, e.kind, e.state, ` + newerEventSQL + `,
 			c.kind, c.role, c.levels, c.active, c.alert_outage,
 			(SELECT ` + e.jsonArrayOf(`academie`) + ` FROM (SELECT academie FROM subscriptions
 				WHERE chat_id = c.chat_id ORDER BY academie) AS s),
@@ -167,23 +172,32 @@ func prepareDeliveryQuery(e Engine) string {
 const newerEventSQL = `CASE WHEN EXISTS (SELECT 1 FROM events n WHERE n.service_id = e.service_id AND n.id > e.id
 	AND n.kind IN ` + serviceKindsSQL + `) THEN 1 ELSE 0 END`
 
+// claimedRow is a row as a prepare step read it: its state and the fence
+// that claimed it, and the fence of the job about to send it.
+type claimedRow struct {
+	state       string
+	fence, mine int64
+}
+
 // judgeRow judges the row a prepare step read, given the error of its
 // read: a row gone meanwhile is a skip, another error is wrapped with op,
 // and a row read is judged by skipReason.
-func judgeRow(op string, readErr error, rowState string, evKind status.Kind, evState string, newer int) (skip string, err error) {
+func judgeRow(op string, readErr error, row claimedRow, evKind status.Kind, evState string, newer int) (skip string, err error) {
 	if errors.Is(readErr, sql.ErrNoRows) {
 		return "row gone", nil
 	}
 	if readErr != nil {
 		return "", fmt.Errorf("storage: %s: %w", op, readErr)
 	}
-	return skipReason(rowState, evKind, evState, newer), nil
+	return skipReason(row, evKind, evState, newer), nil
 }
 
-func skipReason(rowState string, evKind status.Kind, evState string, newer int) string {
+func skipReason(row claimedRow, evKind status.Kind, evState string, newer int) string {
 	switch {
-	case rowState != "inflight":
-		return "row " + rowState
+	case row.state != "inflight":
+		return "row " + row.state
+	case row.fence != row.mine:
+		return "row claimed again" // by the next leader: it sends it
 	case evState == "dead" || evState == "superseded":
 		return "event " + evState
 	case newer == 1 && evKind.IsService():
@@ -196,10 +210,11 @@ func (s *Store) prepareChannelPost(ctx context.Context, d Delivery) (Recipient, 
 	var rowState, evState string
 	var evKind status.Kind
 	var newer int
-	err := s.r.QueryRowContext(ctx, `SELECT o.state, e.kind, e.state, `+newerEventSQL+`
+	var fence int64
+	err := s.r.QueryRowContext(ctx, `SELECT o.state, o.claim_fence, e.kind, e.state, `+newerEventSQL+`
 		FROM channel_posts o JOIN events e ON e.id = o.event_id WHERE o.event_id = ? AND o.channel = ?`,
-		d.EventID, d.Channel).Scan(&rowState, &evKind, &evState, &newer)
-	if skip, err := judgeRow("prepare channel post", err, rowState, evKind, evState, newer); skip != "" || err != nil {
+		d.EventID, d.Channel).Scan(&rowState, &fence, &evKind, &evState, &newer)
+	if skip, err := judgeRow("prepare channel post", err, claimedRow{rowState, fence, d.Fence}, evKind, evState, newer); skip != "" || err != nil {
 		return Recipient{}, skip, err
 	}
 	return Recipient{Channel: d.Channel, Kind: "channel", Academies: []string{d.Academie}}, "", nil

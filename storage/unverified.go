@@ -23,15 +23,49 @@ func UnverifiedServices(ctx context.Context, path string) (map[string]bool, erro
 		return nil, fmt.Errorf("storage: unverified services: %w", err)
 	}
 	defer db.Close()
+	return unverifiedIn(ctx, db)
+}
+
+// UnverifiedServicesPostgres is UnverifiedServices read from the
+// PostgreSQL database at dsn, in a read-only transaction: no migration,
+// nothing written. A database the service never opened (no
+// schema_migrations) is ErrNotFound.
+func UnverifiedServicesPostgres(ctx context.Context, dsn string) (map[string]bool, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unverified services: %w", err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("storage: unverified services: %w", err)
+	}
+	defer tx.Rollback()
+	var migrated bool
+	if err := tx.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&migrated); err != nil {
+		return nil, fmt.Errorf("storage: unverified services: %w", err)
+	}
+	if !migrated {
+		return nil, ErrNotFound
+	}
+	return unverifiedIn(ctx, tx)
+}
+
+// unverifiedIn reads the unverified services in q, a database of either
+// engine.
+func unverifiedIn(ctx context.Context, q interface {
+	querier
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (map[string]bool, error) {
 	var version int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
 		return nil, fmt.Errorf("storage: unverified services: %w", err)
 	}
 	out := map[string]bool{}
 	if version < 5 {
 		return out, nil
 	}
-	err = queryEach(ctx, db, "storage: unverified services", func(rows *sql.Rows) error {
+	err := queryEach(ctx, q, "storage: unverified services", func(rows *sql.Rows) error {
 		id, err := scanValue[string](rows)
 		if err == nil {
 			out[id] = true

@@ -15,9 +15,10 @@ import (
 // database named by DATABASE_PATH, taken while the service runs (VACUUM
 // INTO), checked, and written to file, which must not exist. It does not
 // open the database as the service does, so a new binary run before an
-// upgrade does not migrate the schema under the old service. Exit 0 on
-// success, 1 when the copy failed or file exists, 2 on a bad command line
-// or configuration.
+// upgrade does not migrate the schema under the old service. With
+// DATABASE_URL it refuses: PostgreSQL is backed up with pg_dump. Exit 0
+// on success, 1 when the copy failed or file exists, 2 on a bad command
+// line or configuration, or with DATABASE_URL.
 func runBackup(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(stdout, usage)
@@ -32,6 +33,11 @@ func runBackup(ctx context.Context, args []string, lookupEnv func(string) (strin
 	}
 	cfg, ok := loadConfig(lookupEnv, stderr)
 	if !ok {
+		return 2
+	}
+	if cfg.DatabaseURL != "" {
+		fmt.Fprint(stderr, "sentinelle : backup copie la base SQLite (DATABASE_PATH) ; avec PostgreSQL (DATABASE_URL), "+
+			"sauvegardez avec pg_dump, par exemple : pg_dump --format=custom --file=sentinelle.dump \"$DATABASE_URL\"\n")
 		return 2
 	}
 	if st, err := os.Stat(cfg.DatabasePath); err != nil || st.IsDir() {

@@ -43,6 +43,9 @@ func TestBackupCommand(t *testing.T) {
 		{"flag", []string{"backup", "--force"}, env, 2, "", "option inconnue : --force"},
 		{"no database", []string{"backup", filepath.Join(dir, "other.db")},
 			envOf(map[string]string{"DATABASE_PATH": filepath.Join(dir, "missing.db")}), 1, "", "pas de base de données"},
+		{"postgresql", []string{"backup", filepath.Join(dir, "pg.db")},
+			envOf(map[string]string{"DATABASE_PATH": dbPath, "DATABASE_URL": "postgres://u:s3cr3t@127.0.0.1:1/s"}), 2, "",
+			"avec PostgreSQL (DATABASE_URL), sauvegardez avec pg_dump"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

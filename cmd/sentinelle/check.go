@@ -36,8 +36,9 @@ type checkRow struct {
 // runCheck is `sentinelle check [--json] [académie…]`: one round now,
 // against the configured catalog, with the same probe and judgement as the
 // service, printed as a table or as JSON. It sends nothing, and only
-// reads the database at DATABASE_PATH, when there is one, to mark the
-// services it never saw up. Without académie it checks every service;
+// reads the service's database (PostgreSQL at DATABASE_URL, else the
+// SQLite file at DATABASE_PATH, when there is one) to mark the services
+// it never saw up. Without académie it checks every service;
 // with académies, their own services plus the national ones (CNED,
 // EduConnect, Lumni), which concern their families too. Exit 0 whatever the states, 2 on a bad
 // configuration, command line or académie.
@@ -74,7 +75,7 @@ func runCheck(ctx context.Context, args []string, lookupEnv func(string) (string
 		return 1
 	}
 	rows := checkRows(cat, services, results)
-	markUnverified(ctx, rows, cfg.DatabasePath, stderr)
+	markUnverified(ctx, rows, cfg, stderr)
 	if asJSON {
 		return printCheckJSON(rows, stdout, stderr)
 	}
@@ -144,11 +145,15 @@ func checkRows(cat *catalog.Catalog, services []catalog.Service, results []check
 }
 
 // markUnverified sets Verified to false on the rows of the services the
-// database at path says were never seen up. Without a database nothing is
-// marked; a database that cannot be read is said on stderr, and the check
-// goes on.
-func markUnverified(ctx context.Context, rows []checkRow, path string, stderr io.Writer) {
-	never, err := storage.UnverifiedServices(ctx, path)
+// service's database says were never seen up. Without a database nothing
+// is marked; a database that cannot be read is said on stderr, and the
+// check goes on.
+func markUnverified(ctx context.Context, rows []checkRow, cfg Config, stderr io.Writer) {
+	read := func() (map[string]bool, error) { return storage.UnverifiedServices(ctx, cfg.DatabasePath) }
+	if cfg.DatabaseURL != "" {
+		read = func() (map[string]bool, error) { return storage.UnverifiedServicesPostgres(ctx, cfg.DatabaseURL) }
+	}
+	never, err := read()
 	if err != nil {
 		if !errors.Is(err, storage.ErrNotFound) {
 			fmt.Fprintf(stderr, "sentinelle : base de données illisible, services non vérifiés inconnus : %v\n", err)

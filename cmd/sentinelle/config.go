@@ -22,9 +22,13 @@ import (
 // Config is everything Sentinelle reads from its environment. The variable
 // names are a contract with the people who run it: extend, never rename.
 type Config struct {
-	TelegramToken     string // secret: never printed
-	TelegramAPIURL    string
-	DatabasePath      string
+	TelegramToken  string // secret: never printed
+	TelegramAPIURL string
+	DatabasePath   string
+	// DatabaseURL, a postgres:// URL, selects PostgreSQL, for several
+	// instances sharing one database; empty: SQLite at DatabasePath.
+	// Secret (it may hold a password): print RedactedDatabaseURL.
+	DatabaseURL       string
 	HTTPAddr          string
 	PublicURL         string
 	CatalogFile       string
@@ -76,6 +80,7 @@ func (q QuietHours) Contains(t time.Time) bool {
 var defaults = map[string]string{
 	"TELEGRAM_API_URL":        "https://api.telegram.org",
 	"DATABASE_PATH":           "sentinelle.db",
+	"DATABASE_URL":            "", // SQLite, at DATABASE_PATH
 	"HTTP_ADDR":               ":8080",
 	"PUBLIC_URL":              "http://localhost:8080",
 	"CHECK_SCHEDULE":          "@every 1m",
@@ -120,6 +125,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if c.DatabasePath = get("DATABASE_PATH"); c.DatabasePath == "" {
 		bad("DATABASE_PATH", "", "le chemin d'un fichier SQLite, par exemple sentinelle.db")
 	}
+	c.DatabaseURL = databaseURL(get("DATABASE_URL"), bad)
 	c.HTTPAddr = get("HTTP_ADDR")
 	if _, port, err := splitHostPort(c.HTTPAddr); err != nil || port < 0 || port > 65535 {
 		bad("HTTP_ADDR", c.HTTPAddr, "une adresse d'écoute hôte:port, par exemple :8080 ou 127.0.0.1:8080")
@@ -216,6 +222,57 @@ func loadToken(lookup func(string) (string, bool), errs *[]error) string {
 }
 
 type badFunc func(name, value, want string)
+
+// databaseURL checks DATABASE_URL: empty (SQLite) or a PostgreSQL URL,
+// postgres:// or postgresql:// exactly as pgx recognises them. A bad value
+// is reported with its password masked, or entirely masked when it cannot
+// be parsed (url.Parse's own error would repeat it).
+func databaseURL(v string, bad badFunc) string {
+	if v == "" {
+		return ""
+	}
+	want := "une URL PostgreSQL postgres://utilisateur:motdepasse@hôte:5432/base (vide : SQLite, au chemin DATABASE_PATH)"
+	u, err := url.Parse(v)
+	if err == nil {
+		_, err = url.ParseQuery(u.RawQuery)
+	}
+	if err != nil {
+		bad("DATABASE_URL", "(masquée : illisible)", want)
+		return ""
+	}
+	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		bad("DATABASE_URL", redactURL(u), want)
+		return ""
+	}
+	return v
+}
+
+// redactURL is u as logs and errors may show it: the password of its user
+// and its password and sslpassword parameters (which libpq and pgx read
+// too) masked.
+func redactURL(u *url.URL) string {
+	r := *u
+	q := r.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	if r.RawQuery != "" {
+		r.RawQuery = q.Encode()
+	}
+	return r.Redacted()
+}
+
+// RedactedDatabaseURL is DatabaseURL for logs and messages, its passwords
+// masked.
+func (c Config) RedactedDatabaseURL() string {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "(masquée)"
+	}
+	return redactURL(u)
+}
 
 func duration(get func(string) string, bad badFunc, name string, min, max time.Duration, example string) time.Duration {
 	return inRange(get, bad, name, time.ParseDuration, min, max, fmt.Sprintf("une durée entre %s et %s, par exemple %s", min, max, example))

@@ -89,6 +89,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"leader lease unit", "LEADER_LEASE", "15", `LEADER_LEASE="15" : une durée entre 3s et 5m0s, par exemple 15s`},
 		{"leader lease too short", "LEADER_LEASE", "2s", `LEADER_LEASE="2s"`},
 		{"leader lease too long", "LEADER_LEASE", "6m", `LEADER_LEASE="6m"`},
+		{"database url scheme", "DATABASE_URL", "mysql://u:secret@db/s", `DATABASE_URL="mysql://u:xxxxx@db/s" : une URL PostgreSQL postgres://`},
+		{"database url sqlite", "DATABASE_URL", "sentinelle.db", `DATABASE_URL="sentinelle.db" : une URL PostgreSQL`},
+		{"database url uppercase scheme", "DATABASE_URL", "POSTGRES://db/s", `DATABASE_URL="postgres://db/s"`},
+		{"database url unparsable", "DATABASE_URL", "postgres://u:secret@db:port/s", `DATABASE_URL="(masquée : illisible)"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,6 +165,61 @@ func TestTokenNeverInErrors(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "short") {
 			t.Fatalf("%s: error shows the token: %v", name, err)
+		}
+	}
+}
+
+// TestDatabaseURL: a postgres:// or postgresql:// URL is kept as given
+// (pgx reads it); unset or empty, SQLite at DATABASE_PATH as before.
+func TestDatabaseURL(t *testing.T) {
+	for _, v := range []string{
+		"postgres://sentinelle:motdepasse@db.example.fr:5432/sentinelle?sslmode=verify-full",
+		"postgresql://db.example.fr/sentinelle",
+		"postgres:///sentinelle?host=/run/postgresql",
+	} {
+		c, err := LoadConfig(envOf(map[string]string{"DATABASE_URL": v}))
+		if err != nil || c.DatabaseURL != v {
+			t.Errorf("DATABASE_URL=%q: got %q, %v", v, c.DatabaseURL, err)
+		}
+	}
+	for _, env := range []map[string]string{nil, {"DATABASE_URL": ""}, {"DATABASE_URL": "  "}} {
+		c, err := LoadConfig(envOf(env))
+		if err != nil || c.DatabaseURL != "" || c.DatabasePath != "sentinelle.db" {
+			t.Errorf("%v: got %q and %q, %v; want SQLite at sentinelle.db", env, c.DatabaseURL, c.DatabasePath, err)
+		}
+	}
+}
+
+// TestDatabasePasswordNeverShown: neither a configuration error nor the
+// redacted URL the log shows holds a password, in the URL's user or in
+// its parameters.
+func TestDatabasePasswordNeverShown(t *testing.T) {
+	for _, v := range []string{
+		"mysql://u:s3cr3t@db/s",
+		"postgres://u:s3cr3t@db:port/s",
+		"postgres://u:s3cr3t@db/s?sslmode=bogus%zz",
+		"redis://db/s?password=s3cr3t",
+		"redis://db/s?sslpassword=s3cr3t",
+	} {
+		_, err := LoadConfig(envOf(map[string]string{"DATABASE_URL": v}))
+		if err == nil {
+			t.Errorf("DATABASE_URL=%q accepted", v)
+		} else if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+	for _, v := range []string{
+		"postgres://u:s3cr3t@db/s",
+		"postgres://u@db/s?password=s3cr3t&sslmode=require",
+		"postgres://u@db/s?sslpassword=s3cr3t",
+	} {
+		c, err := LoadConfig(envOf(map[string]string{"DATABASE_URL": v}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.RedactedDatabaseURL()
+		if strings.Contains(got, "s3cr3t") || !strings.Contains(got, "db/s") {
+			t.Errorf("RedactedDatabaseURL of %q = %q", v, got)
 		}
 	}
 }

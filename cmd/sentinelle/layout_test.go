@@ -42,12 +42,13 @@ var testSupportForAll = []string{"sentinelle/internal/logtest"}
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
 // database, the throwaway PostgreSQL server (pgtest) for storage's own
-// tests, the checker for bot and web, whose tests record check rounds
+// tests, leader's and notify's (whose rule tests run on both engines),
+// the checker for bot and web, whose tests record check rounds
 // with checker.Record as the checker does (the checker never imports
 // them), and, for notify alone, the real bot, which the reply-latency test
 // runs against the dispatcher (bot's tests never import notify).
 var testOnlyImports = map[string][]string{
-	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest"},
+	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
 	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
@@ -180,7 +181,9 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"storage imports pgtest", "sentinelle/storage", []string{"sentinelle/storage/pgtest"}, nil, true},
 		{"storage imports storagetest", "sentinelle/storage", []string{"sentinelle/storage/storagetest"}, nil, true},
 		{"pgtest imports storage", "sentinelle/storage/pgtest", []string{"sentinelle/storage"}, nil, true},
-		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, true},
+		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, false},
+		{"web tests use pgtest", "sentinelle/web", nil, []string{"sentinelle/storage/pgtest"}, true},
+		{"notify imports pgtest", "sentinelle/notify", []string{"sentinelle/storage/pgtest"}, nil, true},
 		{"leader uses storage", "sentinelle/leader", []string{"sentinelle/storage"}, nil, false},
 		{"leader tests use pgtest", "sentinelle/leader", nil, []string{"sentinelle/storage/pgtest", "sentinelle/storage"}, false},
 		{"leader imports telegram", "sentinelle/leader", []string{"sentinelle/telegram"}, nil, true},

@@ -104,21 +104,44 @@ func (p *parts) startClock(context.Context) error {
 	return nil
 }
 
+// openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite
+// file at DATABASE_PATH. Only the redacted URL reaches the log.
 func (p *parts) openStore(ctx context.Context) (err error) {
-	if p.store, err = storage.Open(ctx, p.cfg.DatabasePath, p.now); err != nil {
-		return failed("database unusable", err, "path", p.cfg.DatabasePath)
+	if p.cfg.DatabaseURL == "" {
+		if p.store, err = storage.Open(ctx, p.cfg.DatabasePath, p.now); err != nil {
+			return failed("database unusable", err, "engine", storage.SQLite, "path", p.cfg.DatabasePath)
+		}
+		p.log.Info("database open", "engine", storage.SQLite, "path", p.cfg.DatabasePath)
+		return nil
 	}
+	url := p.cfg.RedactedDatabaseURL()
+	if p.store, err = storage.OpenPostgres(ctx, p.cfg.DatabaseURL, p.now); err != nil {
+		return failed("database unusable", err, "engine", storage.PostgreSQL, "url", url)
+	}
+	p.log.Info("database open", "engine", storage.PostgreSQL, "url", url)
 	return nil
 }
 
 // elect chooses how this instance knows whether it leads. With SQLite,
 // one process, it always does (leader.Always): no lease, no background
-// work. An Elector over storage.Lease, renewing every LEADER_LEASE/3, comes
-// with the PostgreSQL store. The update poller, the dispatcher and the
-// checker's state machine ask it (Leading, isLeader); its OnChange can
-// then wake the dispatcher, which otherwise notices within a second.
-func (p *parts) elect(context.Context) error {
-	p.lead = leader.Always()
+// work. With PostgreSQL, an Elector over the store's lease, renewing every
+// LEADER_LEASE/3, held under VANTAGE and a suffix unique to this process.
+// The update poller, the dispatcher and the checker's state machine ask it
+// (Leading, isLeader); run runs it and resigns on a clean stop. OnChange
+// wakes the dispatcher, so that a new leader sends at once instead of
+// within a second.
+func (p *parts) elect(context.Context) (err error) {
+	if p.cfg.DatabaseURL == "" {
+		p.lead = leader.Always()
+		return nil
+	}
+	p.lead, err = leader.New(leader.Options{
+		Leases: p.store.Lease(), Holder: leader.HolderFor(p.cfg.Vantage), Lease: p.cfg.LeaderLease,
+		Logger: p.log.With("part", "leader"), OnChange: func(leader.Role) { p.wake() },
+	})
+	if err != nil {
+		return failed("leader election", err)
+	}
 	return nil
 }
 
@@ -160,7 +183,7 @@ func (p *parts) buildDispatcher(context.Context) (err error) {
 	p.disp, err = notify.New(notify.Options{
 		Store: p.store, Catalog: p.cat, Sender: p.client, Renderer: p.renderer(), Logger: p.log.With("part", "notify"),
 		RateLimit: p.cfg.TelegramRateLimit, PaidBroadcast: p.cfg.PaidBroadcast, Quiet: quietIn(p.cfg),
-		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.lead.Leading,
+		OnSend: p.metrics.SendResult, OnPanic: p.metrics.Panic, Now: p.now, Leading: p.lead.Leading, Lease: p.lead.Name(),
 	})
 	if err != nil {
 		return failed("dispatcher", err)

@@ -23,7 +23,7 @@ Usage :
   sentinelle [run]        démarre le service (vérifications, bot, page d'état)
   sentinelle catalog      vérifie le catalogue et liste académies et services
   sentinelle check [--json] [académie…]  vérifie les services maintenant, sans rien enregistrer ni envoyer
-  sentinelle backup <fichier>   copie cohérente de la base, service en marche (n'écrase rien)
+  sentinelle backup <fichier>   copie cohérente de la base SQLite, service en marche (n'écrase rien ; PostgreSQL : pg_dump)
   sentinelle version      affiche la version
   sentinelle help         affiche cette aide
 

@@ -163,6 +163,19 @@ func Open(t testing.TB, dsn string) *sql.DB {
 	return db
 }
 
+// Empty empties every table of db's public schema but schema_migrations,
+// restarting their sequences: a Kept database, migrated once, as a fresh
+// one for the next test.
+func Empty(t testing.TB, db *sql.DB) {
+	t.Helper()
+	if _, err := db.ExecContext(context.Background(), `DO $$ BEGIN
+		EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') || ' RESTART IDENTITY CASCADE'
+			FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations');
+		END $$`); err != nil {
+		t.Fatalf("pgtest: empty the database: %v", err)
+	}
+}
+
 // Close stops the server (fast shutdown: open sessions are ended) and
 // removes its directory. A Server that never started has nothing to do.
 // Database fails after Close.
