@@ -31,10 +31,13 @@ type twoPlaces struct {
 	tg            *telegramtest.Server
 	ent           *switchableENT
 	canary        *httptest.Server
-	// cut is the vantage whose requests the ENT and the canary refuse
-	// (connection closed without an answer); "" cuts nobody.
-	cut  atomic.Value
-	base []string
+	// cut is the vantage whose requests the ENT refuses (connection
+	// closed without an answer); "" cuts nobody. cutCanary: the canary
+	// refuses it too, a whole partition near it rather than only the route
+	// to the portal.
+	cut       atomic.Value
+	cutCanary atomic.Bool
+	base      []string
 }
 
 func newTwoPlaces(t *testing.T, parents, rate int) *twoPlaces {
@@ -46,10 +49,10 @@ func newTwoPlaces(t *testing.T, parents, rate int) *twoPlaces {
 	w.tg = telegramtest.NewServer(t, telegramtest.WithLimits(telegramtest.Limits{Global: 1000, PerChat: 1, PerGroup: 20}),
 		telegramtest.WithPollWait(200*time.Millisecond))
 	w.ent = newSwitchableENT(t)
-	w.ent.srv.Config.Handler = w.partitioned(w.ent.srv.Config.Handler)
+	w.ent.srv.Config.Handler = w.partitioned(w.ent.srv.Config.Handler, func() bool { return true })
 	w.canary = httptest.NewServer(w.partitioned(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok")
-	})))
+	}), w.cutCanary.Load))
 	t.Cleanup(w.canary.Close)
 
 	st, err := storage.OpenPostgres(context.Background(), w.dsn, time.Now)
@@ -75,12 +78,13 @@ func newTwoPlaces(t *testing.T, parents, rate int) *twoPlaces {
 // twoPlacesLease is LEADER_LEASE in these tests: the shortest allowed.
 const twoPlacesLease = 3 * time.Second
 
-// partitioned wraps a handler so that it drops the connections of the
-// vantage cut: the probes name their instance in the User-Agent through
-// PUBLIC_URL (http://<vantage>.example), which start sets per instance.
-func (w *twoPlaces) partitioned(h http.Handler) http.Handler {
+// partitioned wraps a handler so that, while on says so, it drops the
+// connections of the vantage cut: the probes name their instance in the
+// User-Agent through PUBLIC_URL (http://<vantage>.example), which start
+// sets per instance.
+func (w *twoPlaces) partitioned(h http.Handler, on func() bool) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if cut := w.cut.Load().(string); cut != "" && strings.Contains(r.UserAgent(), "//"+cut+".example") {
+		if cut := w.cut.Load().(string); cut != "" && on() && strings.Contains(r.UserAgent(), "//"+cut+".example") {
 			if conn, _, err := http.NewResponseController(rw).Hijack(); err == nil {
 				conn.Close()
 			}
@@ -271,10 +275,11 @@ func TestTwoInstancesSurviveLeaderKill(t *testing.T) {
 }
 
 // TestPartitionedVantageAnnouncesNothing: the network near one instance
-// breaks (its probes and its canary get no answer) while the other sees
-// ENT Alpha up: no parent hears of an outage, even with the cut instance
-// leading, since its voided rounds are not counted. Then the portal fails
-// for both: each parent is told once.
+// breaks (its probes and its canary get no answer), then only its route to
+// the portal, while the other sees ENT Alpha up: no parent hears of an
+// outage, even with the cut instance leading (its voided rounds are not
+// counted; its counted ones are outvoted). Then the portal fails for
+// both: each parent is told once.
 func TestPartitionedVantageAnnouncesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two binaries: skipped with -short")
@@ -287,12 +292,24 @@ func TestPartitionedVantageAnnouncesNothing(t *testing.T) {
 	paris := w.start(t, "paris")
 	w.waitSeenUp(t)
 
+	// A partition near lyon: neither the portal nor the canary answers it.
 	cutAt := time.Now()
+	w.cutCanary.Store(true)
 	w.cut.Store("lyon")
 	waitUntil(t, "5 voided rounds of lyon and 5 rounds of paris", 30*time.Second, func() bool {
 		_, voided := w.rounds(t, "lyon", cutAt)
 		seen, _ := w.rounds(t, "paris", cutAt)
 		return voided >= 5 && seen >= 5
+	})
+	// Only lyon's route to the portal breaks (one transit provider): its
+	// guard sees the canary and counts its round, which sees the portal
+	// fail; paris sees it up, and down needs both.
+	cutAt = time.Now()
+	w.cutCanary.Store(false)
+	waitUntil(t, "5 counted rounds of lyon and 5 rounds of paris", 30*time.Second, func() bool {
+		all, voided := w.rounds(t, "lyon", cutAt)
+		seen, _ := w.rounds(t, "paris", cutAt)
+		return all-voided >= 5 && seen >= 5
 	})
 	if got := w.leader(t); got != "lyon" {
 		t.Fatalf("%q leads, want the cut instance (lyon)", got)
