@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -185,13 +184,7 @@ func TestBrowserVantages(t *testing.T) {
 	}
 	ts := httptest.NewServer(vantagesServer(t).Handler())
 	t.Cleanup(ts.Close)
-	dir := os.Getenv("SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "versailles-vantages-phone.png")
+	file := filepath.Join(screenshotDir(t), "versailles-vantages-phone.png")
 	dom, stderr := runChromium(t, bin, ts.URL+"/academie/versailles", "--hide-scrollbars", "--dump-dom",
 		"--screenshot="+file, "--window-size=390,2600") // tall: the whole section of services
 	if p := consoleProblems(stderr); len(p) > 0 {
