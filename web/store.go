@@ -27,7 +27,6 @@ type Store interface {
 // metricsStore is what /metrics reads from the database at scrape time.
 type metricsStore interface {
 	ServiceStates(ctx context.Context) ([]storage.ServiceState, error)
-	LastRound(ctx context.Context) (storage.Round, error)
 	OutboxDepth(ctx context.Context) ([3]int, error)
 	OutboxSize(ctx context.Context) ([3]storage.LaneSize, error)
 }

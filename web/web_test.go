@@ -120,7 +120,8 @@ func TestWithoutBot(t *testing.T) {
 // TestCheckerBanners shows "vérification suspendue" when the vantage guard
 // voided the last round (of every live vantage: another vantage that saw
 // the services keeps the states current), and a warning when the last
-// round is too old; the API says checker_online false in both cases.
+// round is too old; the API says checker_online false in both cases, and
+// /metrics sentinelle_last_round_voided 1 when suspended.
 func TestCheckerBanners(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -160,8 +161,9 @@ func TestCheckerBanners(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			m := NewMetrics()
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
-				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-time.Hour)})
+				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-time.Hour), Metrics: m})
 			_, body := get(t, srv.Handler(), "/")
 			for _, b := range []string{"Vérification suspendue.", "Vérifications interrompues."} {
 				if got := strings.Contains(string(body), b); got != (b == tt.banner) {
@@ -181,6 +183,11 @@ func TestCheckerBanners(t *testing.T) {
 			if res, _ := get(t, srv.Handler(), "/readyz"); res.StatusCode != tt.readyCode {
 				t.Errorf("/readyz = %d, want %d", res.StatusCode, tt.readyCode)
 			}
+			suspended := "0"
+			if tt.banner == "Vérification suspendue." {
+				suspended = "1"
+			}
+			wantMetrics(t, scrape(t, m), "\nsentinelle_last_round_voided "+suspended+"\n")
 		})
 	}
 }
