@@ -91,14 +91,12 @@ func (s *Store) IncidentSightings(ctx context.Context, incidents []Incident, now
 	if len(incidents) == 0 {
 		return nil, nil
 	}
-	values := make([]string, len(incidents))
 	args := make([]any, 0, 4*len(incidents)+4)
-	for i, in := range incidents {
+	for _, in := range incidents {
 		end := in.EndedAt
 		if in.Open() {
 			end = now.Add(time.Millisecond) // what was probed at now counts
 		}
-		values[i] = "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))" // PostgreSQL would guess text
 		args = append(args, in.ID, in.ServiceID, ms(in.StartedAt), ms(end))
 	}
 	args = append(args, status.Down, status.Down, status.Down, status.Down) // in the order of the query
@@ -114,7 +112,17 @@ func (s *Store) IncidentSightings(ctx context.Context, incidents []Incident, now
 		}
 		out = append(out, v)
 		return nil
-	}, `WITH inc (id, service_id, lo, hi) AS (VALUES `+strings.Join(values, ", ")+`),
+	}, incidentSightingsSQL(len(incidents)), args...)
+	return out, err
+}
+
+// incidentSightingsSQL is IncidentSightings' query for n incidents: each
+// one's id, service, start and end, then the down state four times.
+func incidentSightingsSQL(n int) string {
+	// PostgreSQL would guess text for the numbers.
+	values := strings.Repeat("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)), ", n)
+	values = strings.TrimSuffix(values, ", ")
+	return `WITH inc (id, service_id, lo, hi) AS (VALUES ` + values + `),
 		seen AS (SELECT inc.id, inc.service_id, c.vantage, COUNT(*) AS rounds,
 			SUM(CASE WHEN c.state = ? THEN 1 ELSE 0 END) AS failed,
 			MIN(CASE WHEN c.state = ? THEN c.at END) AS first_at,
@@ -126,6 +134,5 @@ func (s *Store) IncidentSightings(ctx context.Context, incidents []Incident, now
 		SELECT id, vantage, rounds, failed, COALESCE(first_at, 0), COALESCE(last_at, 0),
 			COALESCE((SELECT c.reason FROM check_results c WHERE c.service_id = seen.service_id AND c.vantage = seen.vantage
 				AND c.at = seen.last_at AND c.state = ? ORDER BY c.id DESC LIMIT 1), '')
-		FROM seen ORDER BY id, vantage`, args...)
-	return out, err
+		FROM seen ORDER BY id, vantage`
 }

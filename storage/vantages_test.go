@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,4 +192,18 @@ func TestIncidentSightings(t *testing.T) {
 			t.Errorf("no incident: %v, %v", got, err)
 		}
 	})
+}
+
+// TestIncidentSightingsPlan: each incident reads its service's results of
+// its span by the index on (service_id, at), not the whole table (30 days
+// of every vantage), and so does the last reason.
+func TestIncidentSightingsPlan(t *testing.T) {
+	s := openTest(t)
+	plan := queryPlan(t, s, incidentSightingsSQL(2), 1, "a", 0, 1, 2, "b", 0, 1, status.Down, status.Down, status.Down, status.Down)
+	for _, want := range []string{"SEARCH c USING INDEX check_results_service_at (service_id=? AND at>? AND at<?)",
+		"SEARCH c USING INDEX check_results_service_at (service_id=? AND at=?)"} {
+		if !slices.Contains(plan, want) {
+			t.Errorf("query plan %q lacks %q", plan, want)
+		}
+	}
 }
