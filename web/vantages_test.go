@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -202,13 +201,4 @@ func TestBrowserVantages(t *testing.T) {
 // BenchmarkIncidentsUncached measures /api/incidents (100 incidents of the
 // default catalog over 90 busy days, with what each vantage saw during
 // each) when the cache is cold.
-func BenchmarkIncidentsUncached(b *testing.B) {
-	srv, now := fullServer(b)
-	srv = New(Options{Store: srv.store, Catalog: srv.cat, Now: func() time.Time { return now }, Location: now.Location(), CacheTTL: -1})
-	h := srv.Handler()
-	for b.Loop() {
-		if res, _ := get(b, h, "/api/incidents?since=2021-01-01"); res.StatusCode != http.StatusOK {
-			b.Fatalf("status %d", res.StatusCode)
-		}
-	}
-}
+func BenchmarkIncidentsUncached(b *testing.B) { benchUncached(b, "/api/incidents?since=2021-01-01") }
