@@ -23,7 +23,9 @@ import (
 //     mixed: what each vantage saw last (vantageSeen), what each saw during
 //     an incident (storage.IncidentSighting), the 24-hour latency charts (one
 //     per vantage, see chartsOf) and whether checking is suspended (every
-//     live vantage voided, see checkerStatus).
+//     live vantage voided, see checkerStatus). « Dernière vérification »
+//     and checked_at are the end of the latest round of any vantage: the
+//     last time anyone checked.
 //
 // With one vantage nothing visible changes on the pages; the API always
 // lists the vantages, one entry then.
