@@ -45,6 +45,9 @@ type apiServiceS struct {
 	Since            *string       `json:"since"`
 	MaintenanceUntil *string       `json:"maintenance_until,omitempty"`
 	Unsure           bool          `json:"unsure,omitempty"`
+	// Vantages is what each live vantage saw in its latest round, by name:
+	// one entry with one instance, none before the first round.
+	Vantages []apiVantage `json:"vantages"`
 }
 
 // apiTime writes a time as RFC 3339 in UTC, or null for the zero time.
@@ -57,7 +60,8 @@ func apiTime(t time.Time) *string {
 }
 
 func apiService(v *serviceView) apiServiceS {
-	out := apiServiceS{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: apiTime(v.Since), Unsure: v.Unsure}
+	out := apiServiceS{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: apiTime(v.Since), Unsure: v.Unsure,
+		Vantages: toAPIVantages(v.Seen)}
 	if v.State == status.Up || v.Reason == status.ReasonOK {
 		out.Reason = ""
 	}
@@ -111,6 +115,9 @@ type apiIncident struct {
 	DurationSeconds int64         `json:"duration_seconds"`
 	Ongoing         bool          `json:"ongoing"`
 	Maintenance     bool          `json:"maintenance"`
+	// Vantages is what each vantage saw during the incident, by name
+	// (empty for an incident older than the results kept).
+	Vantages []apiIncidentVantage `json:"vantages"`
 }
 
 type apiIncidents struct {
@@ -157,7 +164,11 @@ func (s *Server) incidentsBody(ctx context.Context, iq incidentsQuery, now time.
 		if err != nil {
 			return nil, err
 		}
-		for _, in := range s.incidentViews(list, now) {
+		views := s.incidentViews(list, now)
+		if err := s.withSightings(ctx, views, now); err != nil {
+			return nil, err
+		}
+		for _, in := range views {
 			out.Incidents = append(out.Incidents, toAPIIncident(in))
 		}
 	}
@@ -171,7 +182,8 @@ func toAPIIncident(in incidentView) apiIncident {
 	}
 	return apiIncident{ID: in.ID, ServiceID: in.ServiceID, ServiceName: in.Service.Name, National: in.Service.National,
 		Academies: slugs, Reason: in.Reason, StartedAt: apiTime(in.StartedAt), EndedAt: apiTime(in.EndedAt),
-		EndState: in.EndState, DurationSeconds: int64(in.Lasted / time.Second), Ongoing: in.Open(), Maintenance: in.Maintenance}
+		EndState: in.EndState, DurationSeconds: int64(in.Lasted / time.Second), Ongoing: in.Open(), Maintenance: in.Maintenance,
+		Vantages: toAPIIncidentVantages(in.Seen)}
 }
 
 // apiErr is a refused request: its status and the French sentence shown.

@@ -85,12 +85,7 @@ func TestBrowser(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 
-	dir := os.Getenv("SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	t.Logf("screenshots in %s", dir)
 
 	checks := map[string]func(t *testing.T, dom string){"/": checkOverview, "/academie/versailles": checkVersailles}
@@ -115,6 +110,19 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// screenshotDir is where screenshots go: $SCREENSHOT_DIR, made when
+// missing, or a temporary directory.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // checkOverview checks the states the overview shows, as the browser built

@@ -98,12 +98,16 @@ func TestIndexSizeFullCatalog(t *testing.T) {
 // BenchmarkIndexUncached measures what one read of the overview costs the
 // database and the templates for the default catalog with 90 days of data:
 // the price of a request when the 10-second cache is cold.
-func BenchmarkIndexUncached(b *testing.B) {
+func BenchmarkIndexUncached(b *testing.B) { benchUncached(b, "/") }
+
+// benchUncached serves target over the full scenario without the cache,
+// again and again.
+func benchUncached(b *testing.B, target string) {
 	srv, now := fullServer(b)
 	srv = New(Options{Store: srv.store, Catalog: srv.cat, Now: func() time.Time { return now }, Location: now.Location(), CacheTTL: -1})
 	h := srv.Handler()
 	for b.Loop() {
-		if res, _ := get(b, h, "/"); res.StatusCode != http.StatusOK {
+		if res, _ := get(b, h, target); res.StatusCode != http.StatusOK {
 			b.Fatalf("status %d", res.StatusCode)
 		}
 	}

@@ -54,11 +54,11 @@ type academyPage struct {
 	Zone string
 }
 
-// academyService is one of the académie's services with its 24-hour chart.
+// academyService is one of the académie's services with its 24-hour
+// charts, one per vantage.
 type academyService struct {
 	View      *serviceView
-	Chart     template.HTML
-	Stats     latencyStats
+	Charts    []vantageChart
 	DayStates []status.State
 }
 
@@ -98,8 +98,8 @@ func (s *Server) renderAcademy(ctx context.Context, snap *snapshot, slug string)
 		if err != nil {
 			return nil, err
 		}
-		chart, stats := latencyChart(results, now, time.Duration(v.SlowMS)*time.Millisecond)
-		page.Services = append(page.Services, academyService{View: v, Chart: chart, Stats: stats, DayStates: dayStates(v.Days)})
+		charts := chartsOf(results, now, time.Duration(v.SlowMS)*time.Millisecond)
+		page.Services = append(page.Services, academyService{View: v, Charts: charts, DayStates: dayStates(v.Days)})
 	}
 	if len(av.Academy.Services) > 0 {
 		list, err := s.store.Incidents(ctx, storage.IncidentFilter{
@@ -107,7 +107,11 @@ func (s *Server) renderAcademy(ctx context.Context, snap *snapshot, slug string)
 		if err != nil {
 			return nil, err
 		}
-		page.Incidents = zone.incidents(s.incidentViews(list, now))
+		views := s.incidentViews(list, now)
+		if err := s.withSightings(ctx, views, now); err != nil {
+			return nil, err
+		}
+		page.Incidents = zone.incidents(views)
 	}
 	if page.QR, err = s.qrSVG(slug); err != nil {
 		return nil, err

@@ -75,6 +75,9 @@ type probe struct {
 // scenario says what each service answered at a time.
 type scenario func(serviceID string, at time.Time) probe
 
+// storyVantage names the one instance that feed's rounds come from.
+const storyVantage = "paris-1"
+
 // feed records one round at each time, every service probed per the
 // scenario. maxGap must cover the step between rounds, so that the time
 // counts in the uptime.
@@ -82,20 +85,26 @@ func feed(t testing.TB, st *storage.Store, services []string, times []time.Time,
 	t.Helper()
 	ctx := context.Background()
 	for _, at := range times {
-		in := checker.RoundInput{Round: storage.Round{StartedAt: at, FinishedAt: at.Add(20 * time.Second), Services: len(services)},
-			MaxGap: maxGap}
-		for _, id := range services {
-			p := sc(id, at)
-			if p.State != status.Up {
-				in.Round.Failed++
-			}
-			in.Results = append(in.Results, storage.CheckResult{ServiceID: id, State: p.State, Reason: p.Reason,
-				HTTPStatus: p.Status, Latency: p.Latency})
-		}
+		in := roundOf(storyVantage, services, at, sc)
+		in.MaxGap = maxGap
 		if _, err := checker.Record(ctx, st, in, immediate); err != nil {
 			t.Fatalf("record round at %s: %v", at, err)
 		}
 	}
+}
+
+// roundOf is vantage v's round at at, every service probed per sc.
+func roundOf(v string, services []string, at time.Time, sc scenario) checker.RoundInput {
+	in := checker.RoundInput{Round: storage.Round{Vantage: v, StartedAt: at, FinishedAt: at.Add(20 * time.Second), Services: len(services)}}
+	for _, id := range services {
+		p := sc(id, at)
+		if p.State != status.Up {
+			in.Round.Failed++
+		}
+		in.Results = append(in.Results, storage.CheckResult{ServiceID: id, State: p.State, Reason: p.Reason,
+			HTTPStatus: p.Status, Latency: p.Latency})
+	}
+	return in
 }
 
 // every returns the times from from (included) to to (excluded), step

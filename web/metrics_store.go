@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -14,15 +13,17 @@ import (
 
 // watchStore adds the metrics read from the database at scrape time: the
 // outbox depth per lane, the judged state of each service and the last
-// round. The first store given wins.
-func (m *Metrics) watchStore(store metricsStore, now func() time.Time, log *slog.Logger) {
+// round, as checker says it (the Server's checkerStatus, so that /metrics
+// and the page agree on when checking is suspended). The first store given
+// wins.
+func (m *Metrics) watchStore(store metricsStore, now func() time.Time, log *slog.Logger, checker checkerFunc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.watching {
 		return
 	}
 	m.watching = true
-	m.reg.MustRegister(newStoreCollector(store, now, log))
+	m.reg.MustRegister(newStoreCollector(store, now, log, checker))
 }
 
 // watchLeader adds sentinelle_leader, read at scrape time: 1 on the
@@ -54,6 +55,7 @@ const outboxSizeEvery = 10 * time.Second
 // so that a stuck database does not hang Prometheus.
 type storeCollector struct {
 	store                      metricsStore
+	checker                    checkerFunc
 	now                        func() time.Time
 	log                        *slog.Logger
 	outboxDepth, serviceState  *prometheus.Desc
@@ -63,8 +65,11 @@ type storeCollector struct {
 	outboxSize                 *ttlCache // the last read of the outbox's size
 }
 
-func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logger) *storeCollector {
-	return &storeCollector{store: store, now: now, log: log, outboxSize: newTTLCache(outboxSizeEvery, 1),
+// checkerFunc reads the last round and whether checking is suspended.
+type checkerFunc func(ctx context.Context, now time.Time) (checkerStatus, error)
+
+func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logger, checker checkerFunc) *storeCollector {
+	return &storeCollector{store: store, now: now, log: log, checker: checker, outboxSize: newTTLCache(outboxSizeEvery, 1),
 		outboxDepth: prometheus.NewDesc("sentinelle_outbox_depth",
 			"Messages waiting to be sent, by priority lane (reply, notice, bulk).", []string{"priority"}, nil),
 		outboxRows: prometheus.NewDesc("sentinelle_outbox_rows",
@@ -79,7 +84,7 @@ func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logge
 		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
 			"End of the last finished check round, Unix time.", nil, nil),
 		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
-			"1 when the vantage guard voided the last round (checks suspended).", nil, nil),
+			"1 when checks are suspended: the vantage guard voided the latest round of every live vantage (of the one instance, its last round).", nil, nil),
 	}
 }
 
@@ -120,17 +125,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		c.collectStates(ch, states)
 	}
-	r, err := c.store.LastRound(ctx)
+	cs, err := c.checker(ctx, c.now())
 	switch {
-	case err == nil:
-		ch <- prometheus.MustNewConstMetric(c.lastRound, prometheus.GaugeValue, float64(r.FinishedAt.UnixMilli())/1000)
+	case err != nil:
+		c.fail(ch, c.lastRound, err)
+	case cs.HasRound:
+		ch <- prometheus.MustNewConstMetric(c.lastRound, prometheus.GaugeValue, float64(cs.Round.FinishedAt.UnixMilli())/1000)
 		voided := 0.0
-		if r.Voided {
+		if cs.Suspended {
 			voided = 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.lastRoundVoided, prometheus.GaugeValue, voided)
-	case !errors.Is(err, storage.ErrNotFound):
-		c.fail(ch, c.lastRound, err)
 	}
 }
 

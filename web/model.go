@@ -30,12 +30,17 @@ type serviceView struct {
 	Reason           status.Reason
 	Since            time.Time // in the page's location; zero when never judged
 	MaintenanceUntil time.Time
-	LastCheckedAt    time.Time
-	LastHTTPStatus   int
-	LastLatency      time.Duration
-	Up24h, Up7d      availability
-	Up30d            availability
-	Days             []storage.DayState
+	// The Last fields are the judged view's latest probe: that of the
+	// vantage the leader's vote took the state from (service_states).
+	LastCheckedAt  time.Time
+	LastHTTPStatus int
+	LastLatency    time.Duration
+	// Seen is what each live vantage saw in its latest round, by vantage
+	// name; one entry with one instance.
+	Seen        []vantageSeen
+	Up24h, Up7d availability
+	Up30d       availability
+	Days        []storage.DayState
 }
 
 // academyView is an académie with the state of its worst own service.
@@ -61,14 +66,20 @@ type incidentView struct {
 	Service   catalog.Service
 	Academies []catalog.Academy
 	Lasted    time.Duration // until now while open
+	// Seen is what each vantage saw during the incident, by name; filled
+	// where it is shown (withSightings), nil elsewhere.
+	Seen []storage.IncidentSighting
 }
 
 // checkerStatus says whether the states shown can be trusted now.
 type checkerStatus struct {
-	Round     storage.Round
+	Round     storage.Round // the latest round of any vantage
 	HasRound  bool
-	Suspended bool // the last round was voided by the vantage guard
+	Suspended bool // the vote counted no vantage: each live one's latest round was voided by its guard
 	Stale     bool // no round finished within MaxRoundAge
+	// Vantages is the latest round of each live vantage (see liveSince),
+	// by name; with one instance, its latest round.
+	Vantages []storage.VantageRound
 }
 
 // Online is the checker_online of the API: a round finished recently and
@@ -111,11 +122,13 @@ func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, e
 	for _, st := range states {
 		byID[st.ServiceID] = st
 	}
+	seen := seenBy(snap.Checker.Vantages)
 	for _, svc := range s.cat.Services {
 		v, err := s.serviceView(ctx, svc, byID[svc.ID], now)
 		if err != nil {
 			return nil, err
 		}
+		v.Seen = seen[svc.ID]
 		snap.Services[svc.ID] = v
 		if svc.National {
 			snap.National = append(snap.National, v)
@@ -140,8 +153,28 @@ func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, e
 	return snap, nil
 }
 
-// checkerStatus reads the last round and judges whether it is recent.
+// checkerStatus reads the last round and judges whether it is recent, and
+// the latest round of each live vantage: checking is suspended when the
+// vote could count none of them (each voided by its own guard), not when
+// one vantage's network failed while another's worked. Without a live
+// vantage's round (rows written before vantages existed), the last round
+// says it, as with one instance.
 func (s *Server) checkerStatus(ctx context.Context, now time.Time) (checkerStatus, error) {
+	live, err := s.store.LatestRounds(ctx, s.liveSince(now))
+	if err != nil {
+		return checkerStatus{}, err
+	}
+	c, err := s.lastRound(ctx, now)
+	if err != nil || len(live) == 0 {
+		return c, err
+	}
+	c.Vantages, c.Suspended = live, allVoided(live)
+	return c, nil
+}
+
+// lastRound reads the latest round of any vantage and judges whether it
+// is recent.
+func (s *Server) lastRound(ctx context.Context, now time.Time) (checkerStatus, error) {
 	r, err := s.store.LastRound(ctx)
 	if errors.Is(err, storage.ErrNotFound) {
 		return checkerStatus{Stale: s.maxRoundAge > 0 && now.Sub(s.startedAt) > s.maxRoundAge}, nil

@@ -54,6 +54,8 @@ func templateFuncs() template.FuncMap {
 		"sbar":   serviceBar,
 		"dsum":   daysSummary,
 		"states": dayStates,
+		"seen":   seenSentence,
+		"iseen":  incidentSentence,
 	}
 }
 

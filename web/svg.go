@@ -286,6 +286,41 @@ func latencyChart(results []storage.CheckResult, now time.Time, slow time.Durati
 	return template.HTML(b.String()), c.stats
 }
 
+// vantageChart is one vantage's 24 hours of a service; Vantage is empty
+// when there is one chart.
+type vantageChart struct {
+	Vantage string
+	Chart   template.HTML
+	Stats   latencyStats
+}
+
+// chartsOf draws a service's 24 hours, one chart per vantage: latencies
+// measured from two places are not one series, and a failure seen from
+// one is not a failure seen from all. With one vantage (or only rows
+// written before vantages existed, in an empty vantage) it is the one
+// chart of before; with several, the rows of no vantage are left out.
+func chartsOf(results []storage.CheckResult, now time.Time, slow time.Duration) []vantageChart {
+	var names []string
+	byVantage := map[string][]storage.CheckResult{}
+	for _, r := range results {
+		if _, ok := byVantage[r.Vantage]; !ok && r.Vantage != "" {
+			names = append(names, r.Vantage)
+		}
+		byVantage[r.Vantage] = append(byVantage[r.Vantage], r)
+	}
+	if len(names) < 2 {
+		chart, stats := latencyChart(results, now, slow)
+		return []vantageChart{{Chart: chart, Stats: stats}}
+	}
+	slices.Sort(names)
+	out := make([]vantageChart, len(names))
+	for i, v := range names {
+		chart, stats := latencyChart(byVantage[v], now, slow)
+		out[i] = vantageChart{Vantage: v, Chart: chart, Stats: stats}
+	}
+	return out
+}
+
 // niceCeil rounds a duration up to 1, 2 or 5 times a power of ten
 // milliseconds, so that the chart's scale reads as a round number.
 func niceCeil(d time.Duration) time.Duration {

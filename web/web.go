@@ -118,7 +118,7 @@ func New(opts Options) *Server {
 		s.cacheTTL = 10 * time.Second
 	}
 	if ms, ok := s.store.(metricsStore); ok && s.metrics != nil {
-		s.metrics.watchStore(ms, s.now, s.log)
+		s.metrics.watchStore(ms, s.now, s.log, s.checkerStatus)
 	}
 	s.cache = newTTLCache(s.cacheTTL, maxPageEntries)
 	s.queries = newTTLCache(s.cacheTTL, maxQueryEntries)

@@ -118,20 +118,26 @@ func TestWithoutBot(t *testing.T) {
 }
 
 // TestCheckerBanners shows "vérification suspendue" when the vantage guard
-// voided the last round, and a warning when the last round is too old;
-// the API says checker_online false in both cases.
+// voided the last round (of every live vantage: another vantage that saw
+// the services keeps the states current), and a warning when the last
+// round is too old; the API says checker_online false in both cases, and
+// /metrics sentinelle_last_round_voided 1 when suspended.
 func TestCheckerBanners(t *testing.T) {
 	tests := []struct {
 		name      string
 		voided    bool
+		lyon      string // another vantage's latest round, at the same time: "", "up" or "voided"
 		roundAge  time.Duration
 		banner    string
 		online    bool
 		readyCode int
 	}{
-		{"fresh", false, time.Minute, "", true, 200},
-		{"voided", true, time.Minute, "Vérification suspendue.", false, 200},
-		{"stale", false, 10 * time.Minute, "Vérifications interrompues.", false, 503},
+		{"fresh", false, "", time.Minute, "", true, 200},
+		{"voided", true, "", time.Minute, "Vérification suspendue.", false, 200},
+		{"voided here, seen from lyon", true, "up", time.Minute, "", true, 200},
+		{"voided here and at lyon", true, "voided", time.Minute, "Vérification suspendue.", false, 200},
+		{"voided at lyon only", false, "voided", time.Minute, "", true, 200},
+		{"stale", false, "", 10 * time.Minute, "Vérifications interrompues.", false, 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,14 +147,23 @@ func TestCheckerBanners(t *testing.T) {
 				return probe{State: status.Up, Reason: "ok", Status: 200, Latency: time.Second}
 			})
 			if tt.voided {
-				in := checker.RoundInput{Round: storage.Round{StartedAt: now.Add(-tt.roundAge), FinishedAt: now.Add(-tt.roundAge), Voided: true},
+				in := checker.RoundInput{Round: storage.Round{Vantage: storyVantage, StartedAt: now.Add(-tt.roundAge), FinishedAt: now.Add(-tt.roundAge), Voided: true},
 					Results: []storage.CheckResult{{ServiceID: "monlycee", State: status.Down, Reason: "connection"}}}
 				if _, err := checker.Record(t.Context(), st, in, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
+			if tt.lyon != "" {
+				in := checker.RoundInput{Round: storage.Round{Vantage: "lyon-2", StartedAt: now.Add(-tt.roundAge - time.Second),
+					FinishedAt: now.Add(-tt.roundAge - time.Second), Voided: tt.lyon == "voided"},
+					Results: []storage.CheckResult{{ServiceID: "monlycee", State: status.Up, Reason: "ok"}}}
+				if _, err := checker.WriteRound(t.Context(), st, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := NewMetrics()
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
-				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-time.Hour)})
+				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-time.Hour), Metrics: m})
 			_, body := get(t, srv.Handler(), "/")
 			for _, b := range []string{"Vérification suspendue.", "Vérifications interrompues."} {
 				if got := strings.Contains(string(body), b); got != (b == tt.banner) {
@@ -168,6 +183,11 @@ func TestCheckerBanners(t *testing.T) {
 			if res, _ := get(t, srv.Handler(), "/readyz"); res.StatusCode != tt.readyCode {
 				t.Errorf("/readyz = %d, want %d", res.StatusCode, tt.readyCode)
 			}
+			suspended := "0"
+			if tt.banner == "Vérification suspendue." {
+				suspended = "1"
+			}
+			wantMetrics(t, scrape(t, m), "\nsentinelle_last_round_voided "+suspended+"\n")
 		})
 	}
 }
