@@ -10,35 +10,60 @@ import (
 )
 
 // compareChildEnv, set, makes BenchmarkCompareEngines run: it is run by
-// TestCompareEnginesReportsTheRatio in a child process, not by -bench.
+// TestCompareEnginesReportsTheRatio in a child process, not by -bench. Its
+// value is the -benchtime of the child's run ("1x", "3x"), or "fail".
 const compareChildEnv = "PGTEST_COMPARE_CHILD"
 
-// BenchmarkCompareEngines is a comparison whose figures are known: 2 on
-// SQLite, 6 on PostgreSQL.
+// BenchmarkCompareEngines is a comparison whose figures are known.
+// SQLite's runs give 8, 3 then 2 (median 3, mean 4.33, last 2), and 1000
+// from a call with fewer iterations than -benchtime asks (-benchtime 3x
+// first calls with b.N = 1), which must not count; PostgreSQL's give 6.
+// With "fail", SQLite's second run fails.
 func BenchmarkCompareEngines(b *testing.B) {
-	if os.Getenv(compareChildEnv) == "" {
+	mode := os.Getenv(compareChildEnv)
+	if mode == "" {
 		b.Skip("run by TestCompareEnginesReportsTheRatio")
 	}
-	CompareEngines(b, func(*testing.B) float64 { return 2 }, func(*testing.B) float64 { return 6 })
+	iterations, _ := strconv.Atoi(strings.TrimSuffix(mode, "x"))
+	runs := 0
+	CompareEngines(b, func(b *testing.B) float64 {
+		if b.N < iterations {
+			return 1000
+		}
+		runs++
+		if mode == "fail" && runs == 2 {
+			b.Error("SQLite's run failed")
+		}
+		return []float64{8, 3, 2}[(runs-1)%3]
+	}, func(*testing.B) float64 { return 6 })
 }
 
 // TestCompareEnginesReportsTheRatio runs BenchmarkCompareEngines in a
-// child test binary: SQLite's sub-benchmark runs first and PostgreSQL's
-// reports 6 ÷ 2; with SQLite's filtered out, no ratio is reported.
+// child test binary, 3 times (-count 3): SQLite's sub-benchmark runs first
+// and each of PostgreSQL's runs reports 6 ÷ the median of SQLite's; with
+// SQLite's filtered out, or failed, no ratio is reported.
 func TestCompareEnginesReportsTheRatio(t *testing.T) {
 	ratio := regexp.MustCompile(`(?m)^BenchmarkCompareEngines/engine=postgresql\S*\s.*\s(\S+) ` + regexp.QuoteMeta(RatioUnit) + `\b`)
 	for _, c := range []struct {
-		name, bench string
-		want        string // the ratio printed; "": none
+		name, mode, bench string
+		want              string // the ratio printed by each run; "": none
 	}{
-		{"both engines", "^BenchmarkCompareEngines$", "3"},
-		{"postgresql alone", "^BenchmarkCompareEngines$/engine=postgresql", ""},
+		{"both engines", "1x", "^BenchmarkCompareEngines$", "2"},
+		{"calls to find b.N do not count", "3x", "^BenchmarkCompareEngines$", "2"},
+		{"postgresql alone", "1x", "^BenchmarkCompareEngines$/engine=postgresql", ""},
+		{"sqlite failed", "fail", "^BenchmarkCompareEngines$", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench="+c.bench, "-test.benchtime=1x", "-test.count=2")
-			cmd.Env = append(os.Environ(), compareChildEnv+"=1")
+			benchtime := c.mode
+			if c.mode == "fail" {
+				benchtime = "1x"
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench="+c.bench, "-test.benchtime="+benchtime, "-test.count=3")
+			cmd.Env = append(os.Environ(), compareChildEnv+"="+c.mode)
 			out, err := cmd.CombinedOutput()
-			if err != nil {
+			// A failed run does not always fail the binary (not when
+			// -count repeats it), so only the ratio tells.
+			if err != nil && c.mode != "fail" {
 				t.Fatalf("child: %v\n%s", err, out)
 			}
 			pgAt := strings.Index(string(out), "BenchmarkCompareEngines/engine=postgresql")
@@ -55,8 +80,8 @@ func TestCompareEnginesReportsTheRatio(t *testing.T) {
 				}
 				return
 			}
-			if len(got) != 2 {
-				t.Fatalf("%d ratios in the output, want one a run (2):\n%s", len(got), out)
+			if len(got) != 3 {
+				t.Fatalf("%d ratios in the output, want one a run (3):\n%s", len(got), out)
 			}
 			want, _ := strconv.ParseFloat(c.want, 64)
 			for _, m := range got {
