@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sentinelle/storage"
+	"sentinelle/storage/pgtest"
 	"sentinelle/telegram"
 	"sentinelle/telegram/telegramtest"
 )
@@ -17,10 +18,28 @@ import (
 // batches of 100, applies each batch in one transaction (chat, subscription,
 // reply in the outbox, offset) and confirms it. The goal is 1,000 updates/s;
 // replies are counted in the database, not sent (that is the dispatcher's
-// work).
+// work). It runs on SQLite (engine=sqlite), then on PostgreSQL
+// (engine=postgresql), whose rate is also given as a ratio to SQLite's
+// (pg/sqlite).
 //
 //	go test -run XXX -bench Abonner10k -benchtime 3x ./bot/
 func BenchmarkAbonner10k(b *testing.B) {
+	pgtest.CompareEngines(b,
+		func(b *testing.B) float64 {
+			return abonner10k(b, func() (*storage.Store, error) {
+				return storage.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), time.Now)
+			})
+		},
+		func(b *testing.B) float64 {
+			return abonner10k(b, func() (*storage.Store, error) {
+				return storage.OpenPostgres(context.Background(), pg.Database(b), time.Now)
+			})
+		})
+}
+
+// abonner10k is BenchmarkAbonner10k on the stores open opens, a fresh one
+// for each iteration; it returns the rate, in updates/s.
+func abonner10k(b *testing.B, open func() (*storage.Store, error)) float64 {
 	const n = 10000
 	cat := defaultCatalog(b)
 	var total time.Duration
@@ -32,7 +51,7 @@ func BenchmarkAbonner10k(b *testing.B) {
 			last = srv.SendText(telegramtest.Chat{ID: int64(1_000_000 + c)},
 				telegramtest.User{ID: int64(1_000_000 + c), FirstName: "P"}, "/abonner versailles")
 		}
-		store, err := storage.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), time.Now)
+		store, err := open()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -70,6 +89,8 @@ func BenchmarkAbonner10k(b *testing.B) {
 		store.Close()
 		srv.Close()
 	}
-	b.ReportMetric(float64(n*b.N)/total.Seconds(), "updates/s")
+	rate := float64(n*b.N) / total.Seconds()
+	b.ReportMetric(rate, "updates/s")
 	b.ReportMetric(0, "ns/op")
+	return rate
 }

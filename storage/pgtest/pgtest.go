@@ -22,6 +22,10 @@
 //		…
 //	}
 //
+// A benchmark that compares the engines runs its two halves through
+// CompareEngines, which reports PostgreSQL's figure as a ratio to SQLite's
+// from the same run.
+//
 // The server starts with the first Database call, so a binary whose tests
 // never ask for PostgreSQL never starts it. When no PostgreSQL is installed
 // Database skips the test, naming the Debian package; any other problem
