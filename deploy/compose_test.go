@@ -7,6 +7,7 @@
 package deploy_test
 
 import (
+	"cmp"
 	"net/url"
 	"os"
 	"regexp"
@@ -38,7 +39,8 @@ type composeService struct {
 	Ports       []string `yaml:"ports"`
 	Secrets     []string `yaml:"secrets"`
 	Healthcheck *struct {
-		Test []string `yaml:"test"`
+		Test    []string `yaml:"test"`
+		Timeout string   `yaml:"timeout"`
 	} `yaml:"healthcheck"`
 }
 
@@ -84,7 +86,7 @@ var interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
 // TestComposeInstances: at least two instances, each named by a vantage of
 // its own, each on the compose file's PostgreSQL service (started healthy
 // first), each with the same bot token read from a secret, each on a
-// host port of its own.
+// host port of its own, each with the image's healthcheck.
 func TestComposeInstances(t *testing.T) {
 	c := loadCompose(t)
 	names := c.instances()
@@ -103,6 +105,11 @@ func TestComposeInstances(t *testing.T) {
 		vantages[v] = name
 		checkDatabase(t, c, name)
 		checkToken(t, c, name)
+		if h := s.Healthcheck; h == nil || len(h.Test) == 0 || h.Test[0] != "CMD" {
+			t.Errorf("%s: no healthcheck in exec form (test: [CMD, …])", name)
+		} else {
+			checkHealthcheck(t, name+"'s healthcheck", h.Test[1:], cmp.Or(h.Timeout, "30s"))
+		}
 		tokenFiles[s.Environment["TELEGRAM_BOT_TOKEN_FILE"]] = true
 		for _, p := range s.Ports {
 			host, container := splitPort(p)
