@@ -42,9 +42,12 @@ ENV DATABASE_PATH=/data/sentinelle.db \
 VOLUME /data
 EXPOSE 8080
 USER 65532:65532
-# No HEALTHCHECK: the image has no HTTP client to run one (no shell, no
-# curl) and the binary has no probe subcommand. Probe /healthz (alive) and
-# /readyz (database writable, recent round) from outside: the reverse
-# proxy, the orchestrator or the monitoring.
+# Docker's health: with no shell and no curl here, the binary asks its own
+# /healthz at HTTP_ADDR (`sentinelle healthcheck`, 2 s at most; exit 0 or
+# 1). The start period covers a start that waits for Telegram (a minute at
+# most). /readyz (database writable, recent round) is for the reverse
+# proxy and the monitoring: `sentinelle healthcheck -readyz`.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["/usr/local/bin/sentinelle", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/sentinelle"]
 CMD ["run"]

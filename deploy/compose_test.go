@@ -7,6 +7,7 @@
 package deploy_test
 
 import (
+	"cmp"
 	"net/url"
 	"os"
 	"regexp"
@@ -38,14 +39,10 @@ type composeService struct {
 	Ports       []string `yaml:"ports"`
 	Secrets     []string `yaml:"secrets"`
 	Healthcheck *struct {
-		Test []string `yaml:"test"`
+		Test    []string `yaml:"test"`
+		Timeout string   `yaml:"timeout"`
 	} `yaml:"healthcheck"`
 }
-
-// awaitedVariables are variables compose.yaml sets that issue 15 adds to
-// the program and .env.example on another branch; remove a name once
-// .env.example has it, so that renaming it fails this test again.
-var awaitedVariables = map[string]bool{"DATABASE_URL": true}
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()
@@ -77,14 +74,10 @@ func (c composeFile) instances() []string {
 	return names
 }
 
-// interpolation is a compose variable reference, ${NAME}, ${NAME:-default}
-// or ${NAME:?message}.
-var interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
-
 // TestComposeInstances: at least two instances, each named by a vantage of
 // its own, each on the compose file's PostgreSQL service (started healthy
 // first), each with the same bot token read from a secret, each on a
-// host port of its own.
+// host port of its own, each with the image's healthcheck.
 func TestComposeInstances(t *testing.T) {
 	c := loadCompose(t)
 	names := c.instances()
@@ -103,6 +96,11 @@ func TestComposeInstances(t *testing.T) {
 		vantages[v] = name
 		checkDatabase(t, c, name)
 		checkToken(t, c, name)
+		if h := s.Healthcheck; h == nil || len(h.Test) == 0 || h.Test[0] != "CMD" {
+			t.Errorf("%s: no healthcheck in exec form (test: [CMD, …])", name)
+		} else {
+			checkHealthcheck(t, name+"'s healthcheck", h.Test[1:], cmp.Or(h.Timeout, "30s"))
+		}
 		tokenFiles[s.Environment["TELEGRAM_BOT_TOKEN_FILE"]] = true
 		for _, p := range s.Ports {
 			host, container := splitPort(p)
@@ -120,32 +118,46 @@ func TestComposeInstances(t *testing.T) {
 	}
 }
 
-// checkDatabase: the instance's DATABASE_URL names the compose file's
-// PostgreSQL service, its user and database, and the instance waits for
-// it to be healthy.
+// checkDatabase: the instance reads its URL from a secret file, never
+// from the environment (docker inspect would show the password); the URL
+// the compose file's header writes into that file names the compose
+// file's PostgreSQL service, its user and database, with the password
+// its header gives that service; and the instance waits for it to be
+// healthy.
 func checkDatabase(t *testing.T, c composeFile, name string) {
 	t.Helper()
 	s := c.Services[name]
-	raw, ok := s.Environment["DATABASE_URL"]
+	if _, ok := s.Environment["DATABASE_URL"]; ok {
+		t.Errorf("%s sets DATABASE_URL: its password would show in docker inspect; use DATABASE_URL_FILE", name)
+	}
+	file, ok := secretFile(c, s, "DATABASE_URL_FILE")
 	if !ok {
-		t.Errorf("%s: no DATABASE_URL: it would run on its own SQLite file", name)
+		t.Errorf("%s: no DATABASE_URL_FILE among its secrets: it would run on its own SQLite file", name)
 		return
 	}
-	u, err := url.Parse(interpolation.ReplaceAllString(raw, "x"))
+	raw := writtenTo(t, file)
+	u, err := url.Parse(shellVariable.ReplaceAllString(raw, "x"))
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Errorf("%s: DATABASE_URL=%q is not a postgres:// URL (%v)", name, raw, err)
+		t.Errorf("%s: %s holds %q, not a postgres:// URL (%v)", name, file, raw, err)
 		return
 	}
 	db, ok := c.Services[u.Hostname()]
 	if !ok || !strings.HasPrefix(db.Image, "postgres:") {
-		t.Errorf("%s: DATABASE_URL's host %q is not the compose file's PostgreSQL service", name, u.Hostname())
+		t.Errorf("%s: the URL's host %q is not the compose file's PostgreSQL service", name, u.Hostname())
 		return
 	}
 	if got, want := u.User.Username(), db.Environment["POSTGRES_USER"]; got != want {
-		t.Errorf("%s: DATABASE_URL's user = %q, the database's POSTGRES_USER = %q", name, got, want)
+		t.Errorf("%s: the URL's user = %q, the database's POSTGRES_USER = %q", name, got, want)
 	}
 	if got, want := strings.TrimPrefix(u.Path, "/"), db.Environment["POSTGRES_DB"]; got != want {
-		t.Errorf("%s: DATABASE_URL's database = %q, the database's POSTGRES_DB = %q", name, got, want)
+		t.Errorf("%s: the URL's database = %q, the database's POSTGRES_DB = %q", name, got, want)
+	}
+	if _, ok := db.Environment["POSTGRES_PASSWORD"]; ok {
+		t.Errorf("%s sets POSTGRES_PASSWORD: use POSTGRES_PASSWORD_FILE", u.Hostname())
+	}
+	dbFile, ok := secretFile(c, db, "POSTGRES_PASSWORD_FILE")
+	if password := shellVariable.FindString(raw); !ok || password == "" || writtenTo(t, dbFile) != password {
+		t.Errorf("%s: the URL's password (%s) is not what the header writes to %s's POSTGRES_PASSWORD_FILE (%s)", name, raw, u.Hostname(), dbFile)
 	}
 	if got := s.DependsOn[u.Hostname()].Condition; got != "service_healthy" {
 		t.Errorf("%s: depends_on %s condition = %q, want service_healthy", name, u.Hostname(), got)
@@ -153,6 +165,35 @@ func checkDatabase(t *testing.T, c composeFile, name string) {
 	if db.Healthcheck == nil || !slices.Contains(db.Healthcheck.Test, "pg_isready") {
 		t.Errorf("%s has no pg_isready healthcheck: service_healthy would never come", u.Hostname())
 	}
+}
+
+// shellVariable is a shell variable in the header's commands: $pw.
+var shellVariable = regexp.MustCompile(`\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// secretFile is the file, as the compose file declares it, of the secret
+// that s's variable (a *_FILE) names, and whether it is one of s's secrets.
+func secretFile(c composeFile, s composeService, variable string) (string, bool) {
+	secret, ok := strings.CutPrefix(s.Environment[variable], "/run/secrets/")
+	if !ok || !slices.Contains(s.Secrets, secret) || c.Secrets[secret].File == "" {
+		return "", false
+	}
+	return c.Secrets[secret].File, true
+}
+
+// writtenTo is what the compose file's header, the operator's commands,
+// writes into file (a path relative to deploy/): the argument of the
+// printf piped into `install … deploy/<file>`.
+func writtenTo(t *testing.T, file string) string {
+	t.Helper()
+	target := "/dev/stdin deploy/" + strings.TrimPrefix(file, "./")
+	printf := regexp.MustCompile(`printf '%s' "([^"]*)" \|`)
+	for _, line := range strings.Split(readFile(t, "compose.yaml"), "\n") {
+		if m := printf.FindStringSubmatch(line); m != nil && strings.Contains(line, target) {
+			return m[1]
+		}
+	}
+	t.Errorf("compose.yaml's header writes nothing to %s with printf '%%s' \"…\" | install …", target)
+	return ""
 }
 
 // checkToken: the token comes from a file the compose file mounts as a
@@ -163,13 +204,8 @@ func checkToken(t *testing.T, c composeFile, name string) {
 	if _, ok := s.Environment["TELEGRAM_BOT_TOKEN"]; ok {
 		t.Errorf("%s sets TELEGRAM_BOT_TOKEN: the token would show in docker inspect; use TELEGRAM_BOT_TOKEN_FILE", name)
 	}
-	secret, ok := strings.CutPrefix(s.Environment["TELEGRAM_BOT_TOKEN_FILE"], "/run/secrets/")
-	if !ok || !slices.Contains(s.Secrets, secret) {
-		t.Errorf("%s: TELEGRAM_BOT_TOKEN_FILE=%q is not one of its secrets %v", name, s.Environment["TELEGRAM_BOT_TOKEN_FILE"], s.Secrets)
-		return
-	}
-	if c.Secrets[secret].File == "" {
-		t.Errorf("secret %s is not declared with a file", secret)
+	if _, ok := secretFile(c, s, "TELEGRAM_BOT_TOKEN_FILE"); !ok {
+		t.Errorf("%s: TELEGRAM_BOT_TOKEN_FILE=%q is not one of its secrets %v declared with a file", name, s.Environment["TELEGRAM_BOT_TOKEN_FILE"], s.Secrets)
 	}
 }
 
@@ -190,7 +226,7 @@ func TestComposeVariablesExist(t *testing.T) {
 	c := loadCompose(t)
 	for _, name := range c.instances() {
 		for v := range c.Services[name].Environment {
-			if !known[v] && !awaitedVariables[v] {
+			if !known[v] {
 				t.Errorf("%s sets %s, which .env.example does not list", name, v)
 			}
 		}

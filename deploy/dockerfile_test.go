@@ -1,11 +1,13 @@
 package deploy_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // instruction is one Dockerfile instruction, continuation lines joined.
@@ -137,4 +139,56 @@ func TestDockerignoreKeepsSecretsOut(t *testing.T) {
 			t.Errorf(".dockerignore does not exclude %s", want)
 		}
 	}
+}
+
+// healthcheckTimeout is `sentinelle healthcheck`'s own limit on its
+// request (cmd/sentinelle): Docker's timeout must leave it that and the
+// process's start.
+const healthcheckTimeout = 2 * time.Second
+
+// entrypoint is the final stage's ENTRYPOINT, in exec form: the binary's
+// path in the image, which a healthcheck runs too.
+func entrypoint(t *testing.T) []string {
+	t.Helper()
+	all := stages(t)
+	args, _ := last(all[len(all)-1], "ENTRYPOINT")
+	var argv []string
+	if err := json.Unmarshal([]byte(args), &argv); err != nil || len(argv) == 0 {
+		t.Fatalf("ENTRYPOINT %q: want the exec form [\"/path/to/sentinelle\"] (%v)", args, err)
+	}
+	return argv
+}
+
+// checkHealthcheck: argv runs the image's binary with the healthcheck
+// subcommand (no shell in the image), and timeout, as Docker reads it,
+// leaves the command its own 2 s.
+func checkHealthcheck(t *testing.T, where string, argv []string, timeout string) {
+	t.Helper()
+	binary := entrypoint(t)[0]
+	if len(argv) < 2 || argv[0] != binary || argv[1] != "healthcheck" {
+		t.Errorf("%s runs %q, want [%q healthcheck]: the image has no shell and no HTTP client", where, argv, binary)
+	}
+	if d, err := time.ParseDuration(timeout); err != nil || d <= healthcheckTimeout {
+		t.Errorf("%s: timeout %q, want more than the command's own %s", where, timeout, healthcheckTimeout)
+	}
+}
+
+// TestDockerfileHealthcheck: the final stage has a HEALTHCHECK that the
+// distroless image can run: the binary's own subcommand, in exec form.
+func TestDockerfileHealthcheck(t *testing.T) {
+	all := stages(t)
+	args, ok := last(all[len(all)-1], "HEALTHCHECK")
+	if !ok {
+		t.Fatal("the final stage has no HEALTHCHECK")
+	}
+	opts, cmd, ok := strings.Cut(args, "CMD ")
+	var argv []string
+	if err := json.Unmarshal([]byte(cmd), &argv); !ok || err != nil {
+		t.Fatalf("HEALTHCHECK %q: want CMD in exec form, [\"…\", \"healthcheck\"] (%v)", args, err)
+	}
+	timeout := "30s" // Docker's default
+	if m := regexp.MustCompile(`--timeout=(\S+)`).FindStringSubmatch(opts); m != nil {
+		timeout = m[1]
+	}
+	checkHealthcheck(t, "HEALTHCHECK", argv, timeout)
 }

@@ -25,7 +25,8 @@ type Config struct {
 	TelegramToken  string // secret: never printed
 	TelegramAPIURL string
 	DatabasePath   string
-	// DatabaseURL, a postgres:// URL, selects PostgreSQL, for several
+	// DatabaseURL, a postgres:// URL (DATABASE_URL, or the file
+	// DATABASE_URL_FILE names), selects PostgreSQL, for several
 	// instances sharing one database; empty: SQLite at DatabasePath.
 	// Secret (it may hold a password): print RedactedDatabaseURL.
 	DatabaseURL       string
@@ -125,7 +126,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if c.DatabasePath = get("DATABASE_PATH"); c.DatabasePath == "" {
 		bad("DATABASE_PATH", "", "le chemin d'un fichier SQLite, par exemple sentinelle.db")
 	}
-	c.DatabaseURL = databaseURL(get("DATABASE_URL"), bad)
+	c.DatabaseURL = loadDatabaseURL(lookup, bad, &errs)
 	c.HTTPAddr = get("HTTP_ADDR")
 	if _, port, err := splitHostPort(c.HTTPAddr); err != nil || port < 0 || port > 65535 {
 		bad("HTTP_ADDR", c.HTTPAddr, "une adresse d'écoute hôte:port, par exemple :8080 ou 127.0.0.1:8080")
@@ -191,25 +192,35 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// secret reads the variable name, or the file that name_FILE names (a
+// systemd credential, a compose secret), its content trimmed, so that
+// the secret need not be in the environment. Both set, or an unreadable
+// file, is an error, and the value is then "". file is the path the value
+// was read from, "" when it came from name itself. Its error messages
+// never contain the value.
+func secret(lookup func(string) (string, bool), name string, errs *[]error) (value, file string) {
+	direct, _ := lookup(name)
+	file, _ = lookup(name + "_FILE")
+	direct, file = strings.TrimSpace(direct), strings.TrimSpace(file)
+	if direct != "" && file != "" {
+		*errs = append(*errs, fmt.Errorf("%s et %s_FILE sont tous deux définis : n'en gardez qu'un", name, name))
+		return "", ""
+	}
+	if file == "" {
+		return direct, ""
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("%s_FILE=%q : fichier illisible (%v)", name, file, errors.Unwrap(err)))
+		return "", ""
+	}
+	return strings.TrimSpace(string(b)), file
+}
+
 // loadToken reads TELEGRAM_BOT_TOKEN or the file TELEGRAM_BOT_TOKEN_FILE
 // names. Its error messages never contain the token.
 func loadToken(lookup func(string) (string, bool), errs *[]error) string {
-	direct, _ := lookup("TELEGRAM_BOT_TOKEN")
-	file, _ := lookup("TELEGRAM_BOT_TOKEN_FILE")
-	direct, file = strings.TrimSpace(direct), strings.TrimSpace(file)
-	if direct != "" && file != "" {
-		*errs = append(*errs, errors.New("TELEGRAM_BOT_TOKEN et TELEGRAM_BOT_TOKEN_FILE sont tous deux définis : n'en gardez qu'un"))
-		return ""
-	}
-	token := direct
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			*errs = append(*errs, fmt.Errorf("TELEGRAM_BOT_TOKEN_FILE=%q : fichier illisible (%v)", file, errors.Unwrap(err)))
-			return ""
-		}
-		token = strings.TrimSpace(string(b))
-	}
+	token, file := secret(lookup, "TELEGRAM_BOT_TOKEN", errs)
 	if token != "" && !tokenPattern.MatchString(token) {
 		src := "TELEGRAM_BOT_TOKEN"
 		if file != "" {
@@ -223,6 +234,29 @@ func loadToken(lookup func(string) (string, bool), errs *[]error) string {
 
 type badFunc func(name, value, want string)
 
+// loadDatabaseURL reads DATABASE_URL, or the file DATABASE_URL_FILE
+// names, so that the password need not be in the environment, and checks
+// it. A bad URL from the file is reported under DATABASE_URL_FILE, with
+// the file's path and the URL masked as for DATABASE_URL.
+func loadDatabaseURL(lookup func(string) (string, bool), bad badFunc, errs *[]error) string {
+	v, file := secret(lookup, "DATABASE_URL", errs)
+	if file == "" {
+		return databaseURL(v, bad)
+	}
+	// Unlike an empty DATABASE_URL, an empty file is no choice of SQLite:
+	// an instance meant to share a database must not start alone on a
+	// file of its own.
+	inFile := func(_, value, _ string) {
+		bad("DATABASE_URL_FILE", file, fmt.Sprintf("le fichier contient %s ; attendu %s", value, databaseURLWant))
+	}
+	if v == "" {
+		inFile("", "(rien)", "")
+	}
+	return databaseURL(v, inFile)
+}
+
+const databaseURLWant = "une URL PostgreSQL postgres://utilisateur:motdepasse@hôte:5432/base"
+
 // databaseURL checks DATABASE_URL: empty (SQLite) or a PostgreSQL URL,
 // postgres:// or postgresql:// exactly as pgx recognises them. A bad value
 // is reported with its password masked, or entirely masked when it cannot
@@ -231,7 +265,7 @@ func databaseURL(v string, bad badFunc) string {
 	if v == "" {
 		return ""
 	}
-	want := "une URL PostgreSQL postgres://utilisateur:motdepasse@hôte:5432/base (vide : SQLite, au chemin DATABASE_PATH)"
+	want := databaseURLWant + " (vide : SQLite, au chemin DATABASE_PATH)"
 	u, err := url.Parse(v)
 	if err == nil {
 		_, err = url.ParseQuery(u.RawQuery)

@@ -239,6 +239,61 @@ func TestTokenFromFile(t *testing.T) {
 	}
 }
 
+// TestDatabaseURLFromFile: DATABASE_URL_FILE works like
+// TELEGRAM_BOT_TOKEN_FILE (the file's content trimmed; both set, or an
+// unreadable file, refused), an empty file is refused rather than taken
+// for SQLite, and no error shows the password.
+func TestDatabaseURLFromFile(t *testing.T) {
+	const pgURL = "postgres://sentinelle:s3cr3t@db:5432/sentinelle?sslmode=disable"
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("database-url", "  "+pgURL+"\n")
+	c, err := LoadConfig(envOf(map[string]string{"DATABASE_URL_FILE": good, "DATABASE_URL": " "}))
+	if err != nil || c.DatabaseURL != pgURL {
+		t.Fatalf("DATABASE_URL_FILE: got %q, %v; want %q", c.DatabaseURL, err, pgURL)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"both", map[string]string{"DATABASE_URL_FILE": good, "DATABASE_URL": pgURL},
+			[]string{"DATABASE_URL et DATABASE_URL_FILE sont tous deux définis"}},
+		{"missing", map[string]string{"DATABASE_URL_FILE": good + ".missing"},
+			[]string{`DATABASE_URL_FILE="` + good + `.missing" : fichier illisible`}},
+		{"directory", map[string]string{"DATABASE_URL_FILE": dir},
+			[]string{`DATABASE_URL_FILE="` + dir + `" : fichier illisible`}},
+		{"empty", map[string]string{"DATABASE_URL_FILE": write("empty", "\n")},
+			[]string{"DATABASE_URL_FILE=", "le fichier contient (rien)"}},
+		{"not postgres", map[string]string{"DATABASE_URL_FILE": write("mysql", "mysql://u:s3cr3t@db/s")},
+			[]string{"DATABASE_URL_FILE=", "le fichier contient mysql://u:xxxxx@db/s ; attendu une URL PostgreSQL"}},
+		{"unparsable", map[string]string{"DATABASE_URL_FILE": write("bogus", "postgres://u:s3cr3t@db/s?sslmode=%zz")},
+			[]string{"DATABASE_URL_FILE=", "(masquée : illisible)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadConfig(envOf(tt.env))
+			if err == nil {
+				t.Fatalf("accepted, DATABASE_URL %q", c.RedactedDatabaseURL())
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
 func TestDotenvRealEnvironmentWins(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".env")
 	content := "# comment\nexport DOWN_AFTER=5\nUP_AFTER=\"3\"\nPUBLIC_URL=https://from-file.example # trailing\nCANARY_URLS=\n"

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"sentinelle/bot"
@@ -119,7 +120,26 @@ func (p *parts) openStore(ctx context.Context) (err error) {
 		return failed("database unusable", err, "engine", storage.PostgreSQL, "url", url)
 	}
 	p.log.Info("database open", "engine", storage.PostgreSQL, "url", url)
+	warnIgnoredPath(p.log, p.cfg)
 	return nil
+}
+
+// warnIgnoredPath warns, at start, that DATABASE_PATH is not used when
+// DATABASE_URL selects PostgreSQL while DATABASE_PATH, set to another
+// path than its default, names a file: most likely the SQLite database of
+// a single instance moved to PostgreSQL, whose subscribers nothing
+// copies. Only a file that exists counts: the image and the systemd unit
+// set DATABASE_PATH for every deployment, PostgreSQL's too, and a warning
+// on each of them would teach to ignore it.
+func warnIgnoredPath(log *slog.Logger, cfg Config) {
+	if cfg.DatabaseURL == "" || cfg.DatabasePath == defaults["DATABASE_PATH"] {
+		return
+	}
+	if st, err := os.Stat(cfg.DatabasePath); err != nil || st.IsDir() {
+		return
+	}
+	log.Warn("DATABASE_PATH is ignored: DATABASE_URL selects PostgreSQL, and the SQLite database at that path is neither read nor copied",
+		"path", cfg.DatabasePath)
 }
 
 // elect chooses how this instance knows whether it leads. With SQLite,

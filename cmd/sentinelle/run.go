@@ -24,6 +24,7 @@ Usage :
   sentinelle catalog      vérifie le catalogue et liste académies et services
   sentinelle check [--json] [académie…]  vérifie les services maintenant, sans rien enregistrer ni envoyer
   sentinelle backup <fichier>   copie cohérente de la base SQLite, service en marche (n'écrase rien ; PostgreSQL : pg_dump)
+  sentinelle healthcheck [-readyz]   interroge /healthz (ou /readyz) du service en marche : code 0 s'il répond ok, 1 sinon
   sentinelle version      affiche la version
   sentinelle help         affiche cette aide
 
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return runCheck(ctx, rest, lookupEnv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, lookupEnv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, lookupEnv, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return badUsage(stderr, fmt.Sprintf("argument inattendu : %s", rest[0]))
@@ -76,7 +79,12 @@ func badUsage(stderr io.Writer, reason string) int {
 // withConfig parses the subcommand's (empty) flag set, loads the
 // configuration and hands it to fn. Configuration errors exit with 2.
 func withConfig(args []string, name string, lookupEnv func(string) (string, bool), stderr io.Writer, fn func(Config) int) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return withFlags(flag.NewFlagSet(name, flag.ContinueOnError), args, lookupEnv, stderr, fn)
+}
+
+// withFlags is withConfig for a subcommand with flags: fs, whose values
+// fn reads. It takes no argument but flags.
+func withFlags(fs *flag.FlagSet, args []string, lookupEnv func(string) (string, bool), stderr io.Writer, fn func(Config) int) int {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
