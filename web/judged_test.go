@@ -69,12 +69,15 @@ func TestJudgementStale(t *testing.T) {
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
 				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-tt.started), Leading: tt.leading})
 
-			_, body := get(t, srv.Handler(), "/")
-			for _, b := range []string{unjudged, suspended, stale} {
-				if got := strings.Contains(string(body), b); got != (b == tt.banner) {
-					t.Errorf("banner %q shown = %v, want %v", b, got, !got)
+			for _, page := range []string{"/", "/academie/versailles"} {
+				_, body := get(t, srv.Handler(), page)
+				for _, b := range []string{unjudged, suspended, stale} {
+					if got := strings.Contains(string(body), b); got != (b == tt.banner) {
+						t.Errorf("%s: banner %q shown = %v, want %v", page, b, got, !got)
+					}
 				}
 			}
+			_, body := get(t, srv.Handler(), "/")
 			if tt.banner == unjudged && tt.judgedAge > 0 && !strings.Contains(string(body), "mis à jour depuis le "+frenchTime(now.Add(-tt.judgedAge))) {
 				t.Errorf("the banner does not give the last judgement's time %s", frenchTime(now.Add(-tt.judgedAge)))
 			}
