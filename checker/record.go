@@ -95,6 +95,7 @@ func Record(ctx context.Context, u Updater, in RoundInput, decide Decider) (Roun
 	if in.MaxGap <= 0 {
 		in.MaxGap = DefaultMaxGap
 	}
+	in.Round.Judged = true // what the pages' freshness reads (LastJudgedRound), voided or not
 	var out RoundOutcome
 	err := u.Update(ctx, func(tx *storage.Tx) error {
 		out = RoundOutcome{}
@@ -131,8 +132,9 @@ func Record(ctx context.Context, u Updater, in RoundInput, decide Decider) (Roun
 // WriteRound stores a round's rows alone, in one transaction: the round
 // and its results, under Round.Vantage. It is what an instance that is not
 // the leader does with its probes, which the leader's next vote reads; no
-// state, uptime, incident or event changes.
+// state, uptime, incident or event changes, and the round is not Judged.
 func WriteRound(ctx context.Context, u Updater, in RoundInput) (int64, error) {
+	in.Round.Judged = false
 	var id int64
 	err := u.Update(ctx, func(tx *storage.Tx) error {
 		var err error

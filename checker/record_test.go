@@ -320,3 +320,37 @@ func TestUnverifiedStoredAndReported(t *testing.T) {
 		t.Fatalf("UnverifiedServices of a missing file: %v, want ErrNotFound", err)
 	}
 }
+
+// TestOnlyRecordJudges: the rounds Record writes are judged, voided or
+// not; those WriteRound writes (a follower's) never are, whatever the
+// caller says, so that a follower still probing does not make the judged
+// view look current.
+func TestOnlyRecordJudges(t *testing.T) {
+	st, _ := storeOnFile(t, newClock())
+	ctx := context.Background()
+	for _, in := range []RoundInput{
+		{Round: storage.Round{Vantage: "paris", StartedAt: minute(0), FinishedAt: minute(0), Services: 1}, Results: []storage.CheckResult{resultOf("a", status.Up, "ok")}},
+		{Round: storage.Round{Vantage: "paris", StartedAt: minute(1), FinishedAt: minute(1), Services: 1, Failed: 1, Voided: true}, Results: []storage.CheckResult{resultOf("a", status.Down, "connection")}},
+	} {
+		out, err := Record(ctx, st, in, immediate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.LastJudgedRound(ctx)
+		if err != nil || got.ID != out.RoundID || !got.Judged {
+			t.Fatalf("after Record (voided %v): LastJudgedRound %+v, %v; want round %d", in.Round.Voided, got, err, out.RoundID)
+		}
+	}
+	judged, _ := st.LastJudgedRound(ctx)
+	id, err := WriteRound(ctx, st, RoundInput{Round: storage.Round{Vantage: "lyon", StartedAt: minute(2), FinishedAt: minute(2), Judged: true},
+		Results: []storage.CheckResult{resultOf("a", status.Up, "ok")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, err := st.LastRound(ctx); err != nil || last.ID != id || last.Judged {
+		t.Fatalf("LastRound %+v, %v; want lyon's round %d, not judged", last, err, id)
+	}
+	if got, err := st.LastJudgedRound(ctx); err != nil || got.ID != judged.ID {
+		t.Fatalf("after WriteRound: LastJudgedRound %+v, %v; want still round %d", got, err, judged.ID)
+	}
+}

@@ -26,6 +26,10 @@ type Round struct {
 	Canaries       int
 	CanariesFailed int
 	Voided         bool
+	// Judged tells that the vote judged the round: the leader recorded it
+	// (checker.Record), moving the states from it, or voiding it. A
+	// follower's round, and any round before migration 011, is not.
+	Judged bool
 }
 
 // CheckResult is the raw outcome of one probe: the judgement of that probe
@@ -71,9 +75,9 @@ func (t *Tx) VoidUptime(ctx context.Context, id string, at time.Time) error {
 // results are then written.
 func (t *Tx) InsertRound(ctx context.Context, r Round) (int64, error) {
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO rounds (vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.Vantage, ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided)).Scan(&id)
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO rounds (vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided, judged)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Vantage, ms(r.StartedAt), ms(r.FinishedAt), r.Services, r.Failed, r.Canaries, r.CanariesFailed, boolInt(r.Voided), boolInt(r.Judged)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("storage: insert round: %w", err)
 	}
@@ -137,17 +141,17 @@ func boolInt(b bool) int {
 	return 0
 }
 
-const roundColumns = `id, vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided`
+const roundColumns = `id, vantage, started_at, finished_at, services, failed, canaries, canaries_failed, voided, judged`
 
 // scanRound reads a row of roundColumns.
 func scanRound(row rowScanner) (Round, error) {
 	var r Round
 	var started, finished int64
-	var voided int
-	if err := row.Scan(&r.ID, &r.Vantage, &started, &finished, &r.Services, &r.Failed, &r.Canaries, &r.CanariesFailed, &voided); err != nil {
+	var voided, judged int
+	if err := row.Scan(&r.ID, &r.Vantage, &started, &finished, &r.Services, &r.Failed, &r.Canaries, &r.CanariesFailed, &voided, &judged); err != nil {
 		return Round{}, err
 	}
-	r.StartedAt, r.FinishedAt, r.Voided = fromMS(started), fromMS(finished), voided == 1
+	r.StartedAt, r.FinishedAt, r.Voided, r.Judged = fromMS(started), fromMS(finished), voided == 1, judged == 1
 	return r, nil
 }
 
@@ -168,12 +172,29 @@ func scanResult(row rowScanner) (CheckResult, error) {
 // « vérification suspendue » when it was voided, or that checks stopped
 // when it is old. ErrNotFound means no round ever ran.
 func (s *Store) LastRound(ctx context.Context) (Round, error) {
-	r, err := scanRound(s.r.QueryRowContext(ctx, `SELECT `+roundColumns+` FROM rounds ORDER BY id DESC LIMIT 1`))
+	return s.lastRound(ctx, "last round", `SELECT `+roundColumns+` FROM rounds ORDER BY id DESC LIMIT 1`)
+}
+
+// lastJudgedSQL selects the most recent judged round, by the partial
+// index rounds_judged: never a walk back through the followers' rounds.
+const lastJudgedSQL = `SELECT ` + roundColumns + ` FROM rounds WHERE judged = 1 ORDER BY id DESC LIMIT 1`
+
+// LastJudgedRound returns the most recent round the vote judged (see
+// Round.Judged), so that the status page can tell when the states stopped
+// moving although some instance still probes. ErrNotFound means none since
+// migration 011.
+func (s *Store) LastJudgedRound(ctx context.Context) (Round, error) {
+	return s.lastRound(ctx, "last judged round", lastJudgedSQL)
+}
+
+// lastRound reads the one round q selects; what names it in errors.
+func (s *Store) lastRound(ctx context.Context, what, q string) (Round, error) {
+	r, err := scanRound(s.r.QueryRowContext(ctx, q))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Round{}, ErrNotFound
 	}
 	if err != nil {
-		return Round{}, fmt.Errorf("storage: read last round: %w", err)
+		return Round{}, fmt.Errorf("storage: read %s: %w", what, err)
 	}
 	return r, nil
 }

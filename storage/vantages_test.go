@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -205,5 +206,54 @@ func TestIncidentSightingsPlan(t *testing.T) {
 		if !slices.Contains(plan, want) {
 			t.Errorf("query plan %q lacks %q", plan, want)
 		}
+	}
+}
+
+// judgedRound writes a round of vantage v at minute m, judged (as the
+// leader's Record writes it) or not (a follower's WriteRound).
+func judgedRound(t *testing.T, s *Store, v string, m int, judged bool) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.InsertRound(ctx, Round{Vantage: v, StartedAt: minute(m), FinishedAt: minute(m).Add(time.Second), Judged: judged})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestLastJudgedRound(t *testing.T) {
+	engines(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		judgedRound(t, s, "lyon", 0, false)
+		if r, err := s.LastJudgedRound(ctx); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("LastJudgedRound with a follower's round alone: %+v, %v; want ErrNotFound", r, err)
+		}
+		paris := judgedRound(t, s, "paris", 1, true)
+		// The leader stalls; the follower keeps probing.
+		for m := 2; m < 6; m++ {
+			judgedRound(t, s, "lyon", m, false)
+		}
+		got, err := s.LastJudgedRound(ctx)
+		if err != nil || got.ID != paris || got.Vantage != "paris" || !got.Judged || !got.FinishedAt.Equal(minute(1).Add(time.Second)) {
+			t.Fatalf("LastJudgedRound %+v, %v; want paris's round %d of minute 1, judged", got, err, paris)
+		}
+		last, err := s.LastRound(ctx)
+		if err != nil || last.Vantage != "lyon" || last.Judged || !last.StartedAt.Equal(minute(5)) {
+			t.Fatalf("LastRound %+v, %v; want lyon's round of minute 5, not judged", last, err)
+		}
+	})
+}
+
+func TestLastJudgedRoundPlan(t *testing.T) {
+	s := openTest(t)
+	plan := queryPlan(t, s, lastJudgedSQL)
+	want := []string{"SCAN rounds USING INDEX rounds_judged"}
+	if fmt.Sprint(plan) != fmt.Sprint(want) {
+		t.Errorf("query plan\n got %q\nwant %q", plan, want)
 	}
 }

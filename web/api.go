@@ -19,10 +19,18 @@ import (
 // who build on it (newsrooms, académie dashboards): add fields, never
 // rename or remove one.
 type apiStatus struct {
-	CheckedAt     *string       `json:"checked_at"` // end of the last round, RFC 3339 UTC; null before the first
-	CheckerOnline bool          `json:"checker_online"`
-	Academies     []apiAcademy  `json:"academies"`
-	National      []apiServiceS `json:"national_services"`
+	CheckedAt     *string `json:"checked_at"` // end of the last round, RFC 3339 UTC; null before the first
+	CheckerOnline bool    `json:"checker_online"`
+	// JudgedAt is the end of the latest round the leader judged (its vote
+	// moved the states from it), RFC 3339 UTC; null before the first.
+	// With several instances it may be older than checked_at, which any
+	// instance's round moves. JudgementStale is true when no round was
+	// judged recently (no instance leads, or the leader's checker is
+	// stuck): the states no longer move, and checker_online is false.
+	JudgedAt       *string       `json:"judged_at"`
+	JudgementStale bool          `json:"judgement_stale"`
+	Academies      []apiAcademy  `json:"academies"`
+	National       []apiServiceS `json:"national_services"`
 }
 
 type apiAcademy struct {
@@ -81,9 +89,13 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 		s.apiServerError(w, r, err)
 		return
 	}
-	out := apiStatus{CheckerOnline: snap.Checker.Online(), Academies: []apiAcademy{}, National: []apiServiceS{}}
+	out := apiStatus{CheckerOnline: snap.Checker.Online(), JudgementStale: snap.Checker.JudgementStale,
+		Academies: []apiAcademy{}, National: []apiServiceS{}}
 	if snap.Checker.HasRound {
 		out.CheckedAt = apiTime(snap.Checker.Round.FinishedAt)
+	}
+	if snap.Checker.HasJudged {
+		out.JudgedAt = apiTime(snap.Checker.Judged.FinishedAt)
 	}
 	for _, reg := range snap.Regions {
 		for _, a := range reg.Academies {

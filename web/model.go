@@ -77,14 +77,32 @@ type checkerStatus struct {
 	HasRound  bool
 	Suspended bool // the vote counted no vantage: each live one's latest round was voided by its guard
 	Stale     bool // no round finished within MaxRoundAge
+	// Judged is the latest round the vote judged (the leader's, see
+	// storage.Round.Judged), HasJudged false when there is none. The
+	// states move only with judged rounds: JudgementStale says that none
+	// finished within MaxRoundAge (without any, that the service started
+	// longer ago than that), whatever the followers' rounds say. With one
+	// instance every round is judged, and it says what Stale says.
+	Judged         storage.Round
+	HasJudged      bool
+	JudgementStale bool
 	// Vantages is the latest round of each live vantage (see liveSince),
 	// by name; with one instance, its latest round.
 	Vantages []storage.VantageRound
 }
 
-// Online is the checker_online of the API: a round finished recently and
-// it was not voided, so the states are current.
-func (c checkerStatus) Online() bool { return c.HasRound && !c.Suspended && !c.Stale }
+// Online is the checker_online of the API: a round finished recently, it
+// was not voided and one was judged recently, so the states are current.
+func (c checkerStatus) Online() bool {
+	return c.HasRound && !c.Suspended && !c.Stale && !c.JudgementStale
+}
+
+// Unjudged tells that instances still probe (the rounds are fresh) but
+// none judges (no instance leads, or the leader's checker is stuck): the
+// states stand still although the page's « dernière vérification » is
+// recent. It is what the page and /readyz say then, before a suspension,
+// which would promise an update that nobody is there to make.
+func (c checkerStatus) Unjudged() bool { return c.HasRound && !c.Stale && c.JudgementStale }
 
 // snapshot is everything the overview and the API show, read at one moment.
 type snapshot struct {
@@ -158,18 +176,45 @@ func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, e
 // vote could count none of them (each voided by its own guard), not when
 // one vantage's network failed while another's worked. Without a live
 // vantage's round (rows written before vantages existed), the last round
-// says it, as with one instance.
+// says it, as with one instance. The freshness of the states is that of
+// the latest judged round (see lastJudged).
 func (s *Server) checkerStatus(ctx context.Context, now time.Time) (checkerStatus, error) {
 	live, err := s.store.LatestRounds(ctx, s.liveSince(now))
 	if err != nil {
 		return checkerStatus{}, err
 	}
 	c, err := s.lastRound(ctx, now)
-	if err != nil || len(live) == 0 {
+	if err != nil {
 		return c, err
 	}
-	c.Vantages, c.Suspended = live, allVoided(live)
+	if err := s.lastJudged(ctx, now, &c); err != nil {
+		return checkerStatus{}, err
+	}
+	if len(live) > 0 {
+		c.Vantages, c.Suspended = live, allVoided(live)
+	}
 	return c, nil
+}
+
+// lastJudged reads the latest judged round into c and judges whether it
+// is recent, as lastRound does for the latest round of any vantage.
+func (s *Server) lastJudged(ctx context.Context, now time.Time, c *checkerStatus) error {
+	r, err := s.store.LastJudgedRound(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.JudgementStale = s.tooOld(now, s.startedAt)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.Judged, c.HasJudged, c.JudgementStale = r, true, s.tooOld(now, r.FinishedAt)
+	c.Judged.StartedAt, c.Judged.FinishedAt = s.local(r.StartedAt), s.local(r.FinishedAt)
+	return nil
+}
+
+// tooOld reports whether what happened at t is older than MaxRoundAge.
+func (s *Server) tooOld(now, t time.Time) bool {
+	return s.maxRoundAge > 0 && now.Sub(t) > s.maxRoundAge
 }
 
 // lastRound reads the latest round of any vantage and judges whether it
@@ -177,13 +222,13 @@ func (s *Server) checkerStatus(ctx context.Context, now time.Time) (checkerStatu
 func (s *Server) lastRound(ctx context.Context, now time.Time) (checkerStatus, error) {
 	r, err := s.store.LastRound(ctx)
 	if errors.Is(err, storage.ErrNotFound) {
-		return checkerStatus{Stale: s.maxRoundAge > 0 && now.Sub(s.startedAt) > s.maxRoundAge}, nil
+		return checkerStatus{Stale: s.tooOld(now, s.startedAt)}, nil
 	}
 	if err != nil {
 		return checkerStatus{}, err
 	}
 	c := checkerStatus{Round: r, HasRound: true, Suspended: r.Voided}
-	c.Stale = s.maxRoundAge > 0 && now.Sub(r.FinishedAt) > s.maxRoundAge
+	c.Stale = s.tooOld(now, r.FinishedAt)
 	c.Round.StartedAt, c.Round.FinishedAt = s.local(r.StartedAt), s.local(r.FinishedAt)
 	return c, nil
 }

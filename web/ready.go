@@ -40,13 +40,21 @@ func (c *writeCheck) check(ctx context.Context, now time.Time) error {
 }
 
 // readyz is the readiness probe: the database took a write in the last
-// 10 s (checked again when older) and the checker finished a round
-// recently (or the service started less than MaxRoundAge ago), read on
-// each request. Its first line says "ok" or names the failure, for
-// whoever reads the probe's log; its second line says whether this
-// instance is the "leader" (it polls Telegram and sends) or a "follower".
-// A follower is ready as well (it serves the pages and checks): the role
-// changes no status code.
+// 10 s (checked again when older), the checker finished a round recently
+// and a round was judged recently (or the service started less than
+// MaxRoundAge ago), read on each request. Its first line says "ok" or
+// names the failure, for whoever reads the probe's log; its second line
+// says whether this instance is the "leader" (it polls Telegram and
+// sends) or a "follower". A follower is ready as well (it serves the
+// pages and checks): the role changes no status code.
+//
+// The judgement is the leader's, not this instance's: a follower is not
+// unready for not judging, but when no round was judged for MaxRoundAge
+// every instance answers 503, follower or leader. Then no instance leads,
+// or the leader's checker is stuck while it holds the lease; the states
+// shown stand still on every instance alike, and whoever watches any one
+// of them must hear of it: no follower can take over a lease that is
+// renewed, so only a person can.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -81,7 +89,17 @@ func (s *Server) readiness(ctx context.Context) (int, string) {
 		if st.HasRound {
 			msg = "dernière vérification terminée il y a " + french.Duration(now.Sub(st.Round.FinishedAt))
 		}
-		return http.StatusServiceUnavailable, msg + " (limite " + french.Duration(s.maxRoundAge) + ")"
+		return http.StatusServiceUnavailable, msg + s.limit()
+	}
+	if st.JudgementStale {
+		msg := "aucun état mis à jour depuis le démarrage, il y a " + french.Duration(now.Sub(s.startedAt))
+		if st.HasJudged {
+			msg = "états mis à jour pour la dernière fois il y a " + french.Duration(now.Sub(st.Judged.FinishedAt))
+		}
+		return http.StatusServiceUnavailable, msg + " : aucune instance ne juge les vérifications" + s.limit()
 	}
 	return http.StatusOK, "ok"
 }
+
+// limit is the end of a readiness failure's line: the age it exceeds.
+func (s *Server) limit() string { return " (limite " + french.Duration(s.maxRoundAge) + ")" }

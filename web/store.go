@@ -13,6 +13,7 @@ import (
 type Store interface {
 	ServiceStates(ctx context.Context) ([]storage.ServiceState, error)
 	LastRound(ctx context.Context) (storage.Round, error)
+	LastJudgedRound(ctx context.Context) (storage.Round, error)
 	LatestRounds(ctx context.Context, since time.Time) ([]storage.VantageRound, error)
 	RecentResults(ctx context.Context, serviceID string, since time.Time) ([]storage.CheckResult, error)
 	OpenIncidents(ctx context.Context) ([]storage.Incident, error)

@@ -27,6 +27,14 @@ import (
 //     and checked_at are the end of the latest round of any vantage: the
 //     last time anyone checked.
 //
+// Whether the judged view is current is read from the latest round the
+// leader judged (storage.Round.Judged), not from the latest round of any
+// vantage: a follower that goes on probing while no instance leads, or
+// while the leader's checker is stuck, keeps checked_at fresh, yet the
+// states stand still. Then the page says « Mises à jour interrompues »,
+// /api/status judgement_stale (and judged_at, the last judgement) and
+// /readyz fails on every instance (see checkerStatus.Unjudged, readyz).
+//
 // With one vantage nothing visible changes on the pages; the API always
 // lists the vantages, one entry then.
 

@@ -57,6 +57,7 @@ func (z academyZone) academy(av *academyView) *academyView {
 
 func (z academyZone) checker(c checkerStatus) checkerStatus {
 	c.Round.StartedAt, c.Round.FinishedAt = z.at(c.Round.StartedAt), z.at(c.Round.FinishedAt)
+	c.Judged.StartedAt, c.Judged.FinishedAt = z.at(c.Judged.StartedAt), z.at(c.Judged.FinishedAt)
 	return c
 }
 
