@@ -42,14 +42,15 @@ var testSupportForAll = []string{"sentinelle/internal/logtest"}
 // rule above: the fake Bot API for the two packages that talk to Telegram,
 // storage's test support (storagetest) for the packages that read the
 // database, the throwaway PostgreSQL server (pgtest) for storage's own
-// tests, leader's and notify's (whose rule tests run on both engines),
+// tests, leader's, notify's (whose rule tests run on both engines) and
+// bot's and notify's benchmarks that compare the engines,
 // the checker for bot and web, whose tests record check rounds
 // with checker.Record as the checker does (the checker never imports
 // them), and, for notify alone, the real bot, which the reply-latency test
 // runs against the dispatcher (bot's tests never import notify).
 var testOnlyImports = map[string][]string{
 	"sentinelle/notify":  {"sentinelle/telegram/telegramtest", "sentinelle/bot", "sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
-	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker"},
+	"sentinelle/bot":     {"sentinelle/telegram/telegramtest", "sentinelle/storage/storagetest", "sentinelle/checker", "sentinelle/storage/pgtest"},
 	"sentinelle/web":     {"sentinelle/storage/storagetest", "sentinelle/checker"},
 	"sentinelle/checker": {"sentinelle/storage/storagetest"},
 	"sentinelle/storage": {"sentinelle/storage/storagetest", "sentinelle/storage/pgtest"},
@@ -183,6 +184,8 @@ func TestCheckImportsCatchesViolations(t *testing.T) {
 		{"pgtest imports storage", "sentinelle/storage/pgtest", []string{"sentinelle/storage"}, nil, true},
 		{"notify tests use pgtest", "sentinelle/notify", nil, []string{"sentinelle/storage/pgtest"}, false},
 		{"web tests use pgtest", "sentinelle/web", nil, []string{"sentinelle/storage/pgtest"}, true},
+		{"bot tests use pgtest", "sentinelle/bot", nil, []string{"sentinelle/storage/pgtest"}, false},
+		{"bot imports pgtest", "sentinelle/bot", []string{"sentinelle/storage/pgtest"}, nil, true},
 		{"notify imports pgtest", "sentinelle/notify", []string{"sentinelle/storage/pgtest"}, nil, true},
 		{"leader uses storage", "sentinelle/leader", []string{"sentinelle/storage"}, nil, false},
 		{"leader tests use pgtest", "sentinelle/leader", nil, []string{"sentinelle/storage/pgtest", "sentinelle/storage"}, false},
