@@ -26,7 +26,7 @@ func (t *turn) classe() error {
 	case runes(name) > maxClassName:
 		return t.reply(classNameTooLongText(runes(name)), nil)
 	}
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err := t.academies()
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func (t *turn) mayStillCreate() (subs []string, ok bool, err error) {
 		}
 		return nil, false, err
 	}
-	subs, err = t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err = t.academies()
 	return subs, err == nil, err
 }
 

@@ -175,14 +175,14 @@ func (t *turn) subscribeDeps(g depGroup, replace bool) (string, error) {
 		if len(subs) >= maxAcademies {
 			return msgTooManyAcademies, nil
 		}
-		if err := t.tx.Subscribe(t.ctx, t.chat.ID, slug); err != nil {
+		if err := t.follow(slug); err != nil {
 			return "", err
 		}
 	case !replace && !wasWhole:
 		codes = append(slices.Clone(narrowing[slug]), codes...)
 	}
 	codes = sortedDeps(g.academy, codes)
-	if err := t.tx.NarrowSubscription(t.ctx, t.chat.ID, slug, codes); err != nil {
+	if err := t.narrow(slug, codes); err != nil {
 		return "", err
 	}
 	return depsSubscribedText(g.academy, codes, wasWhole), nil
@@ -202,7 +202,7 @@ func sortedDeps(a catalog.Academy, codes []string) []string {
 // widen makes the chat's subscriptions to these académies whole again, and
 // returns those that were narrowed.
 func (t *turn) widen(as []catalog.Academy) ([]catalog.Academy, error) {
-	narrowing, err := t.tx.SubscriptionDepartements(t.ctx, t.chat.ID)
+	_, narrowing, err := t.following()
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (t *turn) widen(as []catalog.Academy) ([]catalog.Academy, error) {
 		if len(narrowing[a.Slug]) == 0 {
 			continue
 		}
-		if err := t.tx.NarrowSubscription(t.ctx, t.chat.ID, a.Slug, nil); err != nil {
+		if err := t.narrow(a.Slug, nil); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -249,9 +249,9 @@ func (t *turn) unsubscribeDeps(g depGroup) (string, error) {
 	var parts []string
 	if len(gone) > 0 {
 		if len(left) == 0 {
-			err = t.tx.Unsubscribe(t.ctx, t.chat.ID, slug)
+			err = t.unfollow(slug)
 		} else {
-			err = t.tx.NarrowSubscription(t.ctx, t.chat.ID, slug, left)
+			err = t.narrow(slug, left)
 		}
 		if err != nil {
 			return "", err
@@ -271,17 +271,6 @@ func (t *turn) followedText() (string, error) {
 		return "", err
 	}
 	return followedNames(t.b.cat, subs, narrowing), nil
-}
-
-// following is what the chat follows: its académies (sorted) and the
-// départements of those narrowed.
-func (t *turn) following() ([]string, map[string][]string, error) {
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	narrowing, err := t.tx.SubscriptionDepartements(t.ctx, t.chat.ID)
-	return subs, narrowing, err
 }
 
 // foreignRefusal refuses the départements named with académies not their

@@ -38,7 +38,7 @@ func parseProfile(args string) (role string, levels status.LevelMask, bad string
 // sets it. A new role brings that role's default alerts.
 func (t *turn) profil() error {
 	if t.r.args == "" {
-		subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+		subs, err := t.academies()
 		if err != nil {
 			return err
 		}

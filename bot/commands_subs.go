@@ -12,7 +12,7 @@ import (
 // returns those newly followed, every académie followed now (sorted), and,
 // when the cap stopped some, the refusal to show.
 func (t *turn) subscribe(as []catalog.Academy) (added []catalog.Academy, subs []string, refusal string, err error) {
-	subs, err = t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err = t.academies()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -24,7 +24,7 @@ func (t *turn) subscribe(as []catalog.Academy) (added []catalog.Academy, subs []
 			refusal = msgTooManyAcademies
 			break
 		}
-		if err := t.tx.Subscribe(t.ctx, t.chat.ID, a.Slug); err != nil {
+		if err := t.follow(a.Slug); err != nil {
 			return nil, nil, "", err
 		}
 		subs = append(subs, a.Slug)
@@ -75,7 +75,7 @@ func (t *turn) abonner() error {
 		depParts = append(depParts, text)
 	}
 	if len(added) > 0 {
-		subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+		subs, err := t.academies()
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func contains(as []catalog.Academy, a catalog.Academy) bool {
 // desabonner is /desabonner [académie…|tout]: without argument, a button
 // per académie followed.
 func (t *turn) desabonner() error {
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err := t.academies()
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (t *turn) desabonner() error {
 	case t.r.args == "":
 		return t.reply(unsubscribeMenu(t.b.cat, subs))
 	case isAll(t.r.args):
-		if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, ""); err != nil {
+		if err := t.unfollow(""); err != nil {
 			return err
 		}
 		return t.reply(msgUnsubscribedAll, nil)
@@ -176,7 +176,7 @@ func (t *turn) desabonner() error {
 			absent = append(absent, a.Slug)
 			continue
 		}
-		if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, a.Slug); err != nil {
+		if err := t.unfollow(a.Slug); err != nil {
 			return err
 		}
 		removed = append(removed, a.Slug)
@@ -216,7 +216,7 @@ func (t *turn) onUnsubscribe(arg string) error {
 		t.answer(msgStaleButton)
 		return nil
 	}
-	if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, slug); err != nil {
+	if err := t.unfollow(slug); err != nil {
 		return err
 	}
 	left, err := t.followedText()

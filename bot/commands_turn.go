@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"sentinelle/french"
@@ -19,8 +21,14 @@ type turn struct {
 	now    time.Time
 	chat   storage.Chat
 	loaded bool
-	seq    int // replies written, for their dedup keys
-	events int // events actually inserted
+	// created: ensureChat made the chat, new in this update.
+	created bool
+	// follows is what the chat follows, read with it by ensureChat and
+	// kept in step by the turn's writes (follow, narrow, unfollow), so
+	// that a command reads it once whatever asks again.
+	follows storage.Following
+	seq     int // replies written, for their dedup keys
+	events  int // events actually inserted
 }
 
 // run dispatches the update to its handler.
@@ -67,16 +75,19 @@ func (t *turn) isAdmin() bool {
 }
 
 // ensureChat loads the chat, creating it on first contact and reactivating
-// it when a person who blocked the bot writes again.
+// it when a person who blocked the bot writes again. It reads what the
+// chat follows in the same statement.
 func (t *turn) ensureChat() (storage.Chat, error) {
 	if t.loaded {
 		return t.chat, nil
 	}
-	c, err := t.tx.Chat(t.ctx, t.r.chatID)
+	c, f, err := t.tx.ChatFollowing(t.ctx, t.r.chatID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		c = storage.NewChat(t.r.chatID)
 		c.Kind = chatKind(t.r.chatKind)
+		f = storage.Following{Departements: map[string][]string{}} // no chat, no subscription
+		t.created = true
 		err = t.tx.CreateOrUpdateChat(t.ctx, c)
 	case err == nil && !c.Active:
 		c.Active = true
@@ -85,8 +96,65 @@ func (t *turn) ensureChat() (storage.Chat, error) {
 	if err != nil {
 		return storage.Chat{}, err
 	}
-	t.chat, t.loaded = c, true
+	t.chat, t.follows, t.loaded = c, f, true
 	return c, nil
+}
+
+// following is what the chat follows: its académies (sorted) and the
+// départements of those narrowed: copies, which the caller may change
+// (not the map's slices), as the turn changes its own.
+func (t *turn) following() ([]string, map[string][]string, error) {
+	if _, err := t.ensureChat(); err != nil {
+		return nil, nil, err
+	}
+	return slices.Clone(t.follows.Academies), maps.Clone(t.follows.Departements), nil
+}
+
+// academies are the académies the chat follows, sorted.
+func (t *turn) academies() ([]string, error) {
+	subs, _, err := t.following()
+	return subs, err
+}
+
+// follow makes the chat follow an académie (whole, unless narrowed after).
+func (t *turn) follow(slug string) error {
+	if err := t.tx.Subscribe(t.ctx, t.chat.ID, slug); err != nil {
+		return err
+	}
+	if i, found := slices.BinarySearch(t.follows.Academies, slug); !found {
+		t.follows.Academies = slices.Insert(t.follows.Academies, i, slug)
+	}
+	return nil
+}
+
+// narrow narrows the chat's subscription to an académie to codes, or
+// makes it whole again when there are none.
+func (t *turn) narrow(slug string, codes []string) error {
+	if err := t.tx.NarrowSubscription(t.ctx, t.chat.ID, slug, codes); err != nil {
+		return err
+	}
+	if len(codes) == 0 {
+		delete(t.follows.Departements, slug)
+		return nil
+	}
+	sorted := slices.Clone(codes)
+	slices.Sort(sorted)
+	t.follows.Departements[slug] = slices.Compact(sorted)
+	return nil
+}
+
+// unfollow stops the chat following an académie, or any when slug is "".
+func (t *turn) unfollow(slug string) error {
+	if err := t.tx.Unsubscribe(t.ctx, t.chat.ID, slug); err != nil {
+		return err
+	}
+	if slug == "" {
+		t.follows = storage.Following{Departements: map[string][]string{}}
+		return nil
+	}
+	t.follows.Academies = slices.DeleteFunc(t.follows.Academies, func(a string) bool { return a == slug })
+	delete(t.follows.Departements, slug)
+	return nil
 }
 
 // saveChat writes t.chat back.
@@ -146,15 +214,10 @@ func (t *turn) memberChanged() error {
 		}
 		return t.tx.DeactivateChat(t.ctx, t.r.chatID, "bot "+t.r.member)
 	case "member", "administrator":
-		_, err := t.tx.Chat(t.ctx, t.r.chatID)
-		isNew := errors.Is(err, storage.ErrNotFound)
-		if err != nil && !isNew {
-			return err
-		}
 		if _, err := t.ensureChat(); err != nil {
 			return err
 		}
-		if isNew && t.inGroup() {
+		if t.created && t.inGroup() {
 			return t.reply(msgGroupWelcome, nil)
 		}
 	}

@@ -139,7 +139,7 @@ func (t *turn) onLevel(arg string) error {
 // afterLevels is step 3, or the end when the chat already follows an
 // académie (it came by a link).
 func (t *turn) afterLevels() error {
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err := t.academies()
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (t *turn) localENTs(a catalog.Academy) int {
 func (t *turn) onNarrow(arg string) error {
 	slug, code, _ := strings.Cut(arg, ":")
 	a, ok := t.b.cat.Academy(slug)
-	subs, err := t.tx.Subscriptions(t.ctx, t.chat.ID)
+	subs, err := t.academies()
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (t *turn) onNarrow(arg string) error {
 	} else {
 		t.answer("Toute l'académie")
 	}
-	if err := t.tx.NarrowSubscription(t.ctx, t.chat.ID, a.Slug, codes); err != nil {
+	if err := t.narrow(a.Slug, codes); err != nil {
 		return err
 	}
 	return t.editReady()

@@ -76,21 +76,27 @@ func TestIsolateUndoesOnlyTheFailedPart(t *testing.T) {
 			if err := tx.Isolate(ctx, func() error { return tx.CreateOrUpdateChat(ctx, NewChat(1)) }); err != nil {
 				return err
 			}
-			err := tx.Isolate(ctx, func() error {
-				if err := tx.CreateOrUpdateChat(ctx, NewChat(2)); err != nil {
-					return err
+			// Written between two updates: the next one's failure keeps it.
+			if err := tx.CreateOrUpdateChat(ctx, NewChat(4)); err != nil {
+				return err
+			}
+			for _, id := range []int64{2, 5} { // two failures in a row
+				err := tx.Isolate(ctx, func() error {
+					if err := tx.CreateOrUpdateChat(ctx, NewChat(id)); err != nil {
+						return err
+					}
+					return errors.New("handler bug")
+				})
+				if err == nil {
+					t.Error("Isolate swallowed the error")
 				}
-				return errors.New("handler bug")
-			})
-			if err == nil {
-				t.Error("Isolate swallowed the error")
 			}
 			return tx.Isolate(ctx, func() error { return tx.CreateOrUpdateChat(ctx, NewChat(3)) })
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for id, want := range map[int64]bool{1: true, 2: false, 3: true} {
+		for id, want := range map[int64]bool{1: true, 2: false, 3: true, 4: true, 5: false} {
 			_, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, id) })
 			if got := err == nil; got != want {
 				t.Errorf("chat %d exists = %v, want %v (%v)", id, got, want, err)

@@ -60,24 +60,80 @@ func (t *Tx) CreateOrUpdateChat(ctx context.Context, c Chat) error {
 	return nil
 }
 
-// Chat returns one chat, or ErrNotFound. It sees what the transaction
-// wrote, which an update following another of the same chat needs.
-func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
+// chatColumns are a chat's columns, of the chats table aliased c, in
+// scanChat's order.
+const chatColumns = `c.chat_id, c.kind, c.role, c.levels, c.alert_outage, c.alert_recovery,
+	c.alert_degraded, c.display_name, c.active, c.created_at, c.updated_at`
+
+// scanChat reads chatColumns, then the row's further columns into more.
+func scanChat(row rowScanner, more ...any) (Chat, error) {
 	var c Chat
 	var outage, recovery, degraded, active int
 	var created, updated int64
-	err := t.tx.QueryRowContext(ctx, `SELECT chat_id, kind, role, levels, alert_outage, alert_recovery,
-			alert_degraded, display_name, active, created_at, updated_at FROM chats WHERE chat_id = ?`, id).
-		Scan(&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded, &c.DisplayName, &active, &created, &updated)
+	err := row.Scan(append([]any{&c.ID, &c.Kind, &c.Role, &c.Levels, &outage, &recovery, &degraded,
+		&c.DisplayName, &active, &created, &updated}, more...)...)
+	c.AlertOutage, c.AlertRecovery, c.AlertDegraded, c.Active = outage == 1, recovery == 1, degraded == 1, active == 1
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, err
+}
+
+// Chat returns one chat, or ErrNotFound. It sees what the transaction
+// wrote, which an update following another of the same chat needs.
+func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
+	c, err := scanChat(t.tx.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.chat_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Chat{}, ErrNotFound
 	}
 	if err != nil {
 		return Chat{}, fmt.Errorf("storage: read chat: %w", err)
 	}
-	c.AlertOutage, c.AlertRecovery, c.AlertDegraded, c.Active = outage == 1, recovery == 1, degraded == 1, active == 1
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	return c, nil
+}
+
+// Following is what a chat follows: its académies (sorted, as
+// Subscriptions) and, for those narrowed to some départements, their codes
+// (sorted, as SubscriptionDepartements).
+type Following struct {
+	Academies    []string
+	Departements map[string][]string
+}
+
+// ChatFollowing returns a chat and what it follows, in one statement: the
+// bot reads both for most updates, and on PostgreSQL each statement is a
+// round trip. ErrNotFound when the chat does not exist.
+func (t *Tx) ChatFollowing(ctx context.Context, id int64) (Chat, Following, error) {
+	var c Chat
+	f := Following{Departements: map[string][]string{}}
+	found := false
+	err := queryEach(ctx, t.tx, "storage: read chat and subscriptions", func(rows *sql.Rows) error {
+		var a, d sql.NullString
+		var err error
+		if c, err = scanChat(rows, &a, &d); err != nil {
+			return err
+		}
+		found = true
+		switch {
+		case !a.Valid: // no subscription
+		case !d.Valid:
+			f.Academies = append(f.Academies, a.String)
+		default:
+			if len(f.Academies) == 0 || f.Academies[len(f.Academies)-1] != a.String {
+				f.Academies = append(f.Academies, a.String)
+			}
+			f.Departements[a.String] = append(f.Departements[a.String], d.String)
+		}
+		return nil
+	}, `SELECT `+chatColumns+`, s.academie, d.departement FROM chats c
+		LEFT JOIN subscriptions s ON s.chat_id = c.chat_id
+		LEFT JOIN subscription_departements d ON d.chat_id = s.chat_id AND d.academie = s.academie
+		WHERE c.chat_id = ? ORDER BY s.academie, d.departement`, id)
+	if err != nil {
+		return Chat{}, Following{}, err
+	}
+	if !found {
+		return Chat{}, Following{}, ErrNotFound
+	}
+	return c, f, nil
 }
 
 // Subscribe makes a chat follow an académie (by slug). Subscribing twice

@@ -279,6 +279,8 @@ type Tx struct {
 	// stmts holds the statements a round runs once per service, prepared
 	// once for the transaction's lifetime (see Tx.stmt).
 	stmts map[string]*sql.Stmt
+	// savepoint is true once Isolate took one, which the next releases.
+	savepoint bool
 }
 
 // Update runs fn in one write transaction and commits what fn did through

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -95,6 +96,67 @@ func TestNarrowSubscription(t *testing.T) {
 		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, -1001) })
 		if want := map[string][]string{"versailles": {"78"}}; err != nil || !maps.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("narrowing of the migrated chat %v %v, want %v", got, err, want)
+		}
+	})
+}
+
+// TestChatFollowing: the chat and what it follows in one read agree with
+// Chat, Subscriptions and SubscriptionDepartements read one by one: none,
+// whole académies, narrowed ones, a mix, in their order; an unknown chat
+// is ErrNotFound.
+func TestChatFollowing(t *testing.T) {
+	ctx := context.Background()
+	engines(t, func(t *testing.T, s *Store) {
+		c := NewChat(1)
+		c.Role, c.DisplayName = "parent", "Camille"
+		err := importSubscribers(ctx, s, []subscriber{{Chat: c}, {Chat: NewChat(2), Academies: []string{"versailles", "creteil", "lille"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(ctx, func(tx *Tx) error {
+			if err := tx.NarrowSubscription(ctx, 2, "versailles", []string{"92", "78"}); err != nil {
+				return err
+			}
+			return tx.NarrowSubscription(ctx, 2, "lille", []string{"59"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{1, 2} {
+			err := s.Update(ctx, func(tx *Tx) error {
+				chat, f, err := tx.ChatFollowing(ctx, id)
+				if err != nil {
+					return err
+				}
+				want, err := tx.Chat(ctx, id)
+				if err != nil {
+					return err
+				}
+				subs, err := tx.Subscriptions(ctx, id)
+				if err != nil {
+					return err
+				}
+				deps, err := tx.SubscriptionDepartements(ctx, id)
+				if err != nil {
+					return err
+				}
+				if chat != want {
+					t.Errorf("chat %d: %+v, want %+v", id, chat, want)
+				}
+				if !slices.Equal(f.Academies, subs) || !maps.EqualFunc(f.Departements, deps, slices.Equal) {
+					t.Errorf("chat %d follows %v %v, want %v %v", id, f.Academies, f.Departements, subs, deps)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) {
+			c, _, err := tx.ChatFollowing(ctx, 3)
+			return c, err
+		})
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown chat: %v, want ErrNotFound", err)
 		}
 	})
 }
