@@ -17,6 +17,18 @@ import (
 // every write transaction takes first on PostgreSQL ("sntw"): see write.
 const postgresWriteLock = 0x736e7477
 
+// postgresIdleInTransaction is how long PostgreSQL waits on a client that
+// went silent inside one of its transactions before it ends the client's
+// session, rolling the transaction back and releasing its locks: the
+// writers' lock, and the row locks of the leases. A client frozen there
+// (a paused VM, a stopped process) or cut off by the network would
+// otherwise hold them until its TCP connection is declared dead, hours
+// later, and no other instance could write, nor take over the lease.
+// Sentinelle's own transactions never wait on their client that long
+// between two statements. Set per transaction (set_config's is_local),
+// so a URL's own default for the session is left alone elsewhere.
+var postgresIdleInTransaction = "5s" // a variable for its test only
+
 // OpenPostgres opens the PostgreSQL database at dsn (a postgres:// URL,
 // DATABASE_URL) and applies the migrations it lacks. now is the clock
 // used for timestamps the store writes itself.

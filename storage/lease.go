@@ -100,6 +100,13 @@ func (l Lease) Acquire(ctx context.Context, name, holder string, d time.Duration
 		return LeaseState{}, fmt.Errorf("storage: acquire lease %s: %w", name, err)
 	}
 	defer tx.Rollback()
+	if l.Engine == PostgreSQL {
+		// The upsert locks the lease's row until commit: a holder frozen
+		// before its commit must not keep every other instance from it.
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, postgresIdleInTransaction); err != nil {
+			return LeaseState{}, fmt.Errorf("storage: acquire lease %s: %w", name, err)
+		}
+	}
 	now := l.Engine.now()
 	st := LeaseState{Held: true, Holder: holder}
 	var expires int64

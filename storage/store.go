@@ -236,7 +236,8 @@ func (s *Store) write(ctx context.Context, fn func(tx *dbTx) error) error {
 	}
 	tx := &dbTx{Tx: sqlTx, engine: s.engine}
 	if s.engine == PostgreSQL {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, postgresWriteLock); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT set_config('idle_in_transaction_session_timeout', ?, true), pg_advisory_xact_lock(?)`,
+			postgresIdleInTransaction, postgresWriteLock); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("storage: begin: take the writers' lock: %w", err)
 		}
