@@ -22,10 +22,10 @@ func crowd(n int) []person { return parents(n, "gamma") }
 // crowdAtRate is a store of n parents (crowd) and a fake Bot API that
 // takes limit messages per second, with a dispatcher's options to send
 // there through the real client at that rate.
-func crowdAtRate(b *testing.B, n, limit int, paid bool) (*storage.Store, *telegramtest.Server, Options) {
+func crowdAtRate(b *testing.B, n, limit int, paid bool, more ...telegramtest.Option) (*storage.Store, *telegramtest.Server, Options) {
 	b.Helper()
 	s := openStore(b)
-	srv := telegramtest.NewServer(b, telegramtest.WithLimits(telegramtest.Limits{Global: limit}))
+	srv := telegramtest.NewServer(b, append([]telegramtest.Option{telegramtest.WithLimits(telegramtest.Limits{Global: limit})}, more...)...)
 	addPeople(b, s, crowd(n)...)
 	opt := fastOptions(s, testCatalog(b), newClient(b, srv, paid))
 	opt.RateLimit = float64(limit)
@@ -49,10 +49,23 @@ func fanOut(b *testing.B, s *storage.Store, d *Dispatcher, srv *telegramtest.Ser
 // and the number of 429s provoked (goal 0). 1,000 messages at 200/s: 5 s.
 //
 //	go test -run '^$' -bench BenchmarkSustainedRate -benchtime 1x ./notify
-func BenchmarkSustainedRate(b *testing.B) {
+func BenchmarkSustainedRate(b *testing.B) { sustainedRate(b) }
+
+// BenchmarkSustainedRateWithLatency is BenchmarkSustainedRate over a slow
+// network: each request takes 0 to 100 ms to reach the fake, its answer 0
+// to 50 ms to come back. Sends count against the rate until a second after
+// their answer (flight), so the ratio falls to about 1.02 / (1.02 + the
+// mean round trip); the goal is 0 × 429.
+//
+//	go test -run '^$' -bench BenchmarkSustainedRateWithLatency -benchtime 1x ./notify
+func BenchmarkSustainedRateWithLatency(b *testing.B) {
+	sustainedRate(b, telegramtest.WithLatency(100*time.Millisecond, 50*time.Millisecond))
+}
+
+func sustainedRate(b *testing.B, more ...telegramtest.Option) {
 	const limit, n = 200, 1000
 	for i := 0; i < b.N; i++ {
-		s, srv, opt := crowdAtRate(b, n, limit, false)
+		s, srv, opt := crowdAtRate(b, n, limit, false, more...)
 		d, stop := start(b, opt)
 		fanOut(b, s, d, srv, n, april6.Add(time.Duration(i)*time.Minute))
 		stop()
