@@ -35,7 +35,8 @@
 //   - queue.go: claimed jobs wait for their chat's turn (per-chat spacing,
 //     a group's minute, a 429's pause);
 //   - sched.go: jobs handed to workers, each rendering, waiting for its
-//     slot under the global rate, then sending;
+//     slot under the global rate and for room among the sends Telegram
+//     may still be counting, then sending;
 //   - render.go and panic.go: the message one recipient reads, written at
 //     send time by the Renderer; a renderer's panic costs one delivery;
 //   - send.go: the send through the Sender and its answer classified;
@@ -81,7 +82,10 @@ type Options struct {
 	Now func() time.Time
 	// RateLimit is TELEGRAM_RATE_LIMIT, messages per second for the whole
 	// bot. Default 25, under Telegram's 30 to leave room for the bot's own
-	// answers to callbacks and edits.
+	// answers to callbacks and edits. It holds as Telegram counts, at the
+	// requests' arrival, whatever their delays on the way: a send counts
+	// from its handover until a second after its answer, so a long round
+	// trip lowers the rate reached (RateLimit per second plus round trip).
 	RateLimit float64
 	// PaidBroadcast adds allow_paid_broadcast to every message, which lets
 	// Telegram accept up to 1000 messages/s (for Stars).
@@ -118,8 +122,10 @@ type Options struct {
 	// SendTimeout bounds one send. Default 30 s: a short timeout makes
 	// ambiguous sends (maybe delivered) more frequent.
 	SendTimeout time.Duration
-	// PrivateInterval and GroupInterval space the messages to one chat:
-	// Telegram allows about one a second per chat. Defaults 1 s and 1 s.
+	// PrivateInterval and GroupInterval space the messages to one chat,
+	// from Telegram's answer to the previous one (so that a request slow
+	// on its way cannot arrive too close to the next): Telegram allows
+	// about one a second per chat. Defaults 1 s and 1 s.
 	PrivateInterval time.Duration
 	GroupInterval   time.Duration
 	// GroupPerMinute caps the messages to one group, supergroup or channel

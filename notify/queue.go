@@ -42,7 +42,8 @@ func (j *job) group() bool {
 }
 
 // queue holds the claimed jobs waiting for a send slot, and the pacing
-// state: when each chat last got a message, and the global pause a 429
+// state: when Telegram last answered a message to each chat, and the
+// global pause a 429
 // imposes. Pacing uses the real clock, like the rate limiter, because it
 // follows Telegram's clock, not the database's.
 type queue struct {
@@ -162,9 +163,14 @@ func (q *queue) readyAt(j *job) time.Time {
 	return ready
 }
 
-// sending records that a chat gets a message now, and forgets chats whose
-// spacing is long over so that the map stays small.
-func (q *queue) sending(k chatKey, now time.Time) {
+// answered records that Telegram answered a message to a chat at now, and
+// forgets chats whose spacing is long over so that the map stays small.
+// A chat's spacing runs from the answer, not from the handover: the
+// request reached Telegram somewhere in between, so the next one, handed
+// over an interval after the answer, arrives at least an interval after
+// it however long either took on the way. (The pump holds one job per
+// chat at a time, so no other message to the chat leaves meanwhile.)
+func (q *queue) answered(k chatKey, now time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.last[k] = now

@@ -23,9 +23,9 @@ func TestQueuePick(t *testing.T) {
 	group, channel := testJob(1, -5, "", 2), testJob(1, 0, "@ent_alpha", 2)
 	reply := testJob(2, 10, "", 0)
 	q.push(bulk1, bulk2, group, channel)
-	q.sending(chatKey{chat: 10}, t0)                     // chat 10 had a message just now
-	q.sending(chatKey{chat: -5}, t0.Add(-2*time.Second)) // the group 2 s ago: 1 s to go
-	q.sending(chatKey{channel: "@ent_alpha"}, t0.Add(-4*time.Second))
+	q.answered(chatKey{chat: 10}, t0)                     // chat 10 had a message just now
+	q.answered(chatKey{chat: -5}, t0.Add(-2*time.Second)) // the group 2 s ago: 1 s to go
+	q.answered(chatKey{channel: "@ent_alpha"}, t0.Add(-4*time.Second))
 	q.push(reply)
 
 	var got []*job
@@ -57,7 +57,7 @@ func TestQueuePrunesOldChats(t *testing.T) {
 	t0 := time.Date(2021, 4, 6, 8, 0, 0, 0, time.UTC)
 	q := newQueue(time.Second, 3*time.Second, 0)
 	for i := range 100_000 {
-		q.sending(chatKey{chat: int64(i)}, t0.Add(time.Duration(i)*time.Millisecond))
+		q.answered(chatKey{chat: int64(i)}, t0.Add(time.Duration(i)*time.Millisecond))
 	}
 	if n := len(q.last); n > 20_000 {
 		t.Errorf("%d chats remembered after 100,000 sends over 100 s, want only the recent ones", n)
@@ -125,6 +125,51 @@ func TestTurnWaitsForItsSlotAndA429(t *testing.T) {
 		cancel()
 		if d.turn(ctx) {
 			t.Error("a turn was given after Run ended")
+		}
+	})
+}
+
+// TestFlightCountsFromHandoverToAPeriodAfterTheAnswer: with room for 2 a
+// second, a third send waits while two are unanswered, then until a
+// second after the first answer; a send that did not go frees its room at
+// once. Time is fake (synctest).
+func TestFlightCountsFromHandoverToAPeriodAfterTheAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFlight(2, time.Second)
+		ctx := context.Background()
+		start := time.Now()
+		if !f.enter(ctx) || !f.enter(ctx) {
+			t.Fatal("the first two sends did not enter at once")
+		}
+		entered := make(chan time.Duration, 1)
+		go func() {
+			f.enter(ctx)
+			entered <- time.Since(start)
+		}()
+		time.Sleep(300 * time.Millisecond)
+		f.leave(time.Now()) // answered at 300 ms: counts until 1.3 s
+		synctest.Wait()
+		select {
+		case at := <-entered:
+			t.Fatalf("a third send entered at %v, while two counted", at)
+		default:
+		}
+		if got := <-entered; got != 1300*time.Millisecond {
+			t.Errorf("the third send entered at %v, want 1.3 s (a second after the first answer)", got)
+		}
+		go func() {
+			f.enter(ctx)
+			entered <- time.Since(start)
+		}()
+		time.Sleep(200 * time.Millisecond)
+		f.leave(time.Time{}) // the second never went: its room is free now
+		if got := <-entered; got != 1500*time.Millisecond {
+			t.Errorf("the fourth send entered at %v, want 1.5 s (when the second was given up)", got)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if f.enter(cctx) {
+			t.Error("a send entered a full flight after its context ended")
 		}
 	})
 }

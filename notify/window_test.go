@@ -14,8 +14,8 @@ func TestGroupSlidingMinute(t *testing.T) {
 	group, private := testJob(1, -5, "", 0), testJob(1, 7, "", 0)
 	for i := range 20 {
 		at := t0.Add(time.Duration(i) * time.Second)
-		q.sending(group.key, at)
-		q.sending(private.key, at)
+		q.answered(group.key, at)
+		q.answered(private.key, at)
 	}
 	last := t0.Add(19 * time.Second)
 	if got, want := q.readyAt(private), last.Add(time.Second); !got.Equal(want) {
@@ -25,7 +25,7 @@ func TestGroupSlidingMinute(t *testing.T) {
 		t.Errorf("group ready at %v, want %v (the 21st message in a minute waits)", got.Sub(t0), want.Sub(t0))
 	}
 	fresh := testJob(1, -6, "", 0)
-	q.sending(fresh.key, t0)
+	q.answered(fresh.key, t0)
 	if got, want := q.readyAt(fresh), t0.Add(time.Second); !got.Equal(want) {
 		t.Errorf("a group with one message ready at %v, want %v", got.Sub(t0), want.Sub(t0))
 	}

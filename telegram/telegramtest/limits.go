@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -122,6 +123,26 @@ func (s *Server) Count429() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.n429
+}
+
+// Busiest is the most sends the server accepted within any period per, by
+// its clock: 30 for a second at Telegram's global limit.
+func (s *Server) Busiest(per time.Duration) int {
+	s.mu.Lock()
+	at := make([]time.Time, len(s.sent))
+	for i, m := range s.sent {
+		at[i] = m.At
+	}
+	s.mu.Unlock()
+	slices.SortFunc(at, time.Time.Compare)
+	best, lo := 0, 0
+	for hi := range at {
+		for at[hi].Sub(at[lo]) >= per {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
 }
 
 // Clock is a clock a test moves by hand, for WithClock(clock.Now). It is

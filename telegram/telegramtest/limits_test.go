@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -129,5 +130,53 @@ func TestLimitsOptions(t *testing.T) {
 		if e := send(t, free, 1, "x"); !e.OK {
 			t.Fatalf("send %d without limits: %s", i, e.Description)
 		}
+	}
+}
+
+// TestLatency: with WithLatency(in, out), a request is dated (and counted
+// against the limits) some random time after the client sent it, and its
+// answer comes some random time later still.
+func TestLatency(t *testing.T) {
+	const in, out = 100 * time.Millisecond, 50 * time.Millisecond
+	s := NewServer(t, WithoutLimits(), WithLatency(in, out))
+	var ways, backs []time.Duration
+	for i := range 10 {
+		began := time.Now()
+		if e := send(t, s, int64(1000+i), "ok"); !e.OK {
+			t.Fatalf("send %d: %s", i, e.Description)
+		}
+		at := s.Sent()[i].At
+		if at.Before(began) {
+			t.Fatalf("send %d dated %v before it was sent", i, began.Sub(at))
+		}
+		ways, backs = append(ways, at.Sub(began)), append(backs, time.Since(at))
+	}
+	if slices.Max(ways)-slices.Min(ways) < in/10 {
+		t.Errorf("the ways in took %v: want random delays up to %v", ways, in)
+	}
+	if slices.Max(backs) < out/5 {
+		t.Errorf("the ways back took %v: want random delays up to %v", backs, out)
+	}
+}
+
+// TestBusiest: the most accepted sends within any period, refused ones
+// not counted.
+func TestBusiest(t *testing.T) {
+	clock := fixedClock()
+	s := NewServer(t, WithClock(clock.Now), WithLimits(Limits{PerChat: 1}))
+	for _, step := range []struct {
+		advance time.Duration
+		chats   []int64
+	}{{0, []int64{1, 2, 3}}, {500 * time.Millisecond, []int64{4, 5, 1}}, {999 * time.Millisecond, []int64{6}}} {
+		clock.Advance(step.advance)
+		for _, c := range step.chats {
+			send(t, s, c, "ok")
+		}
+	}
+	if got := s.Busiest(time.Second); got != 5 { // chat 1's second send was refused; chat 6's came at 1.499 s
+		t.Errorf("Busiest(1 s) = %d, want 5", got)
+	}
+	if got := s.Busiest(time.Millisecond); got != 3 {
+		t.Errorf("Busiest(1 ms) = %d, want 3", got)
 	}
 }

@@ -14,6 +14,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,6 +38,7 @@ type Server struct {
 	now      func() time.Time
 	limits   Limits
 	pollWait time.Duration
+	latency  [2]time.Duration // the most a request waits on its way in, and its answer on its way out
 	closing  chan struct{}
 	close    sync.Once
 
@@ -89,6 +91,16 @@ func WithToken(token string) Option { return func(s *Server) { s.token = token }
 // timeout the client asked for, so that a client configured for Telegram's
 // 50 s long poll still loops quickly in a test.
 func WithPollWait(d time.Duration) Option { return func(s *Server) { s.pollWait = d } }
+
+// WithLatency delays every request by a random time in [0, in) before
+// the server reads its clock and handles it, and its answer by a random
+// time in [0, out) before it goes out, as a network would: a request
+// handed over first may then arrive after one handed over later, and a
+// client learns of a send's fate some time after Telegram counted it.
+// The delays are real time, whatever WithClock says.
+func WithLatency(in, out time.Duration) Option {
+	return func(s *Server) { s.latency = [2]time.Duration{in, out} }
+}
 
 // NewServer starts a fake Bot API on 127.0.0.1 and closes it when the test
 // ends. Point the client at URL() with Token().
@@ -180,6 +192,9 @@ type call struct {
 // ServeHTTP routes /bot<token>/<method> (method case-insensitive, POST or
 // GET) and records the request once answered.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.delay(r, s.latency[0]) {
+		return
+	}
 	c := call{r: r, at: s.now()}
 	rep := s.serve(&c)
 	status := rep.status
@@ -191,7 +206,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: c.method, Params: c.params, At: c.at, Status: status})
 	s.mu.Unlock()
-	s.write(w, rep)
+	if s.delay(r, s.latency[1]) {
+		s.write(w, rep)
+	}
+}
+
+// delay waits a random time in [0, most) (see WithLatency); false when the
+// client gave up or the server is closing meanwhile.
+func (s *Server) delay(r *http.Request, most time.Duration) bool {
+	if most <= 0 {
+		return true
+	}
+	t := time.NewTimer(rand.N(most))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	return false
 }
 
 func (s *Server) serve(c *call) reply {
