@@ -331,31 +331,17 @@ func measureRates(reqs []telegramtest.Request) rateReport {
 		byChat[r.Params.Get("chat_id")] = append(byChat[r.Params.Get("chat_id")], r.At)
 	}
 	rep := rateReport{sends: len(at), minChatGap: time.Hour}
-	rep.peakSecond = peakWindow(at, time.Second)
+	rep.peakSecond = telegramtest.PeakWithin(at, time.Second)
 	for chat, ts := range byChat {
 		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 		for i := 1; i < len(ts); i++ {
 			rep.minChatGap = min(rep.minChatGap, ts[i].Sub(ts[i-1]))
 		}
 		if strings.HasPrefix(chat, "-") {
-			rep.peakGroupMn = max(rep.peakGroupMn, peakWindow(ts, time.Minute))
+			rep.peakGroupMn = max(rep.peakGroupMn, telegramtest.PeakWithin(ts, time.Minute))
 		}
 	}
 	return rep
-}
-
-// peakWindow is the most instants within any window of length per.
-func peakWindow(ts []time.Time, per time.Duration) int {
-	ts = slices.Clone(ts)
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-	best, lo := 0, 0
-	for hi := range ts {
-		for ts[hi].Sub(ts[lo]) >= per {
-			lo++
-		}
-		best = max(best, hi-lo+1)
-	}
-	return best
 }
 
 // askAll sends /etat from each asker and returns how long each waited for

@@ -134,10 +134,17 @@ func (s *Server) Busiest(per time.Duration) int {
 		at[i] = m.At
 	}
 	s.mu.Unlock()
-	slices.SortFunc(at, time.Time.Compare)
+	return PeakWithin(at, per)
+}
+
+// PeakWithin is the most instants of ts within any period per (ts in any
+// order; it is not changed).
+func PeakWithin(ts []time.Time, per time.Duration) int {
+	ts = slices.Clone(ts)
+	slices.SortFunc(ts, time.Time.Compare)
 	best, lo := 0, 0
-	for hi := range at {
-		for at[hi].Sub(at[lo]) >= per {
+	for hi := range ts {
+		for ts[hi].Sub(ts[lo]) >= per {
 			lo++
 		}
 		best = max(best, hi-lo+1)
