@@ -7,35 +7,41 @@
 //
 // # Why the timings are safe
 //
-// An Elector renews its lease every Lease/3. Before each attempt it notes
+// Lease (LEADER_LEASE) is the promise: a leader that dies is replaced
+// within Lease. An Elector attempts every Lease/4 (every), and each
+// acquisition or renewal holds the lease on the database for the rest,
+// held = Lease - every, three quarters of it. Before each attempt it notes
 // t0 on its own monotonic clock; when the attempt succeeds it believes
-// itself leader until t0 + Lease - Margin, Margin being Lease/5, and not
+// itself leader until t0 + held - margin, margin being held/5, and not
 // one instant longer, whatever happens to the attempts that follow (a
 // renewal that fails or says another holder has the lease ends it at once;
 // one that hangs, as on a cut network, is abandoned at that instant).
 //
-// The database wrote expires_at = its now + Lease, its now being taken when
+// The database wrote expires_at = its now + held, its now being taken when
 // the statement arrived: after t0, in real time. Another instance can take
 // the lease only once the database's now reaches expires_at, so no sooner
-// than t0 + Lease in real time. The old leader stopped Margin before that.
+// than t0 + held in real time. The old leader stopped margin before that.
 // Only the database's clock and each instance's monotonic clock are read,
 // never two wall clocks against each other: a skew between machines
-// changes nothing. Margin covers what separates the instance's stop from
+// changes nothing. The margin covers what separates the instance's stop from
 // the real instant: the rate error of its monotonic clock (parts per
 // million: microseconds over a lease), a timer or goroutine woken late,
 // a garbage-collection or VM pause between reading Leading and acting
-// (milliseconds, rarely a second: 3 s for the default 15 s lease). What a
-// longer pause lets through is what the fence is for: every claim and send
-// will carry it, and the database will refuse an old one.
+// (milliseconds, rarely a second: 2.25 s for the default 15 s lease). What
+// a longer pause lets through is what the fence is for: every claim and
+// send will carry it, and the database will refuse an old one.
 //
 // The Elector reads time.Now's monotonic clock, never the wall clock cmd
 // injects elsewhere (SENTINELLE_FAKE_CLOCK_FILE moves dates, and must not
 // move a lease); its tests run in testing/synctest's bubble instead.
 //
 // A leader that dies without releasing (SIGKILL, power, network) is
-// replaced within Lease + Lease/3: its lease runs out, and a follower tries
-// every Lease/3. A leader stopping cleanly releases the lease (Resign), and
-// a follower takes over at its next attempt, within Lease/3.
+// replaced within Lease. At worst it renewed at t0 and died just after:
+// its lease ends at t0 + held on the database's clock, and a follower,
+// attempting every Lease/4, takes it at most every later, at
+// t0 + held + every = t0 + Lease: within Lease of the death. A leader
+// stopping cleanly releases the lease (Resign), and a follower takes over
+// at its next attempt, within Lease/4.
 //
 // With SQLite one process runs: Always is the leader, with no lease and no
 // background work. An Elector on SQLite would work too, but its renewals
@@ -91,8 +97,9 @@ type Options struct {
 	// process with its predecessor's name would inherit its fence. Empty:
 	// InstanceName().
 	Holder string
-	// Lease is LEADER_LEASE: how long an acquisition or renewal lasts on
-	// the database's clock.
+	// Lease is LEADER_LEASE: a leader that dies is replaced within it.
+	// An acquisition or renewal holds the lease for three quarters of it
+	// on the database's clock, and one is attempted every quarter.
 	Lease  time.Duration
 	Logger *slog.Logger
 	// OnChange, when set, is called on Run's goroutine at every change of
@@ -105,9 +112,9 @@ type Elector struct {
 	leases   Leases
 	name     string
 	holder   string
-	lease    time.Duration
-	every    time.Duration // Lease/3: between two attempts
-	margin   time.Duration // Lease/5: how much sooner than the database the leader stops
+	every    time.Duration // Lease/4: between two attempts
+	held     time.Duration // Lease - every: how long the database holds a lease granted
+	margin   time.Duration // held/5: how much sooner than the database the leader stops
 	log      *slog.Logger
 	onChange func(Role)
 	always   bool
@@ -127,8 +134,10 @@ func New(opts Options) (*Elector, error) {
 	if opts.Lease <= 0 {
 		return nil, fmt.Errorf("leader: lease %v, want > 0", opts.Lease)
 	}
-	e := &Elector{leases: opts.Leases, name: opts.Name, holder: opts.Holder, lease: opts.Lease,
-		every: opts.Lease / 3, margin: opts.Lease / 5, log: opts.Logger, onChange: opts.OnChange}
+	every := opts.Lease / 4
+	held := opts.Lease - every
+	e := &Elector{leases: opts.Leases, name: opts.Name, holder: opts.Holder,
+		every: every, held: held, margin: held / 5, log: opts.Logger, onChange: opts.OnChange}
 	if e.name == "" {
 		e.name = DefaultName
 	}
@@ -188,7 +197,7 @@ func (e *Elector) Leading() (fence int64, ok bool) {
 	return e.fence, true
 }
 
-// Run seeks or renews the lease every Lease/3 until ctx is done, then
+// Run seeks or renews the lease every Lease/4 until ctx is done, then
 // reports follower and returns, without releasing the lease: a process
 // killed does the same, and its lease runs out. On a clean stop, call
 // Resign after Run returned.
@@ -216,7 +225,7 @@ func (e *Elector) attempt(ctx context.Context, t0 time.Time) {
 	}
 	e.mu.Unlock()
 	actx, cancel := context.WithDeadline(ctx, limit)
-	st, err := e.leases.Acquire(actx, e.name, e.holder, e.lease)
+	st, err := e.leases.Acquire(actx, e.name, e.holder, e.held)
 	cancel()
 	switch {
 	case ctx.Err() != nil:
@@ -226,16 +235,17 @@ func (e *Elector) attempt(ctx context.Context, t0 time.Time) {
 		e.set(Role{Reason: "error"})
 	case !st.Held:
 		e.set(Role{Reason: "refused"})
-	case !time.Now().Before(t0.Add(e.lease - e.margin)):
+	case !time.Now().Before(t0.Add(e.held - e.margin)):
 		e.set(Role{Reason: "expired"}) // granted, but the answer came too late to act on
 	default:
-		e.renewed(st.Fence, t0.Add(e.lease-e.margin))
+		e.renewed(st.Fence, t0.Add(e.held-e.margin))
 	}
 }
 
 // sleep waits until next, reporting follower if the deadline passes
-// meanwhile (it cannot while attempts last less than Lease - Margin -
-// Lease/3, but a slow database could). It returns false when ctx is done.
+// meanwhile (it cannot while attempts last less than held - margin -
+// every, 0.35 Lease, but a slow database could). It returns false when
+// ctx is done.
 func (e *Elector) sleep(ctx context.Context, next time.Time) bool {
 	for {
 		wake := next

@@ -18,7 +18,8 @@ type fakeLeases struct {
 	mu      sync.Mutex
 	n       int
 	acquire func(ctx context.Context, n int) (storage.LeaseState, error)
-	granted []time.Time // the expiry of each lease granted, on the database's clock
+	granted []time.Time     // the expiry of each lease granted, on the database's clock
+	held    []time.Duration // how long each lease granted was asked for
 }
 
 func (f *fakeLeases) Acquire(ctx context.Context, name, holder string, d time.Duration) (storage.LeaseState, error) {
@@ -34,6 +35,7 @@ func (f *fakeLeases) Acquire(ctx context.Context, name, holder string, d time.Du
 	if err == nil && st.Held {
 		f.mu.Lock()
 		f.granted = append(f.granted, time.Now().Add(d))
+		f.held = append(f.held, d)
 		f.mu.Unlock()
 	}
 	return st, err
@@ -41,11 +43,12 @@ func (f *fakeLeases) Acquire(ctx context.Context, name, holder string, d time.Du
 
 func (f *fakeLeases) Release(context.Context, string, string) (bool, error) { return true, nil }
 
-// lastGrant is the expiry of the last lease granted.
-func (f *fakeLeases) lastGrant() time.Time {
+// lastGrant is the expiry of the last lease granted and how long it was
+// asked for.
+func (f *fakeLeases) lastGrant() (time.Time, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.granted[len(f.granted)-1]
+	return f.granted[len(f.granted)-1], f.held[len(f.held)-1]
 }
 
 // runFake runs an Elector of a 15 s lease over f in the bubble until the
@@ -68,8 +71,10 @@ var taken = storage.LeaseState{Holder: "other", Fence: 8}
 
 // TestStopsBeforeTheDatabase cuts the leader off after its second
 // renewal: the database hangs and ignores the context, as a dead TCP
-// connection can. Leading must turn false by itself, Margin (3 s) before
-// the database's expiry of the last lease granted, and not sooner.
+// connection can. The lease granted lasts three quarters of the 15 s
+// (11.25 s), and Leading must turn false by itself, the margin (a fifth
+// of that, 2.25 s) before the database's expiry of the last lease granted,
+// and not sooner.
 func TestStopsBeforeTheDatabase(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hang := make(chan struct{})
@@ -92,9 +97,12 @@ func TestStopsBeforeTheDatabase(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		expiry := f.lastGrant()
-		if want := expiry.Add(-3 * time.Second); !stopped.Equal(want) {
-			t.Errorf("stopped leading %v before the database's expiry, want exactly the margin, 3s", expiry.Sub(stopped))
+		expiry, held := f.lastGrant()
+		if held != 11250*time.Millisecond {
+			t.Errorf("the lease was asked for %v, want three quarters of 15s, 11.25s", held)
+		}
+		if want := expiry.Add(-2250 * time.Millisecond); !stopped.Equal(want) {
+			t.Errorf("stopped leading %v before the database's expiry, want exactly the margin, 2.25s", expiry.Sub(stopped))
 		}
 	})
 }
@@ -128,18 +136,91 @@ func TestStepsDown(t *testing.T) {
 				if fence, ok := e.Leading(); !ok || fence != 7 {
 					t.Fatalf("after the first attempt: fence %d, leading %v; want 7, true", fence, ok)
 				}
-				time.Sleep(5 * time.Second) // the renewal period
+				time.Sleep(3750 * time.Millisecond) // the renewal period, a quarter of 15 s
 				synctest.Wait()
 				if _, ok := e.Leading(); ok {
 					t.Error("still leading after the renewal failed")
 				}
 				down, ok := tl.first("me", false, start)
-				if !ok || down.Reason != tt.reason || down.At.Sub(start) != 5*time.Second {
-					t.Errorf("reported follower %v after %v (%q), want after 5s (%q)", ok, down.At.Sub(start), down.Reason, tt.reason)
+				if !ok || down.Reason != tt.reason || down.At.Sub(start) != 3750*time.Millisecond {
+					t.Errorf("reported follower %v after %v (%q), want after 3.75s (%q)", ok, down.At.Sub(start), down.Reason, tt.reason)
 				}
 			})
 		})
 	}
+}
+
+// table is one lease row whose clock is the bubble's, shared by several
+// electors: Acquire grants it to its holder or, once it expired, to
+// anyone, as storage.Lease does.
+type table struct {
+	mu      sync.Mutex
+	holder  string
+	expires time.Time
+	fence   int64
+}
+
+func (tb *table) Acquire(_ context.Context, _, holder string, d time.Duration) (storage.LeaseState, error) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	now := time.Now()
+	if tb.holder != holder && now.Before(tb.expires) {
+		return storage.LeaseState{Holder: tb.holder, Fence: tb.fence, ExpiresAt: tb.expires}, nil
+	}
+	if tb.holder != holder {
+		tb.holder, tb.fence = holder, tb.fence+1
+	}
+	tb.expires = now.Add(d)
+	return storage.LeaseState{Held: true, Holder: holder, Fence: tb.fence, ExpiresAt: tb.expires}, nil
+}
+
+func (tb *table) Release(context.Context, string, string) (bool, error) { return true, nil }
+
+// TestReplacedWithinLease kills a 15 s leader in the worst case: just
+// after a renewal, while the follower attempts just before each of the
+// leader's renewals, so that its attempt falls a millisecond before the
+// dead leader's lease expires. The follower must lead within 15 s of the
+// death (the lease held 11.25 s, then the next attempt 3.75 s later),
+// and not before the lease expired.
+func TestReplacedWithinLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const lease, every, held = 15 * time.Second, 3750 * time.Millisecond, 11250 * time.Millisecond
+		tb := &table{}
+		run := func(who string) (*Elector, context.CancelFunc, chan struct{}) {
+			e, err := New(Options{Leases: tb, Holder: who, Lease: lease})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); e.Run(ctx) }()
+			return e, cancel, done
+		}
+		start := time.Now()
+		a, killA, aDone := run("a")
+		time.Sleep(every - time.Millisecond)
+		b, stopB, bDone := run("b")
+		defer func() { stopB(); <-bDone }()
+		time.Sleep(start.Add(2 * every).Sub(time.Now())) // a renews at 2 × every
+		synctest.Wait()
+		if _, ok := a.Leading(); !ok {
+			t.Fatal("a does not lead")
+		}
+		killA()
+		<-aDone
+		killed := time.Now()
+		for {
+			if _, ok := b.Leading(); ok {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		took := time.Since(killed)
+		t.Logf("b leads %v after a died", took)
+		if took > lease || took < held {
+			t.Errorf("b leads %v after a died just after renewing, want within the lease (%v) and not before a's lease ran out (%v)", took, lease, held)
+		}
+	})
 }
 
 // TestAlways leads with no lease at all.

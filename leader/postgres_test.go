@@ -17,12 +17,20 @@ import (
 )
 
 // testLease is the lease of the PostgreSQL tests: short, so that they
-// last seconds, and long enough for a loaded machine's scheduling (its
-// renewal period is 500 ms, its margin 300 ms).
-const testLease = 1500 * time.Millisecond
+// last seconds, and long enough for a loaded machine's scheduling. An
+// elector attempts every quarter of it (testEvery, 375 ms), a lease
+// granted lasts the rest (testHeld, 1125 ms) on the database's clock, and
+// its leader stops a fifth of that sooner (testMargin, 225 ms).
+const (
+	testLease  = 1500 * time.Millisecond
+	testEvery  = testLease / 4
+	testHeld   = testLease - testEvery
+	testMargin = testHeld / 5
+)
 
 // slack is what the bounds of the PostgreSQL tests allow for scheduling
-// and the database on a shared machine.
+// and the database on a shared machine (the exact timings are checked on
+// a simulated clock: TestReplacedWithinLease, TestStopsBeforeTheDatabase).
 const slack = 300 * time.Millisecond
 
 // postgresDSN is a new PostgreSQL database holding storage's PostgreSQL
@@ -50,10 +58,18 @@ func postgresDSN(t *testing.T) string {
 }
 
 // cuttable is a storage.Lease whose network can be cut: once cut, every
-// call hangs until its context ends, as on a link that drops packets.
+// call hangs until its context ends, as on a link that drops packets. It
+// reports each attempt answered on attempts, dropping it when full.
 type cuttable struct {
 	storage.Lease
-	cut atomic.Bool
+	cut      atomic.Bool
+	attempts chan attempt
+}
+
+// attempt is an Acquire answered: when it began, and whether it held.
+type attempt struct {
+	start time.Time
+	held  bool
 }
 
 func (c *cuttable) Acquire(ctx context.Context, name, holder string, d time.Duration) (storage.LeaseState, error) {
@@ -61,7 +77,13 @@ func (c *cuttable) Acquire(ctx context.Context, name, holder string, d time.Dura
 		<-ctx.Done()
 		return storage.LeaseState{}, ctx.Err()
 	}
-	return c.Lease.Acquire(ctx, name, holder, d)
+	start := time.Now()
+	st, err := c.Lease.Acquire(ctx, name, holder, d)
+	select {
+	case c.attempts <- attempt{start, err == nil && st.Held}:
+	default:
+	}
+	return st, err
 }
 
 // timeline records the changes of role of several electors, in order.
@@ -105,7 +127,8 @@ type instance struct {
 
 func start(t *testing.T, dsn, who string, tl *timeline) *instance {
 	t.Helper()
-	net := &cuttable{Lease: storage.Lease{DB: pgtest.Open(t, dsn), Engine: storage.PostgreSQL}}
+	net := &cuttable{Lease: storage.Lease{DB: pgtest.Open(t, dsn), Engine: storage.PostgreSQL},
+		attempts: make(chan attempt, 64)}
 	e, err := New(Options{Leases: net, Holder: who, Lease: testLease, OnChange: tl.add(who)})
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +145,26 @@ func start(t *testing.T, dsn, who string, tl *timeline) *instance {
 	return in
 }
 
+// next waits for the instance's next attempt answered that held (or was
+// refused), ignoring those before the call, and returns when it began.
+func (in *instance) next(t *testing.T, held bool) time.Time {
+	t.Helper()
+	for len(in.net.attempts) > 0 {
+		<-in.net.attempts
+	}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case a := <-in.net.attempts:
+			if a.held == held {
+				return a.start
+			}
+		case <-timeout:
+			t.Fatalf("no attempt answered held=%v within 5s", held)
+		}
+	}
+}
+
 // waitLeading waits until e leads, at most within, and returns when it
 // saw it and the fence.
 func waitLeading(t *testing.T, who string, e *Elector, within time.Duration) (time.Time, int64) {
@@ -135,15 +178,19 @@ func waitLeading(t *testing.T, who string, e *Elector, within time.Duration) (ti
 	return time.Time{}, 0
 }
 
-// twoInstances starts a, waits until it leads, then starts b and checks
-// that b follows for two renewal periods.
+// twoInstances starts a, waits until it leads, then starts b 20 ms before
+// a's next renewal, so that b's attempts fall just before a's: the worst
+// case of a takeover, b's attempt coming a moment before a dead leader's
+// lease runs out. It checks that b follows for two renewal periods.
 func twoInstances(t *testing.T, tl *timeline) (a, b *instance, fence int64) {
 	t.Helper()
 	dsn := postgresDSN(t)
 	a = start(t, dsn, "a", tl)
 	_, fence = waitLeading(t, "a", a.e, 5*time.Second)
+	renewed := a.next(t, true)
+	time.Sleep(time.Until(renewed.Add(testEvery - 20*time.Millisecond)))
 	b = start(t, dsn, "b", tl)
-	time.Sleep(2 * testLease / 3)
+	time.Sleep(2 * testEvery)
 	if _, ok := b.e.Leading(); ok {
 		t.Fatal("b leads while a holds the lease")
 	}
@@ -151,22 +198,28 @@ func twoInstances(t *testing.T, tl *timeline) (a, b *instance, fence int64) {
 }
 
 // TestTakeoverAfterCrash kills the leader's Run without releasing its
-// lease, as SIGKILL would: the other instance leads once the lease ran out
-// on the database's clock, not sooner, and within Lease + Lease/3, with
-// the next fence.
+// lease, as SIGKILL would, just after a renewal, b attempting just before
+// each of a's renewals (the worst case): the other instance leads once the
+// lease ran out on the database's clock, not sooner, and within Lease (the
+// lease held three quarters of it, then b's next attempt a quarter later),
+// with the next fence.
 func TestTakeoverAfterCrash(t *testing.T) {
 	var tl timeline
 	a, b, fence := twoInstances(t, &tl)
+	renewed := a.next(t, true)
 	killed := time.Now()
 	a.stop()
 	<-a.ended
-	at, got := waitLeading(t, "b", b.e, testLease+testLease/3+slack+time.Second)
+	at, got := waitLeading(t, "b", b.e, testLease+slack+time.Second)
 	took := at.Sub(killed)
-	t.Logf("b leads %v after a was killed (lease %v)", took, testLease)
-	// a renewed at most Lease/3 before it was killed: its lease ran until
-	// at least killed + Lease - Lease/3.
-	if lo, hi := testLease-testLease/3-50*time.Millisecond, testLease+testLease/3+slack; took < lo || took > hi {
-		t.Errorf("b leads %v after a was killed, want between %v (a's lease ran out) and %v", took, lo, hi)
+	t.Logf("b leads %v after a was killed just after renewing (lease %v, held %v)", took, testLease, testHeld)
+	if took > testLease+slack {
+		t.Errorf("b leads %v after a was killed, want within the lease, %v (+ %v)", took, testLease, slack)
+	}
+	// The database's clock read a's renewal after renewed: a's lease ran
+	// until at least renewed + testHeld (10 ms for the two clocks' rates).
+	if held := at.Sub(renewed); held < testHeld-10*time.Millisecond {
+		t.Errorf("b leads %v after a's last renewal began, before a's lease (%v) ran out", held, testHeld)
 	}
 	if got != fence+1 {
 		t.Errorf("b's fence = %d, want %d (a's + 1)", got, fence+1)
@@ -200,9 +253,10 @@ func TestNetworkCut(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	})
+	renewed := a.next(t, true)
 	cut := time.Now()
 	a.net.cut.Store(true)
-	at, got := waitLeading(t, "b", b.e, testLease+testLease/3+slack+time.Second)
+	at, got := waitLeading(t, "b", b.e, testLease+slack+time.Second)
 	stopWatch()
 	watched.Wait()
 	select {
@@ -217,14 +271,18 @@ func TestNetworkCut(t *testing.T) {
 	if !ok || !down.At.Before(up.At) {
 		t.Fatalf("a reported follower at %v (%v), b leading at %v: want a first", down.At, ok, up.At)
 	}
-	if down.At.Sub(cut) > testLease-testLease/5+slack {
-		t.Errorf("a reported follower %v after the cut, want within Lease - Margin (%v)", down.At.Sub(cut), testLease-testLease/5)
+	// a was cut just after a renewal: it stops at that renewal's start +
+	// held - margin on its own clock, and must have stopped before its
+	// lease ran out on the database's (the margin is the slack a loaded
+	// machine's timers get; the exact instant is TestStopsBeforeTheDatabase's).
+	if d, want := down.At.Sub(renewed), testHeld-testMargin; d < want-10*time.Millisecond || d >= testHeld {
+		t.Errorf("a reported follower %v after its last renewal began, want from held - margin (%v) and before its lease ran out (%v)", d, want, testHeld)
 	}
 	if got != fence+1 {
 		t.Errorf("b's fence = %d, want %d", got, fence+1)
 	}
 	a.net.cut.Store(false)
-	time.Sleep(2 * testLease / 3)
+	time.Sleep(2 * testEvery)
 	if _, ok := a.e.Leading(); ok {
 		t.Error("a leads again once back on the network, while b holds the lease")
 	}
@@ -234,11 +292,13 @@ func TestNetworkCut(t *testing.T) {
 }
 
 // TestHandoverOnCleanStop stops the leader cleanly (Run ended, then
-// Resign): the other instance leads at its next attempt, well before the
-// lease would have run out.
+// Resign) just after the other instance was refused: it leads at its next
+// attempt, a quarter of the lease later, well before the lease would have
+// run out.
 func TestHandoverOnCleanStop(t *testing.T) {
 	var tl timeline
 	a, b, fence := twoInstances(t, &tl)
+	refused := b.next(t, false)
 	a.stop()
 	<-a.ended
 	if err := a.e.Resign(context.Background()); err != nil {
@@ -247,9 +307,9 @@ func TestHandoverOnCleanStop(t *testing.T) {
 	resigned := time.Now()
 	at, got := waitLeading(t, "b", b.e, 5*time.Second)
 	took := at.Sub(resigned)
-	t.Logf("b leads %v after a resigned (renewal period %v)", took, testLease/3)
-	if max := testLease/3 + slack; took > max {
-		t.Errorf("b leads %v after a resigned, want within %v (its next attempt)", took, max)
+	t.Logf("b leads %v after a resigned, %v after its last refusal began (renewal period %v)", took, at.Sub(refused), testEvery)
+	if max := testEvery + slack; at.Sub(refused) > max {
+		t.Errorf("b leads %v after its last refusal began, want at its next attempt, within %v", at.Sub(refused), max)
 	}
 	if got != fence+1 {
 		t.Errorf("b's fence = %d, want %d", got, fence+1)

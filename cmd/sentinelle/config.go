@@ -47,9 +47,9 @@ type Config struct {
 	Timezone          *time.Location
 	LogLevel          slog.Level
 	LogFormat         string
-	// LeaderLease is how long the leader's lease lasts among instances
-	// sharing a PostgreSQL database (renewed every third of it). With
-	// SQLite, one process, always the leader, it is unused.
+	// LeaderLease is how soon a dead leader is replaced among instances
+	// sharing a PostgreSQL database (its lease is renewed every quarter of
+	// it). With SQLite, one process, always the leader, it is unused.
 	LeaderLease time.Duration
 	// FakeClockFile, for rehearsals and tests only, makes the service run on
 	// the clock that file sets (see fakeClock). Empty: the real time.

@@ -145,7 +145,7 @@ func warnIgnoredPath(log *slog.Logger, cfg Config) {
 // elect chooses how this instance knows whether it leads. With SQLite,
 // one process, it always does (leader.Always): no lease, no background
 // work. With PostgreSQL, an Elector over the store's lease, renewing every
-// LEADER_LEASE/3, held under VANTAGE and a suffix unique to this process.
+// LEADER_LEASE/4, held under VANTAGE and a suffix unique to this process.
 // The update poller, the dispatcher and the checker's state machine ask it
 // (Leading, isLeader); run runs it and resigns on a clean stop. OnChange
 // wakes the dispatcher, so that a new leader sends at once instead of
