@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,8 @@ func TestJudgementStale(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
-				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-tt.started), Leading: tt.leading})
+				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-tt.started), Leading: tt.leading,
+				Metrics: NewMetrics()})
 
 			for _, page := range []string{"/", "/academie/versailles"} {
 				_, body := get(t, srv.Handler(), page)
@@ -105,6 +107,15 @@ func TestJudgementStale(t *testing.T) {
 			}
 			if wantOnline := tt.banner == ""; api.CheckerOnline != wantOnline {
 				t.Errorf("checker_online %v, want %v", api.CheckerOnline, wantOnline)
+			}
+
+			_, body = get(t, srv.Handler(), "/metrics")
+			gauge := "sentinelle_last_judged_round_timestamp_seconds"
+			if tt.judgedAge > 0 {
+				gauge += " " + strconv.FormatFloat(float64(now.Add(-tt.judgedAge).UnixMilli())/1000, 'g', -1, 64)
+			}
+			if got := strings.Contains(string(body), gauge); got != (tt.judgedAge > 0) {
+				t.Errorf("/metrics has %q: %v, want %v", gauge, got, !got)
 			}
 
 			wantCode := http.StatusServiceUnavailable

@@ -61,6 +61,7 @@ type storeCollector struct {
 	outboxDepth, serviceState  *prometheus.Desc
 	unverified                 *prometheus.Desc
 	lastRound, lastRoundVoided *prometheus.Desc
+	lastJudged                 *prometheus.Desc
 	outboxRows, outboxBytes    *prometheus.Desc
 	outboxSize                 *ttlCache // the last read of the outbox's size
 }
@@ -83,6 +84,8 @@ func newStoreCollector(store metricsStore, now func() time.Time, log *slog.Logge
 			"Services never seen up at their catalog address: catalog entries for the académie staff to check.", nil, nil),
 		lastRound: prometheus.NewDesc("sentinelle_last_round_timestamp_seconds",
 			"End of the last finished check round, Unix time.", nil, nil),
+		lastJudged: prometheus.NewDesc("sentinelle_last_judged_round_timestamp_seconds",
+			"End of the last round the leader judged (states move only then), Unix time: with several instances, alert when it lags while followers' rounds go on (no instance leads, or the leader's checker is stuck).", nil, nil),
 		lastRoundVoided: prometheus.NewDesc("sentinelle_last_round_voided",
 			"1 when checks are suspended: the vantage guard voided the latest round of every live vantage (of the one instance, its last round).", nil, nil),
 	}
@@ -105,6 +108,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.unverified
 	ch <- c.lastRound
 	ch <- c.lastRoundVoided
+	ch <- c.lastJudged
 	ch <- c.outboxRows
 	ch <- c.outboxBytes
 }
@@ -136,6 +140,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			voided = 1
 		}
 		ch <- prometheus.MustNewConstMetric(c.lastRoundVoided, prometheus.GaugeValue, voided)
+	}
+	if err == nil && cs.HasJudged {
+		ch <- prometheus.MustNewConstMetric(c.lastJudged, prometheus.GaugeValue, float64(cs.Judged.FinishedAt.UnixMilli())/1000)
 	}
 }
 

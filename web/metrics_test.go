@@ -63,6 +63,7 @@ func TestMetrics(t *testing.T) {
 		`sentinelle_service_state{service="ent-aura",state="maintenance"} 1`,
 		`sentinelle_last_round_voided 0`,
 		`sentinelle_last_round_timestamp_seconds 1.61769476e+09`,
+		`sentinelle_last_judged_round_timestamp_seconds 1.61769476e+09`,
 		`sentinelle_leader 1`,
 		`go_goroutines`,
 	)
