@@ -7,14 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"sentinelle/storage"
 	"sentinelle/telegram/telegramtest"
 )
 
 // narrowingOf reads the départements each académie of a chat is narrowed to.
 func narrowingOf(t *testing.T, h *harness, id int64) map[string][]string {
 	t.Helper()
-	return readTx(t, h, (*storage.Tx).SubscriptionDepartements, id)
+	return followingOf(t, h, id).Departements
 }
 
 func wantFollowing(t *testing.T, h *harness, id int64, subs []string, narrowing map[string][]string) {

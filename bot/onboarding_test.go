@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -25,7 +27,19 @@ func chatOf(t *testing.T, h *harness, id int64) storage.Chat {
 
 func subsOf(t *testing.T, h *harness, id int64) []string {
 	t.Helper()
-	return readTx(t, h, (*storage.Tx).Subscriptions, id)
+	return followingOf(t, h, id).Academies
+}
+
+// followingOf reads what a chat follows (nothing for an unknown chat).
+func followingOf(t *testing.T, h *harness, id int64) storage.Following {
+	t.Helper()
+	return readTx(t, h, func(tx *storage.Tx, ctx context.Context, id int64) (storage.Following, error) {
+		_, f, err := tx.ChatFollowing(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Following{}, nil
+		}
+		return f, err
+	}, id)
 }
 
 func TestOnboardingParentThreeSteps(t *testing.T) {

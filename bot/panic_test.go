@@ -203,7 +203,10 @@ func TestPanicInOneUpdate(t *testing.T) {
 			if len(sent) != 1 || sent[0].Visible != msgSorry {
 				t.Errorf("the poisoned update's chat got %d messages, want the apology only: %v", len(sent), sent)
 			}
-			if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), pupilChat.ID) }); len(subs) != 0 {
+			if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) {
+				_, f, err := tx.ChatFollowing(context.Background(), pupilChat.ID)
+				return f.Academies, err
+			}); len(subs) != 0 {
 				t.Errorf("the poisoned update's effects stayed: subscriptions %v", subs)
 			}
 		})
@@ -226,7 +229,10 @@ func TestPanicOnceIsRetried(t *testing.T) {
 		chat telegramtest.Chat
 		want string
 	}{{parentChat, "lille"}, {pupilChat, "lyon"}} {
-		if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), c.chat.ID) }); len(subs) != 1 || subs[0] != c.want {
+		if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) {
+			_, f, err := tx.ChatFollowing(context.Background(), c.chat.ID)
+			return f.Academies, err
+		}); len(subs) != 1 || subs[0] != c.want {
 			t.Errorf("chat %d follows %v, want [%s]", c.chat.ID, subs, c.want)
 		}
 		if sent := bb.srv.SentTo(c.chat.ID); len(sent) != 1 || sent[0].Visible == msgSorry {
@@ -259,10 +265,16 @@ func TestPanicAttemptsSurviveRestart(t *testing.T) {
 			t.Fatalf("attempt %d: handleBatch = %v, last update %d; want nil, %d", attempt, err, last, id+1)
 		}
 	}
-	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), parentChat.ID) }); len(subs) != 1 {
+	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) {
+		_, f, err := tx.ChatFollowing(context.Background(), parentChat.ID)
+		return f.Academies, err
+	}); len(subs) != 1 {
 		t.Errorf("the other update of the batch was not applied: %v", subs)
 	}
-	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(context.Background(), pupilChat.ID) }); len(subs) != 0 {
+	if subs, _ := storagetest.Do(bb.store.Update, context.Background(), func(tx *storage.Tx) ([]string, error) {
+		_, f, err := tx.ChatFollowing(context.Background(), pupilChat.ID)
+		return f.Academies, err
+	}); len(subs) != 0 {
 		t.Errorf("the skipped update's effects stayed: %v", subs)
 	}
 	replies, _ := repliesTo(context.Background(), bb.store, bb.dbPath, pupilChat.ID)

@@ -178,7 +178,10 @@ func TestMigratedGroupMovesAndResends(t *testing.T) {
 			if _, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) (storage.Chat, error) { return tx.Chat(ctx, oldID) }); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("old chat still there (err %v)", err)
 			}
-			if subs, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) ([]string, error) { return tx.Subscriptions(ctx, newID) }); err != nil || len(subs) == 0 || subs[0] != "alpha" {
+			if subs, err := storagetest.Do(s.Update, ctx, func(tx *storage.Tx) ([]string, error) {
+				_, f, err := tx.ChatFollowing(ctx, newID)
+				return f.Academies, err
+			}); err != nil || len(subs) == 0 || subs[0] != "alpha" {
 				t.Errorf("subscriptions of the new chat %v (err %v), want alpha kept", subs, err)
 			}
 		})

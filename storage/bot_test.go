@@ -120,7 +120,7 @@ func TestTxSeesItsOwnWrites(t *testing.T) {
 			if err != nil || got.Role != "parent" || got.Levels != 6 {
 				t.Errorf("tx.Chat = %+v, %v", got, err)
 			}
-			subs, err := tx.Subscriptions(ctx, 42)
+			subs, err := tx.subscriptions(ctx, 42)
 			if err != nil || len(subs) != 1 || subs[0] != "versailles" {
 				t.Errorf("tx.Subscriptions = %v, %v", subs, err)
 			}

@@ -91,7 +91,7 @@ func (t *Tx) Chat(ctx context.Context, id int64) (Chat, error) {
 }
 
 // Following is what a chat follows: its académies (sorted, as
-// Subscriptions) and, for those narrowed to some départements, their codes
+// subscriptions) and, for those narrowed to some départements, their codes
 // (sorted, as SubscriptionDepartements).
 type Following struct {
 	Academies    []string
@@ -156,8 +156,9 @@ func (t *Tx) Unsubscribe(ctx context.Context, chatID int64, academie string) err
 	return nil
 }
 
-// Subscriptions lists the académies a chat follows, sorted.
-func (t *Tx) Subscriptions(ctx context.Context, chatID int64) ([]string, error) {
+// subscriptions lists the académies a chat follows, sorted (tests compare
+// ChatFollowing with it).
+func (t *Tx) subscriptions(ctx context.Context, chatID int64) ([]string, error) {
 	return queryAll(ctx, t.tx, "storage: subscriptions", scanValue[string],
 		`SELECT academie FROM subscriptions WHERE chat_id = ? ORDER BY academie`, chatID)
 }

@@ -49,7 +49,7 @@ func TestDeactivateChatCancelsItsPendingDeliveries(t *testing.T) {
 		if c, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 1) }); c.Active {
 			t.Error("chat still active")
 		}
-		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 1) }); len(subs) != 1 {
+		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.subscriptions(ctx, 1) }); len(subs) != 1 {
 			t.Errorf("subscriptions %v: kept for a later /start", subs)
 		}
 	})
@@ -94,7 +94,7 @@ func migrateGroup(t *testing.T, s *Store, known bool) {
 	if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, -100) }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("old chat still there (%v)", err)
 	}
-	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, -1009) }); !slices.Equal(subs, []string{"alpha", "beta"}) {
+	if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.subscriptions(ctx, -1009) }); !slices.Equal(subs, []string{"alpha", "beta"}) {
 		t.Errorf("new chat follows %v, want alpha and beta", subs)
 	}
 	rows, _ := storagetest.DeliveriesIn(ctx, s.r.DB, id)

@@ -67,7 +67,7 @@ func TestMigrationGivesClassesTheirOwner(t *testing.T) {
 		}
 	}
 	for chat, want := range map[int64]string{103: "versailles", -200: "lille", 101: "versailles"} {
-		subs, err := storagetest.Do(s.Update, context.Background(), func(tx *Tx) ([]string, error) { return tx.Subscriptions(context.Background(), chat) })
+		subs, err := storagetest.Do(s.Update, context.Background(), func(tx *Tx) ([]string, error) { return tx.subscriptions(context.Background(), chat) })
 		if err != nil || len(subs) != 1 || subs[0] != want {
 			t.Errorf("subscriptions of %d after migration: %v %v, want [%s]", chat, subs, err, want)
 		}

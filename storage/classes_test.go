@@ -131,7 +131,7 @@ func TestForgetChatErasesEverything(t *testing.T) {
 		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Chat, error) { return tx.Chat(ctx, 10) }); !errors.Is(err, ErrNotFound) {
 			t.Errorf("chat kept: %v", err)
 		}
-		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 10) }); len(subs) != 0 {
+		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.subscriptions(ctx, 10) }); len(subs) != 0 {
 			t.Errorf("subscriptions kept: %v", subs)
 		}
 		if _, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (Class, error) { return tx.ClassByCode(ctx, c.Code) }); !errors.Is(err, ErrNotFound) {

@@ -96,7 +96,7 @@ func TestApplyUpdateIsAtomicAndOnce(t *testing.T) {
 		if last, err := s.LastUpdateID(ctx); err != nil || last != 1000 {
 			t.Errorf("last update id %d (err %v), want 1000: a failed update is not recorded", last, err)
 		}
-		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, 42) }); !slices.Equal(subs, []string{"versailles"}) {
+		if subs, _ := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.subscriptions(ctx, 42) }); !slices.Equal(subs, []string{"versailles"}) {
 			t.Errorf("subscriptions %v: the failed update's subscription must be rolled back", subs)
 		}
 		evs, err := s.NewEvents(ctx, 10)

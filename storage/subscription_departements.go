@@ -26,10 +26,10 @@ func (t *Tx) NarrowSubscription(ctx context.Context, chatID int64, academie stri
 	return nil
 }
 
-// SubscriptionDepartements returns, for each académie a chat follows
+// subscriptionDepartements returns, for each académie a chat follows
 // narrowed to some départements, their codes (sorted). An académie
 // followed whole is absent.
-func (t *Tx) SubscriptionDepartements(ctx context.Context, chatID int64) (map[string][]string, error) {
+func (t *Tx) subscriptionDepartements(ctx context.Context, chatID int64) (map[string][]string, error) {
 	out := map[string][]string{}
 	err := queryEach(ctx, t.tx, "storage: subscription départements", func(rows *sql.Rows) error {
 		var a, d string

@@ -20,11 +20,11 @@ func TestMigrationKeepsSubscriptionsWhole(t *testing.T) {
 			(2, 'private', 'parent', 0, 0), (-3, 'group', 'enseignant', 0, 0)`,
 		`INSERT INTO subscriptions VALUES (1, 'versailles', 0), (1, 'creteil', 0), (2, 'bordeaux', 0), (-3, 'lille', 0)`))
 	for chat, want := range map[int64][]string{1: {"creteil", "versailles"}, 2: {"bordeaux"}, -3: {"lille"}} {
-		subs, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.Subscriptions(ctx, chat) })
+		subs, err := storagetest.Do(s.Update, ctx, func(tx *Tx) ([]string, error) { return tx.subscriptions(ctx, chat) })
 		if err != nil || !slices.Equal(subs, want) {
 			t.Errorf("subscriptions of %d after migration: %v %v, want %v", chat, subs, err, want)
 		}
-		deps, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, chat) })
+		deps, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.subscriptionDepartements(ctx, chat) })
 		if err != nil || len(deps) != 0 {
 			t.Errorf("narrowing of %d after migration: %v %v, want none (whole académies)", chat, deps, err)
 		}
@@ -42,7 +42,7 @@ func TestNarrowSubscription(t *testing.T) {
 		}
 		narrowing := func() map[string][]string {
 			t.Helper()
-			m, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, 1) })
+			m, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.subscriptionDepartements(ctx, 1) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +93,7 @@ func TestNarrowSubscription(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.SubscriptionDepartements(ctx, -1001) })
+		got, err := storagetest.Do(s.Update, ctx, func(tx *Tx) (map[string][]string, error) { return tx.subscriptionDepartements(ctx, -1001) })
 		if want := map[string][]string{"versailles": {"78"}}; err != nil || !maps.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("narrowing of the migrated chat %v %v, want %v", got, err, want)
 		}
@@ -131,11 +131,11 @@ func TestChatFollowing(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				subs, err := tx.Subscriptions(ctx, id)
+				subs, err := tx.subscriptions(ctx, id)
 				if err != nil {
 					return err
 				}
-				deps, err := tx.SubscriptionDepartements(ctx, id)
+				deps, err := tx.subscriptionDepartements(ctx, id)
 				if err != nil {
 					return err
 				}
