@@ -214,7 +214,14 @@ func secret(lookup func(string) (string, bool), name string, errs *[]error) (val
 		*errs = append(*errs, fmt.Errorf("%s_FILE=%q : fichier illisible (%v)", name, file, errors.Unwrap(err)))
 		return "", ""
 	}
-	return strings.TrimSpace(string(b)), file
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		// A file set but empty is a mistake (a secret not written yet), not
+		// a choice: neither "bot off" nor "SQLite" may follow from it.
+		*errs = append(*errs, fmt.Errorf("%s_FILE=%q : le fichier est vide ; écrivez-y la valeur, ou retirez %s_FILE", name, file, name))
+		return "", ""
+	}
+	return v, file
 }
 
 // loadToken reads TELEGRAM_BOT_TOKEN or the file TELEGRAM_BOT_TOKEN_FILE
@@ -243,14 +250,8 @@ func loadDatabaseURL(lookup func(string) (string, bool), bad badFunc, errs *[]er
 	if file == "" {
 		return databaseURL(v, bad)
 	}
-	// Unlike an empty DATABASE_URL, an empty file is no choice of SQLite:
-	// an instance meant to share a database must not start alone on a
-	// file of its own.
 	inFile := func(_, value, _ string) {
 		bad("DATABASE_URL_FILE", file, fmt.Sprintf("le fichier contient %s ; attendu %s", value, databaseURLWant))
-	}
-	if v == "" {
-		inFile("", "(rien)", "")
 	}
 	return databaseURL(v, inFile)
 }
@@ -275,6 +276,9 @@ func databaseURL(v string, bad badFunc) string {
 		return ""
 	}
 	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		if s := strings.ToLower(u.Scheme); s == "postgres" || s == "postgresql" {
+			want = "le schéma en minuscules, " + databaseURLWant // url.Parse shows it lowercased already
+		}
 		bad("DATABASE_URL", redactURL(u), want)
 		return ""
 	}

@@ -91,7 +91,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"leader lease too long", "LEADER_LEASE", "6m", `LEADER_LEASE="6m"`},
 		{"database url scheme", "DATABASE_URL", "mysql://u:secret@db/s", `DATABASE_URL="mysql://u:xxxxx@db/s" : une URL PostgreSQL postgres://`},
 		{"database url sqlite", "DATABASE_URL", "sentinelle.db", `DATABASE_URL="sentinelle.db" : une URL PostgreSQL`},
-		{"database url uppercase scheme", "DATABASE_URL", "POSTGRES://db/s", `DATABASE_URL="postgres://db/s"`},
+		{"database url uppercase scheme", "DATABASE_URL", "POSTGRES://db/s", `DATABASE_URL="postgres://db/s" : le schéma en minuscules`},
 		{"database url unparsable", "DATABASE_URL", "postgres://u:secret@db:port/s", `DATABASE_URL="(masquée : illisible)"`},
 	}
 	for _, tt := range tests {
@@ -237,6 +237,15 @@ func TestTokenFromFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN_FILE") {
 		t.Fatalf("missing token file: %v", err)
 	}
+	// An empty token file is a secret not written yet, not "bot off".
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadConfig(envOf(map[string]string{"TELEGRAM_BOT_TOKEN_FILE": empty}))
+	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN_FILE") || !strings.Contains(err.Error(), "le fichier est vide") {
+		t.Fatalf("empty token file: %v", err)
+	}
 }
 
 // TestDatabaseURLFromFile: DATABASE_URL_FILE works like
@@ -270,7 +279,7 @@ func TestDatabaseURLFromFile(t *testing.T) {
 		{"directory", map[string]string{"DATABASE_URL_FILE": dir},
 			[]string{`DATABASE_URL_FILE="` + dir + `" : fichier illisible`}},
 		{"empty", map[string]string{"DATABASE_URL_FILE": write("empty", "\n")},
-			[]string{"DATABASE_URL_FILE=", "le fichier contient (rien)"}},
+			[]string{"DATABASE_URL_FILE=", "le fichier est vide"}},
 		{"not postgres", map[string]string{"DATABASE_URL_FILE": write("mysql", "mysql://u:s3cr3t@db/s")},
 			[]string{"DATABASE_URL_FILE=", "le fichier contient mysql://u:xxxxx@db/s ; attendu une URL PostgreSQL"}},
 		{"unparsable", map[string]string{"DATABASE_URL_FILE": write("bogus", "postgres://u:s3cr3t@db/s?sslmode=%zz")},
