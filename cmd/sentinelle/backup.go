@@ -37,7 +37,8 @@ func runBackup(ctx context.Context, args []string, lookupEnv func(string) (strin
 	}
 	if cfg.DatabaseURL != "" {
 		fmt.Fprint(stderr, "sentinelle : backup copie la base SQLite (DATABASE_PATH) ; avec PostgreSQL (DATABASE_URL), "+
-			"sauvegardez avec pg_dump, par exemple : pg_dump --format=custom --file=sentinelle.dump \"$DATABASE_URL\"\n")
+			"sauvegardez avec pg_dump, par exemple : pg_dump --format=custom --file=sentinelle.dump \"$DATABASE_URL\" "+
+			"(avec DATABASE_URL_FILE : \"$(cat \"$DATABASE_URL_FILE\")\")\n")
 		return 2
 	}
 	if st, err := os.Stat(cfg.DatabasePath); err != nil || st.IsDir() {

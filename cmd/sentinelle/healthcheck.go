@@ -78,7 +78,10 @@ func probeHealth(ctx context.Context, addr, path string, timeout time.Duration) 
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if err != nil && !errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s n'a pas fini sa réponse en %s", target, timeout)
+	case err != nil:
 		return fmt.Errorf("%s : réponse %d interrompue (%v)", target, resp.StatusCode, innermost(err))
 	}
 	first, _, _ := strings.Cut(string(body), "\n")

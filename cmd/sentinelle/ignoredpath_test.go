@@ -11,11 +11,11 @@ import (
 	"sentinelle/internal/logtest"
 )
 
-// TestWarnIgnoredPath: with DATABASE_URL, a DATABASE_PATH set to another
-// path than the default that names a file (a SQLite database left behind)
-// is said to be ignored, once, naming the path; not when there is no
-// such file (the image and the unit set DATABASE_PATH everywhere), nor at
-// the default path, nor on SQLite.
+// TestWarnIgnoredPath: with DATABASE_URL, a DATABASE_PATH that names a
+// file (a SQLite database left behind, the quick start's at the default
+// path too) is said to be ignored, once, naming the path; not when there
+// is no such file (the image and the unit set DATABASE_PATH everywhere),
+// nor on SQLite.
 func TestWarnIgnoredPath(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "sentinelle.db")
@@ -32,7 +32,7 @@ func TestWarnIgnoredPath(t *testing.T) {
 		{"database left behind", Config{DatabaseURL: pgURL, DatabasePath: old}, true},
 		{"no file there", Config{DatabaseURL: pgURL, DatabasePath: filepath.Join(dir, "absent.db")}, false},
 		{"a directory", Config{DatabaseURL: pgURL, DatabasePath: dir}, false},
-		{"default path", Config{DatabaseURL: pgURL, DatabasePath: defaults["DATABASE_PATH"]}, false},
+		{"default path", Config{DatabaseURL: pgURL, DatabasePath: defaults["DATABASE_PATH"]}, true},
 		{"SQLite", Config{DatabasePath: old}, false},
 	}
 	for _, tt := range tests {
@@ -47,8 +47,8 @@ func TestWarnIgnoredPath(t *testing.T) {
 				return
 			}
 			if strings.Count(got, "\n") != 1 || !strings.Contains(got, "level=WARN") ||
-				!strings.Contains(got, "DATABASE_PATH is ignored") || !strings.Contains(got, "path="+old) {
-				t.Fatalf("logged %q, want one warning that DATABASE_PATH (path=%s) is ignored", got, old)
+				!strings.Contains(got, "DATABASE_PATH is ignored") || !strings.Contains(got, "path="+tt.cfg.DatabasePath) {
+				t.Fatalf("logged %q, want one warning that DATABASE_PATH (path=%s) is ignored", got, tt.cfg.DatabasePath)
 			}
 		})
 	}

@@ -125,14 +125,14 @@ func (p *parts) openStore(ctx context.Context) (err error) {
 }
 
 // warnIgnoredPath warns, at start, that DATABASE_PATH is not used when
-// DATABASE_URL selects PostgreSQL while DATABASE_PATH, set to another
-// path than its default, names a file: most likely the SQLite database of
-// a single instance moved to PostgreSQL, whose subscribers nothing
-// copies. Only a file that exists counts: the image and the systemd unit
+// DATABASE_URL selects PostgreSQL while DATABASE_PATH names a file
+// (the default path included: the quick start's database): most likely
+// the SQLite database of a single instance moved to PostgreSQL, whose
+// subscribers nothing copies. Only a file that exists counts: the image and the systemd unit
 // set DATABASE_PATH for every deployment, PostgreSQL's too, and a warning
 // on each of them would teach to ignore it.
 func warnIgnoredPath(log *slog.Logger, cfg Config) {
-	if cfg.DatabaseURL == "" || cfg.DatabasePath == defaults["DATABASE_PATH"] {
+	if cfg.DatabaseURL == "" {
 		return
 	}
 	if st, err := os.Stat(cfg.DatabasePath); err != nil || st.IsDir() {
