@@ -45,8 +45,9 @@ USER 65532:65532
 # Docker's health: with no shell and no curl here, the binary asks its own
 # /healthz at HTTP_ADDR (`sentinelle healthcheck`, 2 s at most; exit 0 or
 # 1). The start period covers a start that waits for Telegram (a minute at
-# most). /readyz (database writable, recent round) is for the reverse
-# proxy and the monitoring: `sentinelle healthcheck -readyz`.
+# most). /readyz (database writable, recent rounds judged) is for the
+# monitoring, not a proxy (it fails on every instance at once when no
+# instance judges): `sentinelle healthcheck -readyz`.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD ["/usr/local/bin/sentinelle", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/sentinelle"]

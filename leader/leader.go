@@ -39,7 +39,9 @@
 // replaced within Lease. At worst it renewed at t0 and died just after:
 // its lease ends at t0 + held on the database's clock, and a follower,
 // attempting every Lease/4, takes it at most every later, at
-// t0 + held + every = t0 + Lease: within Lease of the death. A leader
+// t0 + held + every = t0 + Lease: within Lease of the death, plus the
+// time the renewal took to reach the database (its clock dated the lease
+// then, a round trip at most after t0). A leader
 // stopping cleanly releases the lease (Resign), and a follower takes over
 // at its next attempt, within Lease/4.
 //
