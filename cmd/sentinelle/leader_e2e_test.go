@@ -81,8 +81,10 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	waitFor(t, "the follower to lead", func() bool { return role(t, follow) == "leader" }, follow.logs)
 	took := time.Since(stopped)
 	t.Logf("%s leads %v after %s stopped", follow.name, took, lead.name)
-	if took > lease {
-		t.Errorf("%s led %v after the leader stopped, want within LEADER_LEASE (%v)", follow.name, took, lease)
+	// A clean stop releases the lease (Resign): the follower takes it at its
+	// next attempt, a quarter of LEADER_LEASE at most, not when it runs out.
+	if limit := lease/4 + 750*time.Millisecond; took > limit {
+		t.Errorf("%s led %v after the leader stopped, want within LEADER_LEASE/4 (%v) + slack", follow.name, took, lease/4)
 	}
 	tg.SendText(parent, from, "/aide")
 	waitFor(t, "the new leader's answer", func() bool { return len(tg.SentTo(parent.ID)) == 2 }, follow.logs)
