@@ -165,7 +165,7 @@ func TestCheckerBanners(t *testing.T) {
 			srv := New(Options{Store: st, Catalog: mustCatalog(t, storyCatalog), Now: func() time.Time { return now },
 				Location: now.Location(), MaxRoundAge: 3 * time.Minute, StartedAt: now.Add(-time.Hour), Metrics: m})
 			_, body := get(t, srv.Handler(), "/")
-			for _, b := range []string{"Vérification suspendue.", "Vérifications interrompues."} {
+			for _, b := range []string{"Vérification suspendue.", "Vérifications interrompues.", "Mises à jour interrompues."} {
 				if got := strings.Contains(string(body), b); got != (b == tt.banner) {
 					t.Errorf("banner %q shown = %v, want %v", b, got, !got)
 				}
